@@ -1,0 +1,112 @@
+use std::io::{self, ErrorKind};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+const FIRST_PAUSE: Duration = Duration::from_millis(5);
+const LONGEST_PAUSE: Duration = Duration::from_secs(1);
+
+/// What an accept loop does when `accept` fails.
+///
+/// Some failures concern one connection only (EINTR, ECONNABORTED: the client gave up
+/// before we took it): try again at once. Others mean the process or the system is short
+/// of something, most often file descriptors (EMFILE, ENFILE). Then the pending connection
+/// stays queued, and calling `accept` again at once would fail again at once, a busy loop.
+/// So we say so once, pause (5 ms, doubling up to 1 s) and try again; when descriptors free
+/// up, accept succeeds and the loop carries on.
+#[derive(Debug)]
+pub struct AcceptBackoff {
+    pause: Duration,
+    short: bool,
+}
+
+impl Default for AcceptBackoff {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AcceptBackoff {
+    pub fn new() -> Self {
+        AcceptBackoff {
+            pause: FIRST_PAUSE,
+            short: false,
+        }
+    }
+
+    /// Call after every successful accept.
+    pub fn succeeded(&mut self) {
+        if self.short {
+            eprintln!("accepting connections again");
+        }
+        *self = AcceptBackoff::new();
+    }
+
+    // ANCHOR: failed
+    /// Call after every failed accept; returns once it is sensible to try again.
+    pub fn failed(&mut self, err: &io::Error) {
+        if is_per_connection(err) {
+            return;
+        }
+        if !self.short {
+            self.short = true;
+            eprintln!("accept failed: {err}; pausing until it works again");
+        }
+        thread::sleep(self.pause);
+        self.pause = (self.pause * 2).min(LONGEST_PAUSE);
+    }
+    // ANCHOR_END: failed
+}
+
+fn is_per_connection(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        ErrorKind::Interrupted | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) || err.raw_os_error() == Some(71) // EPROTO: a protocol error on that one connection
+}
+
+/// `listener.accept()`, retried through every failure with [`AcceptBackoff`].
+pub fn accept_patiently(
+    listener: &TcpListener,
+    backoff: &mut AcceptBackoff,
+) -> (TcpStream, SocketAddr) {
+    loop {
+        match listener.accept() {
+            Ok(accepted) => {
+                backoff.succeeded();
+                return accepted;
+            }
+            Err(err) => backoff.failed(&err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn per_connection_failures_are_retried_without_a_pause() {
+        let mut backoff = AcceptBackoff::new();
+        let start = Instant::now();
+        for _ in 0..100 {
+            backoff.failed(&ErrorKind::ConnectionAborted.into());
+        }
+        assert!(start.elapsed() < Duration::from_millis(100));
+        assert!(!backoff.short);
+    }
+
+    #[test]
+    fn running_out_of_descriptors_pauses_longer_each_time_up_to_a_second() {
+        let mut backoff = AcceptBackoff::new();
+        let emfile = io::Error::from_raw_os_error(24);
+        let start = Instant::now();
+        backoff.failed(&emfile);
+        backoff.failed(&emfile);
+        assert!(start.elapsed() >= Duration::from_millis(15));
+        assert_eq!(backoff.pause, Duration::from_millis(20));
+        backoff.succeeded();
+        assert_eq!(backoff.pause, FIRST_PAUSE);
+    }
+}

@@ -1,0 +1,79 @@
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use clap::error::ErrorKind;
+
+use crate::{Fatal, Result, program_name};
+
+/// Parses the command line like `T::parse()`, but a mistake costs one line, not a screen.
+///
+/// `--help` and `--version` print as usual. Anything else the user got wrong (an unknown
+/// flag, a port of 70000) prints one line and exits with status 2, the usual status for a
+/// command-line mistake.
+pub fn parse_args<T: clap::Parser>() -> T {
+    match T::try_parse() {
+        Ok(args) => args,
+        Err(err)
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
+            err.exit()
+        }
+        Err(err) => {
+            let rendered = err.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("{}: {first} (see --help)", program_name());
+            std::process::exit(2)
+        }
+    }
+}
+
+/// Every address `host` names, with `port` filled in, in the resolver's order (getaddrinfo).
+///
+/// A numeric host (`127.0.0.1`, `::1`) is used as it is; a name is looked up. A name that
+/// does not resolve is one clear error.
+pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
+    let unknown = |reason: String| {
+        Fatal::new(format!(
+            "cannot find host '{host}' ({reason}); check the name or use an address such as 127.0.0.1"
+        ))
+    };
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|err| unknown(err.to_string()))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(unknown("no addresses".to_owned()));
+    }
+    Ok(addrs)
+}
+
+/// The first address `host` names: what a server binds to.
+pub fn resolve_one(host: &str, port: u16) -> Result<SocketAddr> {
+    Ok(resolve(host, port)?[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_hosts_resolve_to_themselves() {
+        assert_eq!(
+            resolve_one("127.0.0.1", 12000).unwrap(),
+            "127.0.0.1:12000".parse().unwrap()
+        );
+        assert_eq!(resolve_one("::1", 0).unwrap(), "[::1]:0".parse().unwrap());
+    }
+
+    #[test]
+    fn an_unresolvable_name_is_one_line_that_names_the_host() {
+        let err = resolve("no-such-host.invalid", 80).unwrap_err();
+        assert!(err.message().contains("'no-such-host.invalid'"), "{err:?}");
+        assert!(!err.message().contains('\n'), "{err:?}");
+    }
+}

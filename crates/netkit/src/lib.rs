@@ -1,0 +1,17 @@
+//! What every program of the course shares, and nothing a chapter teaches.
+//!
+//! The socket calls themselves (socket, bind, listen, accept, connect, send, recv) stay in
+//! each program's `main.rs`, where the student reads them. This crate holds the parts that
+//! would otherwise be copied into every program: parsing the command line into one clear
+//! error line, turning a host name into addresses, the words of the common errors, the
+//! readiness line, and an accept loop that waits out a shortage of file descriptors.
+
+mod accept;
+mod args;
+mod error;
+mod listen;
+
+pub use accept::{AcceptBackoff, accept_patiently};
+pub use args::{parse_args, resolve, resolve_one};
+pub use error::{Fatal, Result, finish, program_name};
+pub use listen::{announce, bind_error, connect_error, tcp_listen, udp_bind};

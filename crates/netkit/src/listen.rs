@@ -1,0 +1,97 @@
+use std::io::{self, ErrorKind, Write};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+
+use socket2::{Domain, Socket, Type};
+
+use crate::Fatal;
+
+/// Prints the readiness line, `listening on 127.0.0.1:43211`, with the address really bound
+/// (so `--port 0` is usable: tests and scripts read the port from this line).
+pub fn announce(local: SocketAddr) {
+    let mut out = io::stdout().lock();
+    // A closed stdout must not stop a server, so a failed write is ignored here.
+    let _ = writeln!(out, "listening on {local}");
+    let _ = out.flush();
+}
+
+// ANCHOR: bind_error
+/// Words a failed `bind` so the user knows what to do next.
+pub fn bind_error(err: io::Error, addr: SocketAddr) -> Fatal {
+    let port = addr.port();
+    let ip = addr.ip();
+    Fatal::new(match err.kind() {
+        ErrorKind::AddrInUse => {
+            format!("port {port} is already in use; stop the other server or pass --port")
+        }
+        ErrorKind::PermissionDenied if port < 1024 => {
+            "ports below 1024 need root (or CAP_NET_BIND_SERVICE); try --port 8080".to_owned()
+        }
+        ErrorKind::AddrNotAvailable => {
+            format!("{ip} is not an address of this machine; try --host 127.0.0.1")
+        }
+        _ => format!("cannot listen on {addr}: {err}"),
+    })
+}
+// ANCHOR_END: bind_error
+
+/// Words a failed `connect` (or a refused datagram) the same way.
+pub fn connect_error(err: io::Error, addr: SocketAddr) -> Fatal {
+    Fatal::new(match err.kind() {
+        ErrorKind::ConnectionRefused => {
+            format!(
+                "nothing is listening on {addr}; start the server first, or check --host and --port"
+            )
+        }
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => {
+            format!("no answer from {addr} in time; is the address right?")
+        }
+        _ => format!("cannot connect to {addr}: {err}"),
+    })
+}
+
+/// A TCP listening socket the careful way: socket, SO_REUSEADDR, bind, listen.
+///
+/// The lecture's first server writes these calls out one by one; the servers that come
+/// after it call this instead.
+pub fn tcp_listen(addr: SocketAddr) -> Result<TcpListener, Fatal> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    // Lets a restarted server bind while old connections sit in TIME_WAIT.
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into()).map_err(|e| bind_error(e, addr))?;
+    socket.listen(128)?;
+    Ok(socket.into())
+}
+
+/// A bound UDP socket. No SO_REUSEADDR here: on UDP it would let two servers share a port.
+pub fn udp_bind(addr: SocketAddr) -> Result<UdpSocket, Fatal> {
+    UdpSocket::bind(addr).map_err(|e| bind_error(e, addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_in_use_is_reported_with_what_to_do() {
+        let first = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let taken = first.local_addr().unwrap();
+        let err = tcp_listen(taken).unwrap_err();
+        assert_eq!(
+            err.message(),
+            format!(
+                "port {} is already in use; stop the other server or pass --port",
+                taken.port()
+            )
+        );
+    }
+
+    #[test]
+    fn a_refused_connection_says_to_start_the_server() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = connect_error(ErrorKind::ConnectionRefused.into(), addr);
+        assert!(
+            err.message()
+                .starts_with("nothing is listening on 127.0.0.1:9")
+        );
+    }
+}

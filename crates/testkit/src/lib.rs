@@ -1,0 +1,305 @@
+//! How the course tests its programs: as black boxes.
+//!
+//! A test starts the real binary (`env!("CARGO_BIN_EXE_name")`) with `--port 0`, reads the
+//! readiness line to learn the port, and talks to it over loopback. Every wait has a limit,
+//! and whatever a test starts is killed (with its whole process group, so the children of
+//! a forking server go too) when the test ends, pass or fail.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any single step of a test may wait: a read, a connect, a program start.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A server started for one test and killed when the test ends.
+pub struct Server {
+    child: Child,
+    /// The address from the readiness line.
+    pub addr: SocketAddr,
+    stdout: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    // ANCHOR: start
+    /// Starts `bin` with `args` and waits for `listening on ADDR`.
+    pub fn start(bin: &str, args: &[&str]) -> Server {
+        let mut command = Command::new(bin);
+        command.args(args);
+        Server::spawn(command)
+    }
+    // ANCHOR_END: start
+
+    /// Like [`Server::start`] for a command the test has set up itself.
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdout = lines_of(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
+        let first = stdout.recv_timeout(PATIENCE);
+        let addr = first
+            .as_deref()
+            .ok()
+            .and_then(|line| line.strip_prefix("listening on "))
+            .and_then(|addr| addr.parse().ok());
+        let Some(addr) = addr else {
+            kill_group(&mut child);
+            panic!(
+                "{command:?} did not print `listening on ADDR` (first line: {first:?}); stderr:\n{}",
+                stderr.lock().unwrap()
+            );
+        };
+        Server {
+            child,
+            addr,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// A TCP connection to the server, with read and write timeouts set.
+    pub fn connect(&self) -> TcpStream {
+        connect(self.addr)
+    }
+
+    /// A UDP socket on the same loopback, connected to the server, with a read timeout.
+    pub fn udp_peer(&self) -> UdpSocket {
+        let local = if self.addr.is_ipv6() {
+            "[::1]:0"
+        } else {
+            "127.0.0.1:0"
+        };
+        let socket = UdpSocket::bind(local).expect("bind a UDP socket on loopback");
+        socket.connect(self.addr).expect("connect the UDP socket");
+        socket.set_read_timeout(Some(PATIENCE)).unwrap();
+        socket
+    }
+
+    /// The next line the server prints on stdout after its readiness line.
+    pub fn next_stdout_line(&self) -> Option<String> {
+        self.stdout.recv_timeout(PATIENCE).ok()
+    }
+
+    /// Everything the server has written to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The process id, to send the server signals.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (bounded) for the server to exit by itself and returns its status.
+    pub fn wait_for_exit(&mut self) -> ExitStatus {
+        wait_bounded(&mut self.child, PATIENCE)
+            .unwrap_or_else(|| panic!("the server did not exit within {PATIENCE:?}"))
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        kill_group(&mut self.child);
+    }
+}
+
+/// A TCP connection to `addr` with read and write timeouts of [`PATIENCE`].
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, PATIENCE)
+        .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    stream
+}
+
+/// Reads until the peer closes (bounded by the read timeout) and returns everything read.
+pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    stream
+        .read_to_end(&mut all)
+        .unwrap_or_else(|e| panic!("reading until the server closed: {e} (got {all:?} so far)"));
+    all
+}
+
+/// What a finished program did.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// The exit code (`None` when a signal ended the program).
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+}
+
+/// Runs `bin` to the end with `stdin` as its input; fails the test if it takes too long.
+pub fn run(bin: &str, args: &[&str], stdin: &[u8]) -> Finished {
+    let mut command = Command::new(bin);
+    command.args(args);
+    run_command(command, stdin)
+}
+
+/// Like [`run`] for a command the test has set up itself.
+pub fn run_command(mut command: Command, stdin: &[u8]) -> Finished {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    // A program may exit before reading all its input; that is its business, not an error.
+    thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let stdout = collect(child.stdout.take().unwrap());
+    let stderr = collect(child.stderr.take().unwrap());
+    let Some(status) = wait_bounded(&mut child, PATIENCE) else {
+        kill_group(&mut child);
+        panic!(
+            "{command:?} did not finish within {PATIENCE:?}; stdout so far:\n{}\nstderr so far:\n{}",
+            stdout.lock().unwrap(),
+            stderr.lock().unwrap()
+        );
+    };
+    // The pipes close when the program exits; give the reader threads a moment to finish.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Arc::strong_count(&stdout) + Arc::strong_count(&stderr) > 2 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let text = |buffer: Arc<Mutex<String>>| buffer.lock().unwrap().clone();
+    Finished {
+        status,
+        stdout: text(stdout),
+        stderr: text(stderr),
+    }
+}
+
+/// The path of an external tool a test needs, or a failure that says how to install it.
+pub fn require_tool(name: &str, debian_package: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "this test needs `{name}`, which is not installed: run .ci/run, or \
+                 apt-get install {debian_package}"
+            )
+        })
+}
+
+/// Whether this process runs as root (some tests drop privileges to see what users see).
+pub fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn lines_of(source: impl Read + Send + 'static) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(source).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+fn collect(mut source: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let buffer = Arc::new(Mutex::new(String::new()));
+    let filling = Arc::clone(&buffer);
+    thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = source.read(&mut chunk) {
+            filling
+                .lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
+    buffer
+}
+
+fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("waitpid") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn kill_group(child: &mut Child) {
+    // The child leads its own process group (process_group(0) above), so this reaches
+    // anything it forked as well.
+    let group = child.id() as libc::pid_t;
+    // SAFETY: kill has no memory-safety preconditions; at worst the group is already gone.
+    unsafe {
+        libc::kill(-group, libc::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A loopback port with nothing listening on it (it was free a moment ago).
+pub fn closed_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe listener");
+    probe.local_addr().unwrap().port()
+}
+
+/// A pseudo-random byte stream, the same for the same seed (xorshift; no dependency).
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// The path of another program of the workspace, built beside `own_binary`.
+///
+/// Cargo tells a test only where its own package's binaries are; the others are built in
+/// the same folder by `cargo test` at the root of the workspace.
+pub fn sibling_binary(own_binary: &str, name: &str) -> String {
+    let path = std::path::Path::new(own_binary).with_file_name(name);
+    assert!(
+        path.is_file(),
+        "{} is not built; run `cargo test` at the root of the workspace (or `cargo build -p {name}` first)",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
