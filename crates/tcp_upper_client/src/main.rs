@@ -1,0 +1,66 @@
+//! TCPClient.py in Rust: send a sentence, print what the server sends back.
+//!
+//! With a sentence on the command line it sends that one and exits. Otherwise it reads
+//! lines from stdin (prompting when stdin is a terminal) and sends each one over the same
+//! connection, until end of input.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use netkit::Fatal;
+use tcp_upper_client::{connect_any, describe_failure, exchange};
+
+/// Send sentences to tcp_upper_server and print the uppercased replies.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Server to connect to.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Server port.
+    #[arg(long, default_value_t = 12000)]
+    port: u16,
+    /// A sentence to send; without one, every line of stdin is sent.
+    sentence: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    netkit::finish(run(netkit::parse_args()))
+}
+
+fn run(args: Args) -> netkit::Result<()> {
+    // ANCHOR: run
+    // serverName, serverPort: getaddrinfo() may give several addresses (IPv6 and IPv4).
+    let addrs = netkit::resolve(&args.host, args.port)?;
+    // clientSocket = socket(AF_INET, SOCK_STREAM); clientSocket.connect((serverName, serverPort))
+    let mut stream = connect_any(&addrs)?;
+
+    let mut send = |sentence: &[u8]| -> netkit::Result<()> {
+        let reply =
+            exchange(&mut stream, sentence).map_err(|e| Fatal::new(describe_failure(&e)))?;
+        // print('From Server:', modifiedSentence.decode())
+        println!("From Server: {}", String::from_utf8_lossy(&reply));
+        Ok(())
+    };
+
+    if !args.sentence.is_empty() {
+        return send(args.sentence.join(" ").as_bytes());
+    }
+    let stdin = io::stdin();
+    let prompt = stdin.is_terminal();
+    // Bytes, not String: whatever the user types goes to the server, UTF-8 or not.
+    let mut line = Vec::new();
+    loop {
+        if prompt {
+            print!("Input lowercase sentence: "); // sentence = input('Input lowercase sentence:')
+            io::stdout().flush()?;
+        }
+        line.clear();
+        if stdin.lock().read_until(b'\n', &mut line)? == 0 {
+            return Ok(()); // end of input: clientSocket.close() as `stream` drops
+        }
+        send(line.strip_suffix(b"\n").unwrap_or(&line))?;
+    }
+    // ANCHOR_END: run
+}

@@ -1,0 +1,54 @@
+//! tcp_upper_client against tcp_upper_server, both as the student runs them.
+
+use std::sync::LazyLock;
+
+use testkit::{Server, closed_port, run, sibling_binary};
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_tcp_upper_client");
+static SERVER: LazyLock<String> = LazyLock::new(|| sibling_binary(CLIENT, "tcp_upper_server"));
+
+#[test]
+fn every_piped_line_is_answered_and_end_of_input_exits_0() {
+    let server = Server::start(&SERVER, &["--port", "0"]);
+    let port = server.addr.port().to_string();
+    let out = run(
+        CLIENT,
+        &["--port", &port],
+        b"hello\nsocket world\n\nlast line, no newline",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "From Server: HELLO\nFrom Server: SOCKET WORLD\nFrom Server: \nFrom Server: LAST LINE, NO NEWLINE\n"
+    );
+}
+
+#[test]
+fn a_sentence_on_the_command_line_is_sent_once() {
+    let server = Server::start(&SERVER, &["--port", "0"]);
+    let port = server.addr.port().to_string();
+    let out = run(CLIENT, &["--port", &port, "two", "words"], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(out.stdout, "From Server: TWO WORDS\n");
+}
+
+#[test]
+fn over_ipv6_too() {
+    let server = Server::start(&SERVER, &["--host", "::1", "--port", "0"]);
+    let port = server.addr.port().to_string();
+    let out = run(CLIENT, &["--host", "::1", "--port", &port, "v6"], b"");
+    assert_eq!(out.stdout, "From Server: V6\n", "{out:?}");
+}
+
+#[test]
+fn no_server_is_one_clear_line_and_exit_status_1() {
+    let port = closed_port().to_string();
+    let out = run(CLIENT, &["--port", &port, "anyone?"], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "tcp_upper_client: nothing is listening on 127.0.0.1:{port}; start the server first, or check --host and --port\n"
+        )
+    );
+}
