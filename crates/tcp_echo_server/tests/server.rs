@@ -1,0 +1,110 @@
+//! tcp_echo_server as a black box: started with --port 0, spoken to over loopback.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, UdpSocket};
+use std::thread;
+use std::time::Duration;
+
+use testkit::{Server, noise, read_to_close, require_tool, run};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_tcp_echo_server");
+
+fn start() -> Server {
+    Server::start(SERVER, &["--port", "0"])
+}
+
+#[test]
+fn a_multi_megabyte_stream_comes_back_byte_exact() {
+    let server = start();
+    let conn = server.connect();
+    let sent = noise(8 << 20, 21);
+    // Send from one thread while this one reads: the echo must be read as it comes.
+    let mut writer = conn.try_clone().unwrap();
+    let to_send = sent.clone();
+    let sending = thread::spawn(move || {
+        writer.write_all(&to_send).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let mut reader = conn;
+    let echoed = read_to_close(&mut reader);
+    sending.join().unwrap();
+    assert_eq!(echoed.len(), sent.len());
+    assert!(echoed == sent, "the echo differs");
+}
+
+#[test]
+fn all_256_byte_values_come_back_unchanged() {
+    let server = start();
+    let mut conn = server.connect();
+    let every_byte: Vec<u8> = (0..=255).collect();
+    conn.write_all(&every_byte).unwrap();
+    conn.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(read_to_close(&mut conn), every_byte);
+}
+
+#[test]
+fn nc_gets_its_input_back() {
+    let server = start();
+    let nc = require_tool("nc", "netcat-openbsd");
+    let port = server.addr.port().to_string();
+    let out = run(
+        nc.to_str().unwrap(),
+        &["-N", "127.0.0.1", &port],
+        b"echo me\nand me\n",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(out.stdout, "echo me\nand me\n");
+}
+
+#[test]
+fn a_client_that_resets_mid_stream_is_followed_by_one_that_is_served() {
+    let server = start();
+    {
+        let conn = server.connect();
+        (&conn).write_all(&noise(300_000, 4)).unwrap();
+        // SO_LINGER with a zero timeout turns close() into a reset (RST).
+        socket2::SockRef::from(&conn)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+    }
+    let mut next = server.connect();
+    next.write_all(b"still there?").unwrap();
+    let mut reply = [0u8; 12];
+    next.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"still there?");
+}
+
+#[test]
+fn ipv6_loopback_works_with_host_colon_colon_1() {
+    let server = Server::start(SERVER, &["--host", "::1", "--port", "0"]);
+    assert!(server.addr.is_ipv6(), "{}", server.addr);
+    let mut conn = server.connect();
+    conn.write_all(b"over ipv6").unwrap();
+    let mut reply = [0u8; 9];
+    conn.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"over ipv6");
+}
+
+#[test]
+fn a_port_in_use_is_one_clear_line_and_exit_status_1() {
+    let server = start();
+    let port = server.addr.port().to_string();
+    let out = run(SERVER, &["--port", &port], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "tcp_echo_server: port {port} is already in use; stop the other server or pass --port\n"
+        )
+    );
+}
+
+#[test]
+fn a_udp_socket_on_the_same_port_number_is_no_conflict() {
+    // TCP and UDP ports are separate spaces: udp_echo_server and tcp_echo_server can both
+    // use 12007.
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = udp.local_addr().unwrap().port().to_string();
+    let server = Server::start(SERVER, &["--port", &port]);
+    assert_eq!(server.addr.port().to_string(), port);
+}
