@@ -95,8 +95,10 @@ fn run(args: Args) -> netkit::Result<()> {
     });
     // ANCHOR_END: threads
 
-    sent.map_err(|e| Fatal::new(format!("sending failed: {e}")))?;
+    // When receiving failed, say why: the sender's error (a broken pipe, after the
+    // shutdown above) is only a consequence.
     let echoed = echoed.map_err(|e| Fatal::new(e.describe(len)))?;
+    sent.map_err(|e| Fatal::new(format!("sending failed: {e}")))?;
     if let Some(at) = first_difference(&message, &echoed) {
         return Err(Fatal::new(format!(
             "the echo differs from what was sent, first at byte {at}"

@@ -209,3 +209,17 @@ fn a_size_beyond_the_limit_is_a_usage_error() {
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
     assert!(out.stderr.contains("--size"), "{out:?}");
 }
+
+#[test]
+fn a_server_busy_with_another_client_costs_the_wait_and_one_line() {
+    let server = start();
+    // The iterative server is serving this connection, so the client's bytes wait unread.
+    let _first = server.connect();
+    let port = server.addr.port().to_string();
+    let out = run(CLIENT, &["--port", &port, "--size", "20000000"], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "tcp_echo_client: no more bytes within 5 s after 0 of 20000000 (an iterative server serves one client at a time: is another client connected?)\n"
+    );
+}

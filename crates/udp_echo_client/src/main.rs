@@ -5,7 +5,7 @@
 //! TCP does not. With `--recv-buffer` smaller than a datagram, the client shows the other
 //! side of that coin: what does not fit in the buffer is lost, not kept for the next read.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -115,6 +115,9 @@ fn datagrams(args: &Args, limit: usize) -> io::Result<Vec<Vec<u8>>> {
         // Each line, up to one byte past the limit (an endless line cannot fill memory).
         let mut lines = Vec::new();
         let stdin = io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("type one datagram per line, then Ctrl-D");
+        }
         let mut input = stdin.lock();
         while lines.len() <= MAX_DATAGRAMS {
             let mut line = Vec::new();
