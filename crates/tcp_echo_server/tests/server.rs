@@ -108,3 +108,26 @@ fn a_udp_socket_on_the_same_port_number_is_no_conflict() {
     let server = Server::start(SERVER, &["--port", &port]);
     assert_eq!(server.addr.port().to_string(), port);
 }
+
+#[test]
+fn a_python_echo_client_reads_the_echo_in_a_loop() {
+    let server = start();
+    let python = require_tool("python3", "python3");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/echo_client.py");
+    let port = server.addr.port().to_string();
+    let message = "forty bytes of message, read 16 at once.";
+    assert_eq!(message.len(), 40);
+    let out = run(python.to_str().unwrap(), &[script, &port, message], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    // recv(16) returns at most 16 bytes, so 40 bytes take at least three reads.
+    let reads: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("received"))
+        .collect();
+    assert!(reads.len() >= 3, "{out:?}");
+    assert!(
+        out.stdout.ends_with(&format!("echoed: {message}\n")),
+        "{out:?}"
+    );
+}
