@@ -136,3 +136,25 @@ fn a_bad_timeout_is_a_usage_error() {
         assert!(out.stderr.contains("--timeout"), "{bad}: {out:?}");
     }
 }
+
+#[test]
+fn at_a_terminal_the_client_prompts_like_the_lecture() {
+    let server = start();
+    // script(1) runs the client on a pseudo-terminal and types our stdin into it.
+    let script = testkit::require_tool("script", "util-linux");
+    let command_line = format!("'{CLIENT}' --port {}", server.addr.port());
+    let out = run(
+        script.to_str().unwrap(),
+        &["-q", "-e", "-c", &command_line, "/dev/null"],
+        b"hello\n",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    // The terminal also echoes what was typed, wherever it falls among the prompts: one
+    // prompt before the line, one more that meets the end of input.
+    assert!(out.stdout.contains("From Server: HELLO\r\n"), "{out:?}");
+    assert_eq!(
+        out.stdout.matches("Input lowercase sentence: ").count(),
+        2,
+        "{out:?}"
+    );
+}
