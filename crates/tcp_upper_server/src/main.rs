@@ -39,17 +39,18 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR: listen
     // getaddrinfo(): --host and --port become a socket address.
     let addr = netkit::resolve_one(&args.host, args.port)?;
-    // socket(AF_INET, SOCK_STREAM, 0)        serverSocket = socket(AF_INET, SOCK_STREAM)
+    // socket(AF_INET, SOCK_STREAM, 0)
+    //   Python: serverSocket = socket(AF_INET, SOCK_STREAM)
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     // setsockopt(SO_REUSEADDR): a restarted server may bind at once, even while
     // connections of its previous run wait out TIME_WAIT.
     socket.set_reuse_address(true)?;
-    // bind()                                  serverSocket.bind(('', serverPort))
+    // bind()        Python: serverSocket.bind(('', serverPort))
     socket
         .bind(&addr.into())
         .map_err(|e| netkit::bind_error(e, addr))?;
     // listen(): the kernel now completes handshakes and queues them for accept().
-    socket.listen(128)?; //                    serverSocket.listen(1)
+    socket.listen(128)?; // Python: serverSocket.listen(1)
     let listener: TcpListener = socket.into();
     // print('The server is ready to receive'), with the address really bound.
     netkit::announce(listener.local_addr()?);
@@ -60,7 +61,7 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut backoff = AcceptBackoff::new();
     loop {
         // accept(): the next queued client, on a new socket of its own.
-        //                                     connectionSocket, addr = serverSocket.accept()
+        //   Python: connectionSocket, addr = serverSocket.accept()
         let (conn, peer) = match listener.accept() {
             Ok(accepted) => accepted,
             Err(e) => {
@@ -75,7 +76,7 @@ fn run(args: Args) -> netkit::Result<()> {
             Ok(bytes) => eprintln!("{peer}: closed after {bytes} bytes"),
             Err(e) => eprintln!("{peer}: {}", describe_drop(&e, idle)),
         }
-        // close(): `conn` goes out of scope here.  connectionSocket.close()
+        // close(): `conn` goes out of scope here. Python: connectionSocket.close()
     }
     // ANCHOR_END: accept_loop
 }
