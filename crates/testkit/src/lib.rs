@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod running;
+pub use running::{Running, compile_c};
+
 /// The longest any single step of a test may wait: a read, a connect, a program start.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 

@@ -1,0 +1,147 @@
+//! Programs that are not TCP or UDP servers: read their output line by line, feed their
+//! stdin, send them signals; and C peers compiled for a test.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+
+use crate::{PATIENCE, collect, kill_group, lines_of, require_tool, wait_bounded};
+
+/// A program started for one test, killed (with its process group) when the test ends.
+pub struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    description: String,
+}
+
+impl Running {
+    /// Starts `bin` with `args`, stdin a pipe the test writes to.
+    pub fn start(bin: &str, args: &[&str]) -> Running {
+        let mut command = Command::new(bin);
+        command.args(args);
+        Running::spawn(command)
+    }
+
+    /// Like [`Running::start`] for a command the test has set up itself.
+    pub fn spawn(mut command: Command) -> Running {
+        let description = format!("{command:?}");
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {description}: {e}"));
+        Running {
+            stdin: child.stdin.take(),
+            stdout: lines_of(child.stdout.take().unwrap()),
+            stderr: collect(child.stderr.take().unwrap()),
+            child,
+            description,
+        }
+    }
+
+    /// The next line on stdout, waiting at most [`PATIENCE`].
+    pub fn next_line(&self) -> Option<String> {
+        self.stdout.recv_timeout(PATIENCE).ok()
+    }
+
+    /// Fails the test unless the next stdout line is `expected`.
+    pub fn expect_line(&self, expected: &str) {
+        let line = self.next_line();
+        assert_eq!(
+            line.as_deref(),
+            Some(expected),
+            "{}: unexpected stdout line; stderr so far:\n{}",
+            self.description,
+            self.stderr_so_far()
+        );
+    }
+
+    /// Writes `bytes` to the program's stdin.
+    pub fn type_in(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin was closed");
+        stdin
+            .write_all(bytes)
+            .expect("write to the program's stdin");
+        stdin.flush().unwrap();
+    }
+
+    /// Closes the program's stdin (end of input, Ctrl-D).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Sends `signal` (libc::SIGINT, ...) to the program.
+    pub fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill has no memory-safety preconditions.
+        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+        assert_eq!(rc, 0, "kill({}, {signal}) failed", self.child.id());
+    }
+
+    /// Everything the program has written to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (bounded) for the program to exit by itself.
+    pub fn wait_for_exit(&mut self) -> ExitStatus {
+        wait_bounded(&mut self.child, PATIENCE).unwrap_or_else(|| {
+            panic!(
+                "{} did not exit within {PATIENCE:?}; stderr:\n{}",
+                self.description,
+                self.stderr_so_far()
+            )
+        })
+    }
+
+    /// Every stdout line still to come, until the program closes stdout (bounded).
+    pub fn remaining_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Some(line) = self.next_line() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        kill_group(&mut self.child);
+    }
+}
+
+/// Compiles the C file `source` with `cc` into `out_dir` (a test's CARGO_TARGET_TMPDIR)
+/// and returns the program's path. Each call builds its own copy, so tests running in
+/// parallel never race on one file.
+pub fn compile_c(source: &Path, out_dir: &str) -> PathBuf {
+    static BUILDS: AtomicUsize = AtomicUsize::new(0);
+    let cc = require_tool("cc", "gcc");
+    let stem = source.file_stem().unwrap().to_string_lossy();
+    let n = BUILDS.fetch_add(1, Ordering::Relaxed);
+    let program = Path::new(out_dir).join(format!("{stem}-{}-{n}", std::process::id()));
+    let out = Command::new(cc)
+        .args(["-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&program)
+        .arg(source)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc {} failed:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    program
+}
