@@ -3,7 +3,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -25,14 +25,14 @@ fn socket_path() -> PathBuf {
     dir.join("echo_socket")
 }
 
-fn start(path: &PathBuf) -> Running {
+fn start(path: &Path) -> Running {
     let server = Running::start(SERVER, &["--path", path.to_str().unwrap()]);
     server.expect_line(&format!("listening on {}", path.display()));
     server.expect_line("Waiting for a connection...");
     server
 }
 
-fn connect(path: &PathBuf) -> UnixStream {
+fn connect(path: &Path) -> UnixStream {
     let conn = UnixStream::connect(path).unwrap();
     conn.set_read_timeout(Some(PATIENCE)).unwrap();
     conn
