@@ -65,7 +65,10 @@ fn run(args: Args) -> netkit::Result<()> {
         // recv(s, str, 100, 0), until the whole line is back.
         let mut echo = vec![0u8; line.len()];
         conn.read_exact(&mut echo).map_err(|e| match e.kind() {
-            ErrorKind::UnexpectedEof => Fatal::new("Server closed connection"),
+            // A close with our line still unread arrives as a reset instead of an end.
+            ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset => {
+                Fatal::new("Server closed connection")
+            }
             _ => Fatal::new(format!("recv: {e}")),
         })?;
         // printf("echo> %s", str)
