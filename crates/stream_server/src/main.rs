@@ -64,7 +64,7 @@ fn run(args: Args) -> netkit::Result<()> {
     // loop through all the results and bind to the first we can
     let mut bound = None;
     let mut last_failure = None;
-    for candidate in &found {
+    for (i, candidate) in found.iter().enumerate() {
         // sockfd = socket(p->ai_family, p->ai_socktype, p->ai_protocol)
         let socket = Socket::new(Domain::for_address(candidate.addr), Type::STREAM, None)?;
         // setsockopt(sockfd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes)
@@ -76,10 +76,13 @@ fn run(args: Args) -> netkit::Result<()> {
                 break;
             }
             Err(e) => {
-                eprintln!(
-                    "server: bind {}: {e}; trying the next address",
-                    candidate.addr
-                );
+                // perror("server: bind"), and on to the next address, if there is one.
+                if i + 1 < found.len() {
+                    eprintln!(
+                        "server: bind {}: {e}; trying the next address",
+                        candidate.addr
+                    );
+                }
                 last_failure = Some((e, candidate.addr));
             }
         }

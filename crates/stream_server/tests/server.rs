@@ -156,9 +156,9 @@ fn a_port_in_use_is_one_line_and_status_1() {
     let out = run(SERVER, &["--port", &port], b"");
     assert_eq!(out.code(), Some(1), "{out:?}");
     assert_eq!(
-        out.stderr.lines().last().unwrap(),
+        out.stderr,
         format!(
-            "stream_server: port {port} is already in use; stop the other server or pass --port"
+            "stream_server: port {port} is already in use; stop the other server or pass --port\n"
         )
     );
 }
