@@ -29,7 +29,7 @@ struct Args {
 enum Command {
     /// Print every datagram that arrives.
     Server {
-        /// Address to bind (default 0.0.0.0, or :: with --dual-stack).
+        /// Address to bind (default: getaddrinfo(NULL)'s first wildcard, or :: with --dual-stack).
         #[arg(long)]
         host: Option<String>,
         /// UDP port to bind (0 picks any free port).
@@ -108,11 +108,22 @@ fn server(host: Option<String>, port: u16, dual_stack: bool) -> netkit::Result<(
             .map_err(|e| netkit::bind_error(e, addr))?;
         UdpSocket::from(socket)
     } else {
-        // The mystery: getaddrinfo(NULL, port, AI_PASSIVE) and bind the first result.
-        // Here --host picks it; the syslog server got 0.0.0.0, an IPv4-only socket.
-        let host = host.as_deref().unwrap_or("0.0.0.0");
-        let addr = netkit::resolve_one(host, port)?;
-        netkit::udp_bind(addr)?
+        // The mystery: addrinfos <- getAddrInfo (Just passive hints) Nothing (Just port),
+        // that is getaddrinfo(NULL, port, AI_PASSIVE), and bind the head of the list.
+        let hints = Hints {
+            socktype: SockType::Datagram,
+            passive: true,
+            ..Hints::default()
+        };
+        let found = getaddrinfo(host.as_deref(), Some(&port.to_string()), &hints).map_err(|e| {
+            Fatal::new(format!(
+                "getaddrinfo {}: {e}",
+                host.as_deref().unwrap_or("NULL")
+            ))
+        })?;
+        let list: Vec<String> = found.iter().map(|info| info.addr.to_string()).collect();
+        eprintln!("addresses: {}; binding the first", list.join(", "));
+        netkit::udp_bind(found[0].addr)?
     };
     netkit::announce(socket.local_addr()?);
 

@@ -34,7 +34,7 @@ fn received(server: &Server) -> (String, String) {
 
 #[test]
 fn the_mystery_the_client_sends_to_ipv6_and_the_ipv4_server_never_hears_it() {
-    let server = server(&[]);
+    let server = server(&["--host", "0.0.0.0"]);
     assert_eq!(
         server.addr.to_string(),
         format!("0.0.0.0:{}", server.addr.port())
@@ -102,6 +102,30 @@ fn without_addr_the_client_takes_whatever_getaddrinfo_null_lists_first() {
         format!("[{}]", first.ip())
     };
     assert_eq!(from, expected);
+}
+
+#[test]
+fn without_host_the_server_binds_the_first_passive_address_getaddrinfo_gives() {
+    let server = server(&[]);
+    let hints = showip::Hints {
+        socktype: showip::SockType::Datagram,
+        passive: true,
+        ..Default::default()
+    };
+    let order = showip::getaddrinfo(None, Some("0"), &hints).unwrap();
+    assert_eq!(server.addr.ip(), order[0].addr.ip());
+    let listed: Vec<String> = order
+        .iter()
+        .map(|a| format!("{}", std::net::SocketAddr::new(a.addr.ip(), 0)))
+        .collect();
+    assert!(
+        server.stderr_so_far().starts_with(&format!(
+            "addresses: {}; binding the first",
+            listed.join(", ")
+        )),
+        "{}",
+        server.stderr_so_far()
+    );
 }
 
 #[test]
