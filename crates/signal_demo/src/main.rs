@@ -102,7 +102,7 @@ fn read_line(restart: bool) -> netkit::Result<()> {
         Err(Errno::EINTR) => println!("read: {} (EINTR)", Errno::EINTR.desc()),
         Err(e) => return Err(e.into()),
     }
-    println!("SIGINT arrived {} times", SIGINTS.load(Ordering::Relaxed));
+    println!("SIGINTs caught: {}", SIGINTS.load(Ordering::Relaxed));
     Ok(())
     // ANCHOR_END: read
 }
@@ -130,7 +130,7 @@ fn count() -> netkit::Result<()> {
         sleep(1);
     }
     println!(
-        "Done: SIGUSR1 arrived {} times",
+        "Done: SIGUSR1s caught: {}",
         USR1S.load(Ordering::Relaxed)
     );
     Ok(())
