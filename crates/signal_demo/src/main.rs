@@ -129,10 +129,7 @@ fn count() -> netkit::Result<()> {
         // that gap.
         sleep(1);
     }
-    println!(
-        "Done: SIGUSR1s caught: {}",
-        USR1S.load(Ordering::Relaxed)
-    );
+    println!("Done: SIGUSR1s caught: {}", USR1S.load(Ordering::Relaxed));
     Ok(())
     // ANCHOR_END: count
 }
