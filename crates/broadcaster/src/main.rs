@@ -1,9 +1,9 @@
 //! broadcaster.c in Rust: send one UDP datagram to a broadcast address.
 //!
-//! A datagram sent to a network's broadcast address (10.0.0.255 on 10.0.0.0/24) or to
-//! 255.255.255.255 reaches every host on that network. Because one mistyped address could
-//! then flood a whole network, the kernel refuses such a sendto with EACCES unless the
-//! socket has said it means it: setsockopt(SO_BROADCAST).
+//! A datagram sent to a network's broadcast address (10.0.0.255 on 10.0.0.0/24) or
+//! to 255.255.255.255 reaches every host on that network. Because one mistyped
+//! address could then flood a whole network, the kernel refuses such a sendto with
+//! EACCES unless the socket has said it means it: setsockopt(SO_BROADCAST).
 
 use std::io::ErrorKind;
 use std::net::UdpSocket;
@@ -17,7 +17,8 @@ use showip::{Family, Hints, SockType, getaddrinfo};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// The broadcast address: your network's (see `ip addr`, after "brd") or 255.255.255.255.
+    /// The broadcast address: your network's (see `ip addr`, after "brd") or
+    /// 255.255.255.255.
     #[arg(long)]
     host: String,
     /// UDP port to send to (the listener's).
@@ -54,13 +55,15 @@ fn run(args: Args) -> netkit::Result<()> {
         socket.set_broadcast(true)?;
     }
 
-    // numbytes = sendto(sockfd, argv[2], strlen(argv[2]), 0, (struct sockaddr *)&their_addr, ...)
+    // numbytes = sendto(sockfd, argv[2], strlen(argv[2]), 0,
+    //                   (struct sockaddr *)&their_addr, sizeof their_addr)
     let numbytes = socket
         .send_to(args.message.as_bytes(), their_addr)
         .map_err(|e| match e.kind() {
-            ErrorKind::PermissionDenied => Fatal::new(format!(
-                "sendto {their_addr}: {e}; a broadcast address needs SO_BROADCAST on the socket"
-            )),
+            ErrorKind::PermissionDenied => {
+                let why = "a broadcast address needs SO_BROADCAST on the socket";
+                Fatal::new(format!("sendto {their_addr}: {e}; {why}"))
+            }
             _ => Fatal::new(format!("sendto {their_addr}: {e}")),
         })?;
     // printf("sent %d bytes to %s\n", numbytes, inet_ntoa(their_addr.sin_addr));

@@ -1,13 +1,14 @@
 //! The syslog mystery: a UDP client says it sent, the server never hears a thing.
 //!
 //! The server asks getaddrinfo for its wildcard address and binds the first answer,
-//! `0.0.0.0`: IPv4 only. The client asks getaddrinfo for its server's address and sends to
-//! the first answer, `::1`: IPv6. sendto succeeds (UDP promises nothing more), and the
-//! datagram goes to an IPv6 port where nobody listens.
+//! `0.0.0.0`: IPv4 only. The client asks getaddrinfo for its server's address and
+//! sends to the first answer, `::1`: IPv6. sendto succeeds (UDP promises nothing
+//! more), and the datagram goes to an IPv6 port where nobody listens.
 //!
-//! `dualstack server --dual-stack` is the fix: one IPv6 socket on `::` with IPV6_V6ONLY
-//! off hears both families, IPv4 senders showing up as `::ffff:127.0.0.1`.
-//! `dualstack client --family 4` is the other fix: ask the resolver for IPv4 only.
+//! `dualstack server --dual-stack` is the fix: one IPv6 socket on `::` with
+//! IPV6_V6ONLY off hears both families, IPv4 senders showing up as
+//! `::ffff:127.0.0.1`. `dualstack client --family 4` is the other fix: ask the
+//! resolver for IPv4 only.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
@@ -29,7 +30,8 @@ struct Args {
 enum Command {
     /// Print every datagram that arrives.
     Server {
-        /// Address to bind (default: getaddrinfo(NULL)'s first wildcard, or :: with --dual-stack).
+        /// Address to bind (default: getaddrinfo(NULL)'s first wildcard, or :: with
+        /// --dual-stack).
         #[arg(long)]
         host: Option<String>,
         /// UDP port to bind (0 picks any free port).
@@ -41,10 +43,12 @@ enum Command {
     },
     /// Send one datagram to the first address the resolver gives.
     Client {
-        /// Host to resolve; without it, getaddrinfo(NULL) gives the loopback addresses.
+        /// Host to resolve; without it, getaddrinfo(NULL) gives the loopback
+        /// addresses.
         #[arg(long, conflicts_with = "addr")]
         host: Option<String>,
-        /// Skip the resolver and use these addresses, in this order (repeat the flag).
+        /// Skip the resolver and use these addresses, in this order (repeat the
+        /// flag).
         #[arg(long)]
         addr: Vec<std::net::IpAddr>,
         /// Which family to ask for (the client-side fix is `--family 4`).
@@ -100,28 +104,26 @@ fn server(host: Option<String>, port: u16, dual_stack: bool) -> netkit::Result<(
         // socket(AF_INET6, SOCK_DGRAM, 0)
         let socket = Socket::new(Domain::IPV6, Type::DGRAM, None)?;
         // setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0): IPv4 datagrams are welcome too.
-        // Linux defaults to 0 already (sysctl net.ipv6.bindv6only), other systems do not:
-        // a portable program says what it wants.
+        // Linux defaults to 0 already (sysctl net.ipv6.bindv6only), other
+        // systems do not: a portable program says what it wants.
         socket.set_only_v6(false)?;
         socket
             .bind(&addr.into())
             .map_err(|e| netkit::bind_error(e, addr))?;
         UdpSocket::from(socket)
     } else {
-        // The mystery: addrinfos <- getAddrInfo (Just passive hints) Nothing (Just port),
-        // that is getaddrinfo(NULL, port, AI_PASSIVE), and bind the head of the list.
+        // The mystery: getAddrInfo (Just passiveHints) Nothing (Just port),
+        // that is getaddrinfo(NULL, port, AI_PASSIVE); bind the head of it.
         let hints = Hints {
             socktype: SockType::Datagram,
             passive: true,
             ..Hints::default()
         };
-        let found = getaddrinfo(host.as_deref(), Some(&port.to_string()), &hints).map_err(|e| {
-            Fatal::new(format!(
-                "getaddrinfo {}: {e}",
-                host.as_deref().unwrap_or("NULL")
-            ))
-        })?;
-        let list: Vec<String> = found.iter().map(|info| info.addr.to_string()).collect();
+        let (node, service) = (host.as_deref(), port.to_string());
+        let shown = node.unwrap_or("NULL");
+        let found = getaddrinfo(node, Some(&service), &hints)
+            .map_err(|e| Fatal::new(format!("getaddrinfo {shown}: {e}")))?;
+        let list: Vec<String> = found.iter().map(|a| a.addr.to_string()).collect();
         eprintln!("addresses: {}; binding the first", list.join(", "));
         netkit::udp_bind(found[0].addr)?
     };
@@ -160,15 +162,14 @@ fn client(
             socktype: SockType::Datagram,
             ..Hints::default()
         };
-        let found = getaddrinfo(host.as_deref(), Some(&port.to_string()), &hints).map_err(|e| {
-            Fatal::new(format!(
-                "getaddrinfo {}: {e}",
-                host.as_deref().unwrap_or("NULL")
-            ))
-        })?;
+        let (node, service) = (host.as_deref(), port.to_string());
+        let shown = node.unwrap_or("NULL");
+        let found = getaddrinfo(node, Some(&service), &hints)
+            .map_err(|e| Fatal::new(format!("getaddrinfo {shown}: {e}")))?;
         found.iter().map(|info| info.addr).collect()
     } else {
-        // What a resolver would have answered, in its order, minus the unwanted family.
+        // What a resolver would have answered, in its order, minus the
+        // unwanted family.
         given
             .iter()
             .map(|ip| SocketAddr::new(*ip, port))
@@ -188,7 +189,8 @@ fn client(
         "[::]:0"
     };
     let socket = UdpSocket::bind(local)?;
-    // sendTo sock msg (addrAddress serveraddr): it "works" whether anyone listens or not.
+    // sendTo sock msg (addrAddress serveraddr): it "works" whether anyone
+    // listens or not.
     let sent = socket
         .send_to(message.as_bytes(), first)
         .map_err(|e| Fatal::new(format!("sendto {first}: {e}")))?;

@@ -1,9 +1,10 @@
 //! fork1.c in Rust: one process becomes two.
 //!
-//! fork() returns twice: in the parent with the child's process id, in the child with 0.
-//! The child starts with a copy of everything the parent had, memory and open files
-//! alike; from then on each changes only its own copy. The parent waits for the child and
-//! learns how it ended: the number it passed to exit(), or the signal that killed it.
+//! fork() returns twice: in the parent with the child's process id, in the child
+//! with 0. The child starts with a copy of everything the parent had, memory and
+//! open files alike; from then on each changes only its own copy. The parent waits
+//! for the child and learns how it ended: the number it passed to exit(), or the
+//! signal that killed it.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -17,7 +18,8 @@ use nix::unistd::{ForkResult, fork, getpid, getppid};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// The child's exit status; without it the child asks on stdin, as fork1.c does.
+    /// The child's exit status; without it the child asks on stdin, as fork1.c
+    /// does.
     #[arg(long)]
     status: Option<u8>,
     /// Make the child abort() instead, to see a child killed by a signal.
@@ -31,13 +33,15 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR: fork
-    // Anything still in our stdout buffer would be copied into the child and printed by
-    // both processes. println! leaves nothing behind after its newline; flush anyway.
+    // Anything still in our stdout buffer would be copied into the child and
+    // printed by both processes. println! leaves nothing behind after its
+    // newline; flush anyway.
     let mut value = 1;
     io::stdout().flush()?;
 
     // switch (pid = fork()) {
-    // SAFETY: this program has a single thread, so the child starts in a consistent state.
+    // SAFETY: this program has a single thread, so the child starts in a
+    // consistent state.
     match unsafe { fork() }.map_err(|e| Fatal::new(format!("fork: {e}")))? {
         ForkResult::Child => {
             println!("CHILD: This is the child process!");

@@ -1,7 +1,8 @@
 //! listener.c in Rust: bind a UDP socket, wait for one datagram, say what it was.
 //!
-//! UDP has no connection and no accept: the socket is bound, and recvfrom returns the next
-//! datagram together with the address it came from. The listener takes one and exits.
+//! UDP has no connection and no accept: the socket is bound, and recvfrom returns
+//! the next datagram together with the address it came from. The listener takes one
+//! and exits.
 
 use std::net::UdpSocket;
 use std::process::ExitCode;
@@ -10,7 +11,8 @@ use clap::Parser;
 use netkit::Fatal;
 use showip::{Hints, SockType, getaddrinfo};
 
-/// Wait for one UDP datagram and print where it came from, its length and its contents.
+/// Wait for one UDP datagram and print where it came from, its length and its
+/// contents.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -22,7 +24,8 @@ struct Args {
     port: u16,
 }
 
-/// listener.c's MAXBUFLEN: it reads at most one less, to leave room for a C string's NUL.
+/// listener.c's MAXBUFLEN: it reads at most one less, to leave room for a C
+/// string's NUL.
 const MAXBUFLEN: usize = 100;
 
 fn main() -> ExitCode {
@@ -43,7 +46,8 @@ fn run(args: Args) -> netkit::Result<()> {
         .map_err(|e| Fatal::new(format!("getaddrinfo {}: {e}", args.host)))?;
 
     // loop through all the results and bind to the first we can:
-    // sockfd = socket(p->ai_family, p->ai_socktype, p->ai_protocol); bind(sockfd, ...)
+    // sockfd = socket(p->ai_family, p->ai_socktype, p->ai_protocol);
+    // bind(sockfd, p->ai_addr, p->ai_addrlen)
     let mut socket = None;
     let mut last_failure = None;
     for candidate in &found {
@@ -55,7 +59,8 @@ fn run(args: Args) -> netkit::Result<()> {
             Err(e) => last_failure = Some(netkit::bind_error(e, candidate.addr)),
         }
     }
-    // if (p == NULL) { fprintf(stderr, "listener: failed to bind socket\n"); return 2; }
+    // if (p == NULL) {
+    //     fprintf(stderr, "listener: failed to bind socket\n"); return 2; }
     let socket = match (socket, last_failure) {
         (Some(socket), _) => socket,
         (None, Some(failure)) => return Err(failure),
@@ -66,7 +71,8 @@ fn run(args: Args) -> netkit::Result<()> {
 
     // ANCHOR: recvfrom
     println!("listener: waiting to recvfrom...");
-    // numbytes = recvfrom(sockfd, buf, MAXBUFLEN-1, 0, (struct sockaddr *)&their_addr, &addr_len)
+    // numbytes = recvfrom(sockfd, buf, MAXBUFLEN-1, 0,
+    //                     (struct sockaddr *)&their_addr, &addr_len)
     // A datagram longer than the buffer is cut to fit; the rest is lost for good.
     let mut buf = [0u8; MAXBUFLEN - 1];
     let (numbytes, their_addr) = socket.recv_from(&mut buf)?;

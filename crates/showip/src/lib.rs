@@ -1,9 +1,9 @@
 //! getaddrinfo(3), called through libc and wrapped so that nobody else has to.
 //!
-//! `std::net::ToSocketAddrs` calls getaddrinfo too, but hides its hints: you cannot ask for
-//! IPv6 only, for the wildcard address (`AI_PASSIVE`), for the canonical name, or see the
-//! resolver's own error text. [`getaddrinfo`] exposes exactly what the C call takes and
-//! returns, as Rust values:
+//! `std::net::ToSocketAddrs` calls getaddrinfo too, but hides its hints: you cannot
+//! ask for IPv6 only, for the wildcard address (`AI_PASSIVE`), for the canonical
+//! name, or see the resolver's own error text. [`getaddrinfo`] exposes exactly what
+//! the C call takes and returns, as Rust values:
 //!
 //! ```
 //! use showip::{Family, Hints, getaddrinfo};
@@ -13,14 +13,17 @@
 //! assert_eq!(found[0].addr, "[::1]:3490".parse().unwrap());
 //! ```
 //!
-//! The list getaddrinfo allocates is always given back with freeaddrinfo, on every path
-//! (the [`Owned`] guard below), and its error codes are worded by gai_strerror.
+//! The list getaddrinfo allocates is always given back with freeaddrinfo, on every
+//! path (the [`Owned`] guard below), and its error codes are worded by
+//! gai_strerror.
 
 use std::ffi::{CStr, CString, c_int};
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::ptr;
+
+use libc::{sockaddr, socklen_t};
 
 /// `ai_family`: which kind of address to ask for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,12 +49,14 @@ pub enum SockType {
     Datagram,
 }
 
-/// The `hints` argument: the `memset(&hints, 0, ...)` then a few fields of Beej's programs.
+/// The `hints` argument: the `memset(&hints, 0, ...)` then a few fields of Beej's
+/// programs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Hints {
     pub family: Family,
     pub socktype: SockType,
-    /// AI_PASSIVE: with no host, give the wildcard address (for bind) instead of loopback.
+    /// AI_PASSIVE: with no host, give the wildcard address (for bind) instead of
+    /// loopback.
     pub passive: bool,
     /// AI_CANONNAME: also return the host's canonical name.
     pub canonical: bool,
@@ -64,7 +69,8 @@ pub struct Hints {
 pub struct AddrInfo {
     /// `ai_addr` (and the port from the service).
     pub addr: SocketAddr,
-    /// `ai_socktype` as getaddrinfo filled it in (SOCK_STREAM, SOCK_DGRAM, SOCK_RAW).
+    /// `ai_socktype` as getaddrinfo filled it in (SOCK_STREAM, SOCK_DGRAM,
+    /// SOCK_RAW).
     pub socktype: c_int,
     /// `ai_protocol` (IPPROTO_TCP, IPPROTO_UDP, ...).
     pub protocol: c_int,
@@ -82,7 +88,8 @@ impl AddrInfo {
 /// Why getaddrinfo found nothing.
 #[derive(Debug)]
 pub enum Error {
-    /// A non-zero return code (EAI_NONAME, EAI_SERVICE, ...), with gai_strerror's words.
+    /// A non-zero return code (EAI_NONAME, EAI_SERVICE, ...), with gai_strerror's
+    /// words.
     Resolver { code: c_int, message: String },
     /// EAI_SYSTEM: the real reason is in errno.
     System(io::Error),
@@ -113,14 +120,15 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 // ANCHOR: guard
-/// Owns the list getaddrinfo allocated; freeaddrinfo runs when it goes out of scope,
-/// whether we return normally, return early with `?`, or panic.
+/// Owns the list getaddrinfo allocated; freeaddrinfo runs when it goes out of
+/// scope, whether we return normally, return early with `?`, or panic.
 struct Owned(*mut libc::addrinfo);
 
 impl Drop for Owned {
     fn drop(&mut self) {
         if !self.0.is_null() {
-            // SAFETY: the pointer came from a successful getaddrinfo and is freed once.
+            // SAFETY: the pointer came from a successful getaddrinfo and is
+            // freed once.
             unsafe { libc::freeaddrinfo(self.0) };
         }
     }
@@ -128,9 +136,9 @@ impl Drop for Owned {
 // ANCHOR_END: guard
 
 // ANCHOR: getaddrinfo
-/// getaddrinfo(node, service, &hints, &res): every address matching the hints, in the
-/// resolver's order. `None` for the node is C's NULL (see [`Hints::passive`]); `None` for
-/// the service leaves the ports at 0.
+/// getaddrinfo(node, service, &hints, &res): every address matching the hints, in
+/// the resolver's order. `None` for the node is C's NULL (see [`Hints::passive`]);
+/// `None` for the service leaves the ports at 0.
 pub fn getaddrinfo(
     node: Option<&str>,
     service: Option<&str>,
@@ -140,7 +148,8 @@ pub fn getaddrinfo(
     let node = node.map(c_string).transpose()?;
     let service = service.map(c_string).transpose()?;
 
-    // struct addrinfo hints; memset(&hints, 0, sizeof hints); then the fields we use.
+    // struct addrinfo hints; memset(&hints, 0, sizeof hints);
+    // then the fields we use.
     // SAFETY: addrinfo is plain data; all zeros is its documented empty value.
     let mut c_hints: libc::addrinfo = unsafe { std::mem::zeroed() };
     c_hints.ai_family = match hints.family {
@@ -164,8 +173,8 @@ pub fn getaddrinfo(
     }
 
     let mut res: *mut libc::addrinfo = ptr::null_mut();
-    // SAFETY: node and service are NUL-terminated or null, hints is initialised, and res is
-    // a valid place for the result.
+    // SAFETY: node and service are NUL-terminated or null, hints is
+    // initialised, and res is a valid place for the result.
     let status = unsafe {
         libc::getaddrinfo(
             node.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
@@ -227,13 +236,14 @@ fn resolver_error(status: c_int) -> Error {
 ///
 /// # Safety
 /// `sa` must be null or point to `len` readable bytes holding a socket address.
-unsafe fn socket_addr(sa: *const libc::sockaddr, len: libc::socklen_t) -> Option<SocketAddr> {
+unsafe fn socket_addr(sa: *const sockaddr, len: socklen_t) -> Option<SocketAddr> {
     if sa.is_null() {
         return None;
     }
     let len = len as usize;
-    // SAFETY (all three reads): the caller promises `len` bytes; we check that the family's
-    // struct fits in them before reading it, unaligned to be safe.
+    // SAFETY (all three reads): the caller promises `len` bytes; we check
+    // that the family's struct fits in them before reading it, unaligned to
+    // be safe.
     match c_int::from(unsafe { (*sa).sa_family }) {
         libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
             let v4 = unsafe { ptr::read_unaligned(sa.cast::<libc::sockaddr_in>()) };
@@ -242,7 +252,8 @@ unsafe fn socket_addr(sa: *const libc::sockaddr, len: libc::socklen_t) -> Option
             Some(SocketAddrV4::new(ip, u16::from_be(v4.sin_port)).into())
         }
         libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
-            let v6 = unsafe { ptr::read_unaligned(sa.cast::<libc::sockaddr_in6>()) };
+            let sa6 = sa.cast::<libc::sockaddr_in6>();
+            let v6 = unsafe { ptr::read_unaligned(sa6) };
             let ip = Ipv6Addr::from(v6.sin6_addr.s6_addr);
             Some(
                 SocketAddrV6::new(

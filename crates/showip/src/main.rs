@@ -1,9 +1,10 @@
 //! showip.c in Rust: print every address getaddrinfo finds for a host.
 //!
-//! The C program asks for stream sockets of any family and prints one line per result,
-//! `IPv4: 93.184.215.14` or `IPv6: 2606:2800:21f:cb07:6820:80da:af6b:8b2c`. The flags add
-//! the hints a student wants to try next: one family only, the wildcard address a server
-//! binds to (`--passive`), the canonical name, a service to turn into a port.
+//! The C program asks for stream sockets of any family and prints one line per
+//! result, `IPv4: 93.184.215.14` or `IPv6: 2606:2800:21f:cb07:6820:80da:af6b:8b2c`.
+//! The flags add the hints a student wants to try next: one family only, the
+//! wildcard address a server binds to (`--passive`), the canonical name, a service
+//! to turn into a port.
 
 use std::process::ExitCode;
 

@@ -1,11 +1,13 @@
-//! sigint.c and sigusr.c in Rust: what a signal handler may do, and what it does to the
-//! system call it interrupts.
+//! sigint.c and sigusr.c in Rust: what a signal handler may do, and what it does to
+//! the system call it interrupts.
 //!
-//! `signal_demo read` blocks in read(2) on stdin with a SIGINT handler installed. Press
-//! Ctrl-C: without SA_RESTART the read fails with EINTR once the handler returns; with
-//! `--restart` the kernel restarts the read and it goes on waiting for your line.
+//! `signal_demo read` blocks in read(2) on stdin with a SIGINT handler installed.
+//! Press Ctrl-C: without SA_RESTART the read fails with EINTR once the handler
+//! returns; with `--restart` the kernel restarts the read and it goes on waiting
+//! for your line.
 //!
-//! `signal_demo count` counts SIGUSR1s in an atomic counter until SIGTERM or SIGINT.
+//! `signal_demo count` counts SIGUSR1s in an atomic counter until SIGTERM or
+//! SIGINT.
 
 use std::os::fd::AsFd;
 use std::process::ExitCode;
@@ -37,21 +39,24 @@ enum Command {
 }
 
 // ANCHOR: handlers
-/// How many SIGINTs the handler has seen. A lock-free atomic: the handler may run between
-/// any two instructions of main, and an atomic update can never be seen half done.
+/// How many SIGINTs the handler has seen. A lock-free atomic: the handler may run
+/// between any two instructions of main, and an atomic update can never be seen
+/// half done.
 static SIGINTS: AtomicUsize = AtomicUsize::new(0);
-/// How many SIGUSR1s arrived (sigusr.c's `volatile sig_atomic_t got_usr1`, counting).
+/// How many SIGUSR1s arrived (sigusr.c's `volatile sig_atomic_t got_usr1`,
+/// counting).
 static USR1S: AtomicUsize = AtomicUsize::new(0);
 /// Set by SIGTERM or SIGINT in `count`: time to stop.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// sigint_handler: write(2) and an atomic add, both async-signal-safe. No println!: it
-/// takes the lock on stdout, and if the signal arrived while main held that lock, the
-/// handler would wait for it forever.
+/// sigint_handler: write(2) and an atomic add, both async-signal-safe. No println!:
+/// it takes the lock on stdout, and if the signal arrived while main held that
+/// lock, the handler would wait for it forever.
 extern "C" fn on_sigint(_signal: libc::c_int) {
     const MESSAGE: &[u8] = b"Ahhh! SIGINT!\n";
     // SAFETY: write(2) on a valid buffer; the result does not matter here.
-    unsafe { libc::write(libc::STDOUT_FILENO, MESSAGE.as_ptr().cast(), MESSAGE.len()) };
+    let (text, len) = (MESSAGE.as_ptr().cast(), MESSAGE.len());
+    unsafe { libc::write(libc::STDOUT_FILENO, text, len) };
     SIGINTS.fetch_add(1, Ordering::Relaxed);
 }
 
@@ -71,7 +76,8 @@ fn main() -> ExitCode {
     })
 }
 
-/// sigaction(signal, &sa, NULL) with sa_handler = handler, an empty sa_mask and `flags`.
+/// sigaction(signal, &sa, NULL) with sa_handler = handler, an empty sa_mask and
+/// `flags`.
 fn install(signal: Signal, handler: extern "C" fn(libc::c_int), flags: SaFlags) -> nix::Result<()> {
     let action = SigAction::new(SigHandler::Handler(handler), flags, SigSet::empty());
     // SAFETY: every handler of this program does async-signal-safe work only.
@@ -89,8 +95,9 @@ fn read_line(restart: bool) -> netkit::Result<()> {
     install(Signal::SIGINT, on_sigint, flags)?;
 
     println!("Enter a string:");
-    // fgets(s, sizeof s, stdin), as the one read(2) underneath it. std's read_line would
-    // hide EINTR by retrying, so we call read(2) ourselves to see what it returns.
+    // fgets(s, sizeof s, stdin), as the one read(2) underneath it. std's
+    // read_line would hide EINTR by retrying, so we call read(2) ourselves to
+    // see what it returns.
     let mut buf = [0u8; 200];
     match read(std::io::stdin().as_fd(), &mut buf) {
         Ok(0) => println!("(end of input)"),
@@ -113,7 +120,8 @@ fn count() -> netkit::Result<()> {
     install(Signal::SIGTERM, on_stop, SaFlags::empty())?;
     install(Signal::SIGINT, on_stop, SaFlags::empty())?;
     let pid = getpid();
-    println!("PID {pid}: counting SIGUSR1 (kill -USR1 {pid}); SIGTERM or Ctrl-C stops");
+    let stop = "SIGTERM or Ctrl-C stops";
+    println!("PID {pid}: counting SIGUSR1 (kill -USR1 {pid}); {stop}");
 
     let mut shown = 0;
     while !STOP.load(Ordering::Relaxed) {
@@ -124,9 +132,9 @@ fn count() -> netkit::Result<()> {
             continue;
         }
         println!("PID {pid}: working hard...");
-        // sleep(1) returns early when a handler runs. A signal that lands between the
-        // check above and this call waits out the second: the self-pipe chapter closes
-        // that gap.
+        // sleep(1) returns early when a handler runs. A signal that lands
+        // between the check above and this call waits out the second: the
+        // Unix domain sockets and self-pipe chapters close that gap.
         sleep(1);
     }
     println!("Done: SIGUSR1s caught: {}", USR1S.load(Ordering::Relaxed));

@@ -16,8 +16,8 @@ use showip::{Hints, getaddrinfo};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// Server to connect to; without it, getaddrinfo(NULL) gives the loopback addresses
-    /// (IPv6 and IPv4) and the client tries each.
+    /// Server to connect to; without it, getaddrinfo(NULL) gives the loopback
+    /// addresses (IPv6 and IPv4) and the client tries each.
     #[arg(long)]
     host: Option<String>,
     /// Server port.
@@ -25,7 +25,8 @@ struct Args {
     port: u16,
 }
 
-/// The most the client reads (client.c's MAXDATASIZE, less one for the C string's NUL).
+/// The most the client reads (client.c's MAXDATASIZE, less one for the C string's
+/// NUL).
 const MAXDATASIZE: usize = 100;
 /// How long connect and recv may wait before the client gives up.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -39,9 +40,9 @@ fn run(args: Args) -> netkit::Result<()> {
     // hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_STREAM;
     // getaddrinfo(argv[1], PORT, &hints, &servinfo)
     let host = args.host.as_deref();
-    let port = args.port.to_string();
+    let (shown, port) = (host.unwrap_or("NULL"), args.port.to_string());
     let found = getaddrinfo(host, Some(&port), &Hints::default())
-        .map_err(|e| Fatal::new(format!("getaddrinfo {}: {e}", host.unwrap_or("NULL"))))?;
+        .map_err(|e| Fatal::new(format!("getaddrinfo {shown}: {e}")))?;
 
     // loop through all the results and connect to the first we can
     let mut connected = None;
@@ -54,7 +55,7 @@ fn run(args: Args) -> netkit::Result<()> {
                 break;
             }
             Err(e) => {
-                // perror("client: connect"), and on to the next address, if there is one.
+                // perror("client: connect"), and on to the next address, if any.
                 if i + 1 < found.len() {
                     eprintln!(
                         "client: connect {}: {e}; trying the next address",
@@ -76,9 +77,10 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR_END: connect
 
     // ANCHOR: recv
-    // numbytes = recv(sockfd, buf, MAXDATASIZE-1, 0): client.c reads once and trusts
-    // the whole greeting to be there. TCP promises no such thing, so we read until the
-    // server closes (it does, right after sending) or the buffer is full.
+    // numbytes = recv(sockfd, buf, MAXDATASIZE-1, 0): client.c reads once
+    // and trusts the whole greeting to be there. TCP promises no such thing,
+    // so we read until the server closes (it does, right after sending) or
+    // the buffer is full.
     stream.set_read_timeout(Some(PATIENCE))?;
     let mut buf = Vec::with_capacity(MAXDATASIZE - 1);
     (&mut stream)

@@ -1,8 +1,8 @@
 //! server.c in Rust: Beej's stream server.
 //!
-//! Every client gets `Hello, world!` and a closed connection. The server forks a child
-//! for each one, so a slow client never holds up the next; a SIGCHLD handler reaps the
-//! children as they exit, so none of them lingers as a zombie.
+//! Every client gets `Hello, world!` and a closed connection. The server forks a
+//! child for each one, so a slow client never holds up the next; a SIGCHLD handler
+//! reaps the children as they exit, so none of them lingers as a zombie.
 
 use std::io::{self, Write};
 use std::net::TcpListener;
@@ -34,12 +34,13 @@ const BACKLOG: i32 = 10;
 /// The SIGCHLD handler: collect every child that has exited, without waiting.
 ///
 /// It runs in the middle of whatever the program was doing, so it calls only
-/// async-signal-safe functions (waitpid is one), and it puts errno back as it found it:
-/// the interrupted code may be about to read errno.
+/// async-signal-safe functions (waitpid is one), and it puts errno back as it found
+/// it: the interrupted code may be about to read errno.
 extern "C" fn reap_children(_signal: libc::c_int) {
     let saved = nix::errno::Errno::last_raw();
     // while (waitpid(-1, NULL, WNOHANG) > 0);
-    // SAFETY: waitpid with a null status pointer is async-signal-safe and touches no memory.
+    // SAFETY: waitpid with a null status pointer is async-signal-safe and
+    // touches no memory.
     while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
     nix::errno::Errno::set_raw(saved);
 }
@@ -51,7 +52,8 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR: bind
-    // hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_STREAM; hints.ai_flags = AI_PASSIVE;
+    // hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_STREAM;
+    // hints.ai_flags = AI_PASSIVE;
     let hints = Hints {
         passive: true,
         ..Hints::default()
@@ -66,7 +68,8 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut last_failure = None;
     for (i, candidate) in found.iter().enumerate() {
         // sockfd = socket(p->ai_family, p->ai_socktype, p->ai_protocol)
-        let socket = Socket::new(Domain::for_address(candidate.addr), Type::STREAM, None)?;
+        let domain = Domain::for_address(candidate.addr);
+        let socket = Socket::new(domain, Type::STREAM, None)?;
         // setsockopt(sockfd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes)
         socket.set_reuse_address(true)?;
         // bind(sockfd, p->ai_addr, p->ai_addrlen)
@@ -76,7 +79,7 @@ fn run(args: Args) -> netkit::Result<()> {
                 break;
             }
             Err(e) => {
-                // perror("server: bind"), and on to the next address, if there is one.
+                // perror("server: bind"), and on to the next address, if any.
                 if i + 1 < found.len() {
                     eprintln!(
                         "server: bind {}: {e}; trying the next address",
@@ -91,7 +94,7 @@ fn run(args: Args) -> netkit::Result<()> {
     let socket = match (bound, last_failure) {
         (Some(socket), _) => socket,
         (None, Some((err, addr))) => return Err(netkit::bind_error(err, addr)),
-        (None, None) => return Err(Fatal::new("server: getaddrinfo found no address")),
+        (None, None) => return Err(Fatal::new("getaddrinfo found no address")),
     };
     // listen(sockfd, BACKLOG)
     socket.listen(BACKLOG)?;
@@ -99,14 +102,15 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR_END: bind
 
     // ANCHOR: sigaction
-    // sa.sa_handler = sigchld_handler; sigemptyset(&sa.sa_mask); sa.sa_flags = SA_RESTART;
-    // sigaction(SIGCHLD, &sa, NULL)
+    // sa.sa_handler = sigchld_handler; sigemptyset(&sa.sa_mask);
+    // sa.sa_flags = SA_RESTART; sigaction(SIGCHLD, &sa, NULL)
     let reap = SigAction::new(
         SigHandler::Handler(reap_children),
         SaFlags::SA_RESTART,
         SigSet::empty(),
     );
-    // SAFETY: the handler calls only async-signal-safe functions (see reap_children).
+    // SAFETY: the handler calls only async-signal-safe functions
+    // (see reap_children).
     unsafe { sigaction(Signal::SIGCHLD, &reap) }?;
     // ANCHOR_END: sigaction
 
@@ -120,22 +124,25 @@ fn run(args: Args) -> netkit::Result<()> {
         let (conn, peer) = match listener.accept() {
             Ok(accepted) => accepted,
             Err(e) => {
-                backoff.failed(&e); // EINTR, ECONNABORTED, EMFILE: wait if needed, go on
+                // EINTR, ECONNABORTED, EMFILE: wait if needed, go on.
+                backoff.failed(&e);
                 continue;
             }
         };
         backoff.succeeded();
         // inet_ntop(...); printf("server: got connection from %s\n", s);
         println!("server: got connection from {}", peer.ip());
-        // Whatever sits in our output buffer would be copied into the child and printed
-        // twice; print! buffers nothing after a newline, but flush to be sure.
+        // Whatever sits in our output buffer would be copied into the child
+        // and printed twice; println! leaves nothing behind, but flush anyway.
         io::stdout().flush()?;
 
         // if (!fork()) { ... }
-        // SAFETY: this process has one thread, so the child starts in a consistent state.
+        // SAFETY: this process has one thread, so the child starts in a
+        // consistent state.
         match unsafe { fork() } {
             Ok(ForkResult::Child) => {
-                // close(sockfd): the child never accepts, so it lets go of the listener.
+                // close(sockfd): the child never accepts; it lets go of the
+                // listener.
                 drop(listener);
                 // send(new_fd, "Hello, world!", 13, 0)
                 let status = match (&conn).write_all(b"Hello, world!") {
@@ -150,11 +157,13 @@ fn run(args: Args) -> netkit::Result<()> {
                 std::process::exit(status);
             }
             Ok(ForkResult::Parent { .. }) => {
-                // close(new_fd): the parent does not need the connection; the child has it.
+                // close(new_fd): the parent does not need the connection;
+                // the child has it.
                 drop(conn);
             }
             Err(e) => {
-                // Out of processes: this client gets a closed connection, the next may not.
+                // Out of processes: this client gets a closed connection,
+                // the next may not.
                 eprintln!("server: fork: {e}; closing the connection from {peer}");
             }
         }

@@ -1,7 +1,7 @@
 //! talker.c in Rust: send one UDP datagram to a host and say how many bytes went.
 //!
-//! No connection is made: sendto hands the kernel a datagram and an address, and returns.
-//! Whether anyone receives it, the talker never learns.
+//! No connection is made: sendto hands the kernel a datagram and an address, and
+//! returns. Whether anyone receives it, the talker never learns.
 
 use std::net::UdpSocket;
 use std::process::ExitCode;
@@ -54,10 +54,12 @@ fn run(args: Args) -> netkit::Result<()> {
             break;
         }
     }
-    // if (p == NULL) { fprintf(stderr, "talker: failed to create socket\n"); return 2; }
+    // if (p == NULL) {
+    //     fprintf(stderr, "talker: failed to create socket\n"); return 2; }
     let (socket, to) = made.ok_or_else(|| Fatal::new("failed to create socket"))?;
 
-    // numbytes = sendto(sockfd, argv[2], strlen(argv[2]), 0, p->ai_addr, p->ai_addrlen)
+    // numbytes = sendto(sockfd, argv[2], strlen(argv[2]), 0,
+    //                   p->ai_addr, p->ai_addrlen)
     let numbytes = socket
         .send_to(args.message.as_bytes(), to)
         .map_err(|e| Fatal::new(format!("sendto {to}: {e}")))?;

@@ -29,14 +29,16 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR: run
     let shown = args.path.display();
     println!("Trying to connect...");
-    // s = socket(AF_UNIX, SOCK_STREAM, 0); connect(s, (struct sockaddr *)&remote, len)
+    // s = socket(AF_UNIX, SOCK_STREAM, 0);
+    // connect(s, (struct sockaddr *)&remote, len)
     let mut conn = UnixStream::connect(&args.path).map_err(|e| match e.kind() {
         ErrorKind::NotFound => Fatal::new(format!(
             "no socket at {shown}; start unix_echo_server first, or check --path"
         )),
-        ErrorKind::ConnectionRefused => Fatal::new(format!(
-            "nobody is listening on {shown} (a stale socket file?); start unix_echo_server"
-        )),
+        ErrorKind::ConnectionRefused => {
+            let hint = "(a stale socket file?); start unix_echo_server";
+            Fatal::new(format!("nobody is listening on {shown} {hint}"))
+        }
         _ => Fatal::new(format!("cannot connect to {shown}: {e}")),
     })?;
     conn.set_read_timeout(Some(PATIENCE))?;
@@ -65,7 +67,7 @@ fn run(args: Args) -> netkit::Result<()> {
         // recv(s, str, 100, 0), until the whole line is back.
         let mut echo = vec![0u8; line.len()];
         conn.read_exact(&mut echo).map_err(|e| match e.kind() {
-            // A close with our line still unread arrives as a reset instead of an end.
+            // A close with our line still unread arrives as a reset, not an end.
             ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset => {
                 Fatal::new("Server closed connection")
             }

@@ -1,12 +1,12 @@
-//! What the AF_UNIX echo server needs beyond the socket calls its main.rs shows: taking
-//! over a socket path safely, and stopping on SIGINT/SIGTERM without a race.
+//! What the AF_UNIX echo server needs beyond the socket calls its main.rs shows:
+//! taking over a socket path safely, and stopping on SIGINT/SIGTERM without a race.
 //!
-//! A blocked accept() and a signal do not mix well. A handler that sets a flag works only
-//! if the signal arrives *during* accept (which then fails with EINTR); one that arrives
-//! just before it goes unnoticed until the next client. So the server keeps SIGINT and
-//! SIGTERM blocked, and waits in ppoll(2), which unblocks them for the duration of the
-//! wait, atomically: a signal can only be delivered while the server is waiting, and then
-//! it always ends the wait.
+//! A blocked accept() and a signal do not mix well. A handler that sets a flag
+//! works only if the signal arrives *during* accept (which then fails with EINTR);
+//! one that arrives just before it goes unnoticed until the next client. So the
+//! server keeps SIGINT and SIGTERM blocked, and waits in ppoll(2), which unblocks
+//! them for the duration of the wait, atomically: a signal can only be delivered
+//! while the server is waiting, and then it always ends the wait.
 
 use std::fs;
 use std::io::{self, ErrorKind, Read, Write};
@@ -24,12 +24,14 @@ use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signa
 use nix::sys::time::TimeSpec;
 
 // ANCHOR: prepare
-/// Makes `path` free for bind(), the careful version of echos.c's `unlink(SOCK_PATH)`.
+/// Makes `path` free for bind(), the careful version of echos.c's
+/// `unlink(SOCK_PATH)`.
 ///
-/// A socket file outlives its server if the server dies without removing it; bind() on
-/// it then fails with EADDRINUSE. But unlinking blindly could steal the name of a server
-/// that is running. So: nothing there, fine; a socket nobody answers on, stale, remove
-/// it; a socket someone answers on, refuse; anything else (a file of yours!), refuse.
+/// A socket file outlives its server if the server dies without removing it; bind()
+/// on it then fails with EADDRINUSE. But unlinking blindly could steal the name of
+/// a server that is running. So: nothing there, fine; a socket nobody answers on,
+/// stale, remove it; a socket someone answers on, refuse; anything else (a file of
+/// yours!), refuse.
 pub fn prepare_path(path: &Path) -> Result<(), Fatal> {
     let shown = path.display();
     match fs::symlink_metadata(path) {
@@ -53,8 +55,8 @@ pub fn prepare_path(path: &Path) -> Result<(), Fatal> {
 }
 // ANCHOR_END: prepare
 
-/// Removes the socket file when dropped: on a normal exit, on an error, on SIGINT/SIGTERM
-/// (which end the main loop instead of the process).
+/// Removes the socket file when dropped: on a normal exit, on an error, on
+/// SIGINT/SIGTERM (which end the main loop instead of the process).
 pub struct RemoveOnDrop(pub PathBuf);
 
 impl Drop for RemoveOnDrop {
@@ -78,8 +80,8 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
-/// Installs the handler and blocks SIGINT and SIGTERM; returns the signal mask to wait
-/// with (the previous one, in which they are not blocked).
+/// Installs the handler and blocks SIGINT and SIGTERM; returns the signal mask to
+/// wait with (the previous one, in which they are not blocked).
 pub fn catch_stop_signals() -> nix::Result<SigSet> {
     let mut stop = SigSet::empty();
     stop.add(Signal::SIGINT);
@@ -107,9 +109,9 @@ pub enum Woken {
 }
 
 // ANCHOR: wait
-/// Waits until `fd` is readable (a client to accept, bytes to read), a signal arrives,
-/// or `timeout` passes (`None`: no limit). The stop signals are deliverable only inside
-/// this wait.
+/// Waits until `fd` is readable (a client to accept, bytes to read), a signal
+/// arrives, or `timeout` passes (`None`: no limit). The stop signals are
+/// deliverable only inside this wait.
 pub fn wait_readable(
     fd: impl AsFd,
     timeout: Option<Duration>,
@@ -129,8 +131,8 @@ pub fn wait_readable(
 // ANCHOR: serve
 /// Echoes everything one client sends until it closes: echos.c's inner loop.
 ///
-/// A client silent for `idle` is dropped. Once a stop signal has arrived, the client has
-/// `grace` more to finish; then it is dropped too.
+/// A client silent for `idle` is dropped. Once a stop signal has arrived, the
+/// client has `grace` more to finish; then it is dropped too.
 pub fn serve(
     mut conn: &UnixStream,
     idle: Duration,

@@ -1,8 +1,9 @@
 //! echos.c in Rust: an echo server on a Unix domain socket.
 //!
-//! The same calls as a TCP server (socket, bind, listen, accept, recv, send), with an
-//! address that is a path in the file system instead of an IP address and a port. Only
-//! processes on this machine can connect, and the file's permissions say which.
+//! The same calls as a TCP server (socket, bind, listen, accept, recv, send), with
+//! an address that is a path in the file system instead of an IP address and a
+//! port. Only processes on this machine can connect, and the file's permissions say
+//! which.
 
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
@@ -43,11 +44,12 @@ fn run(args: Args) -> netkit::Result<()> {
     prepare_path(&args.path)?;
     // s = socket(AF_UNIX, SOCK_STREAM, 0); strcpy(local.sun_path, SOCK_PATH);
     // bind(s, (struct sockaddr *)&local, len); listen(s, 5)
+    let shown = args.path.display();
     let listener = UnixListener::bind(&args.path)
-        .map_err(|e| Fatal::new(format!("cannot listen on {}: {e}", args.path.display())))?;
+        .map_err(|e| Fatal::new(format!("cannot listen on {shown}: {e}")))?;
     // From here on, however run() ends, the socket file goes with it.
     let _remove = RemoveOnDrop(args.path.clone());
-    println!("listening on {}", args.path.display());
+    println!("listening on {shown}");
     // ANCHOR_END: bind
 
     // ANCHOR: loop
@@ -55,7 +57,8 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut backoff = AcceptBackoff::new();
     while !stop_requested() {
         println!("Waiting for a connection...");
-        // accept() would block with the stop signals masked; wait where they can arrive.
+        // accept() would block with the stop signals masked; wait where
+        // they can arrive.
         match wait_readable(&listener, None, &waiting_mask)? {
             Woken::Readable => {}
             Woken::Signal | Woken::Timeout => continue,

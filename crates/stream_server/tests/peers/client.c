@@ -1,6 +1,7 @@
 /*
  * A C client for the stream server, written the way the sockets guide writes them:
- * getaddrinfo, then socket + connect on each result until one works, one recv, print.
+ * getaddrinfo, then socket + connect on each result until one works,
+ * one recv, print.
  *
  *     cc -o client client.c && ./client 127.0.0.1 3490
  *
@@ -68,7 +69,8 @@ int main(int argc, char *argv[])
     printf("client: connecting to %s\n", text);
     freeaddrinfo(found); /* done with the list */
 
-    /* One recv, as the guide does: fine for 13 bytes on one network, not in general. */
+    /* One recv, as the guide does: fine for 13 bytes on one machine,
+     * not in general. */
     if ((n = recv(fd, buf, MAXDATASIZE - 1, 0)) == -1) {
         perror("recv");
         return 1;

@@ -1,8 +1,8 @@
 //! spair.c in Rust: a socketpair shared by a parent and its child.
 //!
-//! socketpair() makes two connected sockets at once, no address, no listen, no accept.
-//! After fork() both processes hold both ends; each closes the one it does not use, and
-//! what one writes into its end the other reads from its own.
+//! socketpair() makes two connected sockets at once, no address, no listen, no
+//! accept. After fork() both processes hold both ends; each closes the one it does
+//! not use, and what one writes into its end the other reads from its own.
 
 use std::io::{Read, Write};
 use std::net::Shutdown;
@@ -36,13 +36,15 @@ fn run(args: Args) -> netkit::Result<()> {
     let (parent_end, child_end) = UnixStream::pair()?;
     std::io::Write::flush(&mut std::io::stdout())?;
 
-    // SAFETY: this program has a single thread, so the child starts in a consistent state.
+    // SAFETY: this program has a single thread, so the child starts in a
+    // consistent state.
     match unsafe { fork() }.map_err(|e| Fatal::new(format!("fork: {e}")))? {
         ForkResult::Child => {
             drop(parent_end); // the child uses sv[1] only
             let mut end = child_end;
             let mut got = Vec::new();
-            // read(sv[1], &buf, 1), here: everything until the parent shuts its side.
+            // read(sv[1], &buf, 1); here: everything until the parent
+            // shuts its side.
             (&mut end).take(MOST).read_to_end(&mut got)?;
             println!("child: read '{}'", String::from_utf8_lossy(&got));
             got.make_ascii_uppercase(); // buf = toupper(buf)
@@ -62,7 +64,7 @@ fn run(args: Args) -> netkit::Result<()> {
             // wait(NULL)
             match waitpid(child, None)? {
                 WaitStatus::Exited(_, 0) => Ok(()),
-                other => Err(Fatal::new(format!("the child ended badly: {other:?}"))),
+                other => Err(Fatal::new(format!("the child ended: {other:?}"))),
             }
         }
     }
