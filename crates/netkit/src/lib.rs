@@ -9,9 +9,11 @@
 mod accept;
 mod args;
 mod error;
+mod hexdump;
 mod listen;
 
 pub use accept::{AcceptBackoff, accept_patiently};
 pub use args::{parse_args, resolve, resolve_one};
 pub use error::{Fatal, Result, finish, program_name};
+pub use hexdump::hexdump;
 pub use listen::{announce, bind_error, connect_error, tcp_listen, udp_bind};
