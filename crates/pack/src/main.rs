@@ -1,0 +1,168 @@
+//! Beej's pack2 demo, and the "Son of Data Encapsulation" chat packet over TCP.
+//!
+//! - `pack demo` packs the values of Beej's example and shows the bytes and the values
+//!   read back.
+//! - `pack listen` accepts clients and prints every chat packet they send, as `name: text`.
+//! - `pack send --name tom Hi` sends one packet (or one per line of stdin).
+
+use std::io::{self, BufRead, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use netkit::Fatal;
+use pack::chat::{self, ChatDecoder};
+use pack::{Value, pack, unpack};
+
+/// Binary packing, Beej style: a demo, and a chat packet sender and listener.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Pack Beej's example values, show the bytes, unpack them again.
+    Demo,
+    /// Print every chat packet that clients send (one thread per client).
+    Listen {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on (0 picks any free port).
+        #[arg(long, default_value_t = 9036)]
+        port: u16,
+    },
+    /// Send chat packets: the words given, or one packet per line of stdin.
+    Send {
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long, default_value_t = 9036)]
+        port: u16,
+        /// Your name (at most 8 bytes).
+        #[arg(long)]
+        name: String,
+        /// The message; without one, each line of stdin is sent.
+        text: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    netkit::finish(run(netkit::parse_args()))
+}
+
+fn run(args: Args) -> netkit::Result<()> {
+    match args.command {
+        Command::Demo => demo(),
+        Command::Listen { host, port } => listen(&host, port),
+        Command::Send {
+            host,
+            port,
+            name,
+            text,
+        } => send(&host, port, &name, &text),
+    }
+}
+
+// ANCHOR: demo
+fn demo() -> netkit::Result<()> {
+    let format = "chhlsg";
+    let values = [
+        Value::I8(b'B' as i8),
+        Value::I16(0),
+        Value::I16(37),
+        Value::I32(-5),
+        Value::Str("Great unmitigated Zot! You've found the Runestaff!".into()),
+        Value::F64(-3490.6677),
+    ];
+    let bytes = pack(format, &values).map_err(|e| Fatal::new(e.to_string()))?;
+    println!("pack({format:?}, {values:?})");
+    println!("is {} bytes:", bytes.len());
+    print!("{}", netkit::hexdump(&bytes, 0));
+    let (back, used) = unpack(format, &bytes).map_err(|e| Fatal::new(e.to_string()))?;
+    println!("unpack({format:?}) took {used} bytes and gave back {back:?}");
+    Ok(())
+}
+// ANCHOR_END: demo
+
+// ANCHOR: listen
+fn listen(host: &str, port: u16) -> netkit::Result<()> {
+    let listener: TcpListener = netkit::tcp_listen(netkit::resolve_one(host, port)?)?;
+    netkit::announce(listener.local_addr()?);
+    let mut backoff = netkit::AcceptBackoff::new();
+    loop {
+        let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
+        // A thread per client; a failure to start one costs that client only.
+        let spawned = thread::Builder::new().spawn(move || match receive_packets(conn) {
+            Ok(()) => eprintln!("{peer}: closed"),
+            Err(e) => eprintln!("{peer}: dropped: {e}"),
+        });
+        if let Err(e) = spawned {
+            eprintln!("cannot start a thread for {peer}: {e}");
+        }
+    }
+}
+
+/// recv() whatever arrives, feed it to the decoder, print every complete packet.
+fn receive_packets(mut conn: TcpStream) -> io::Result<()> {
+    conn.set_read_timeout(Some(Duration::from_secs(300)))?;
+    let mut decoder = ChatDecoder::new();
+    let mut buf = [0u8; 512];
+    loop {
+        let n = conn.read(&mut buf)?;
+        if n == 0 {
+            if decoder.pending() > 0 {
+                eprintln!(
+                    "({} bytes of an unfinished packet dropped)",
+                    decoder.pending()
+                );
+            }
+            return Ok(());
+        }
+        decoder.push(&buf[..n]);
+        loop {
+            match decoder.next_packet() {
+                Ok(Some(packet)) => {
+                    let mut out = io::stdout().lock();
+                    writeln!(
+                        out,
+                        "{}: {}",
+                        packet.name,
+                        String::from_utf8_lossy(&packet.text)
+                    )?;
+                    out.flush()?;
+                }
+                Ok(None) => break, // wait for more bytes
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+            }
+        }
+    }
+}
+// ANCHOR_END: listen
+
+fn send(host: &str, port: u16, name: &str, text: &[String]) -> netkit::Result<()> {
+    let packet =
+        |line: &str| chat::encode(name, line.as_bytes()).map_err(|e| Fatal::new(e.to_string()));
+    // A bad name or a message too long is reported before connecting.
+    let given = if text.is_empty() {
+        None
+    } else {
+        Some(packet(&text.join(" "))?)
+    };
+    packet("")?;
+    let addrs = netkit::resolve(host, port)?;
+    let mut conn =
+        TcpStream::connect(&addrs[..]).map_err(|e| netkit::connect_error(e, addrs[0]))?;
+    if let Some(bytes) = given {
+        conn.write_all(&bytes)?; // sendall()
+        return Ok(());
+    }
+    for line in io::stdin().lock().lines() {
+        conn.write_all(&packet(&line?)?)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The pack program as a black box: the demo, and chat packets sent by nc and by `pack send`.
+
+use std::io::Write;
+use std::thread;
+use std::time::Duration;
+
+use testkit::{Server, require_tool, run};
+
+const PACK: &str = env!("CARGO_BIN_EXE_pack");
+
+#[test]
+fn the_demo_shows_beejs_values_packed_and_unpacked() {
+    let out = run(PACK, &["demo"], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    // 'B', 0, 37, -5 as c h h l, then the string's length (50 = 0x32) and its first bytes.
+    assert!(
+        out.stdout
+            .contains("\t0x0000:  4200 0000 25ff ffff fb00 3247 7265 6174  B...%.....2Great\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("is 69 bytes:"));
+    assert!(out.stdout.contains("gave back [I8(66), I16(0), I16(37), I32(-5), Str(\"Great unmitigated Zot! You've found the Runestaff!\"), F64(-3490.6677)]"));
+}
+
+#[test]
+fn a_packet_typed_with_printf_and_nc_is_printed() {
+    let server = Server::start(PACK, &["listen", "--port", "0"]);
+    let nc = require_tool("nc", "netcat-openbsd");
+    let port = server.addr.port().to_string();
+    // len=10, "tom" padded to 8 bytes, "Hi": the guide's example, then a second packet.
+    let bytes = b"\x0atom\0\0\0\0\0Hi\x0dbeej\0\0\0\0hello";
+    let out = run(nc.to_str().unwrap(), &["-N", "127.0.0.1", &port], bytes);
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(server.next_stdout_line().as_deref(), Some("tom: Hi"));
+    assert_eq!(server.next_stdout_line().as_deref(), Some("beej: hello"));
+}
+
+#[test]
+fn a_packet_trickling_in_byte_by_byte_is_reassembled() {
+    let server = Server::start(PACK, &["listen", "--port", "0"]);
+    let mut conn = server.connect();
+    conn.set_nodelay(true).unwrap();
+    for byte in pack::chat::encode("slow", b"one byte at a time").unwrap() {
+        conn.write_all(&[byte]).unwrap();
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        server.next_stdout_line().as_deref(),
+        Some("slow: one byte at a time")
+    );
+}
+
+#[test]
+fn pack_send_talks_to_pack_listen_and_a_bad_client_costs_only_itself() {
+    let server = Server::start(PACK, &["listen", "--port", "0"]);
+    let port = server.addr.port().to_string();
+    let mut bad = server.connect();
+    bad.write_all(&[200, 1, 2, 3]).unwrap(); // length 200: impossible
+    let out = run(
+        PACK,
+        &["send", "--port", &port, "--name", "tom", "Hi", "there"],
+        b"",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let out = run(
+        PACK,
+        &["send", "--port", &port, "--name", "ann"],
+        b"line one\nline two\n",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let lines: Vec<String> = (0..3).filter_map(|_| server.next_stdout_line()).collect();
+    assert_eq!(lines, ["tom: Hi there", "ann: line one", "ann: line two"]);
+    assert!(
+        server
+            .stderr_so_far()
+            .contains("dropped: length byte 200 is impossible"),
+        "{}",
+        server.stderr_so_far()
+    );
+}
+
+#[test]
+fn mistakes_are_one_line_errors() {
+    let out = run(
+        PACK,
+        &["send", "--port", "1", "--name", "much-too-long", "x"],
+        b"",
+    );
+    assert_eq!(out.code(), Some(1));
+    assert_eq!(out.stderr, "pack: a name has at most 8 bytes, not 13\n");
+    let closed = testkit::closed_port().to_string();
+    let out = run(
+        PACK,
+        &["send", "--port", &closed, "--name", "tom", "x"],
+        b"",
+    );
+    assert_eq!(out.code(), Some(1));
+    assert!(
+        out.stderr
+            .starts_with("pack: nothing is listening on 127.0.0.1:"),
+        "{out:?}"
+    );
+    let out = run(
+        PACK,
+        &["send", "--port", &closed, "--name", "tom", &"x".repeat(129)],
+        b"",
+    );
+    assert_eq!(
+        out.stderr,
+        "pack: a message has at most 128 bytes, not 129\n"
+    );
+}
