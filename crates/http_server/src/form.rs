@@ -48,7 +48,8 @@ pub fn parse_form(body: &[u8]) -> Option<Vec<(String, String)>> {
                 None => (pair, &[][..]),
             };
             let text = |raw| {
-                percent_decode(raw, true).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                let bytes = percent_decode(raw, true)?;
+                Some(String::from_utf8_lossy(&bytes).into_owned())
             };
             Some((text(name)?, text(value)?))
         })

@@ -13,6 +13,7 @@ mod response;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,17 @@ pub struct Config {
     /// The largest request body accepted: 413 beyond.
     pub max_body: u64,
 }
+
+/// Set when the server is asked to stop (SIGINT, SIGTERM): every connection finishes the
+/// request in progress, answers it with `Connection: close`, and ends; idle ones end at once.
+pub static STOPPING: AtomicBool = AtomicBool::new(false);
+
+fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
+
+/// How often an idle connection looks at [`STOPPING`].
+const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// A connection is closed after this many requests, so one client cannot keep a slot forever.
 pub const MAX_REQUESTS_PER_CONNECTION: u32 = 100;
@@ -98,7 +110,7 @@ pub fn serve_connection(conn: &TcpStream, peer: SocketAddr, config: &Config) -> 
                 return Ok(Ending::Refused(served + 1, status));
             }
         };
-        let last = !request.keep_alive() || served + 1 == MAX_REQUESTS_PER_CONNECTION;
+        let last = !request.keep_alive() || served + 1 == MAX_REQUESTS_PER_CONNECTION || stopping();
         let reply = answer(&mut incoming, &request, config, last)?;
         log(peer, &first_line(&head), reply.status);
         if reply.close {
@@ -380,11 +392,23 @@ impl Incoming<'_> {
             if self.buf.len() > config.max_head {
                 return Ok(HeadRead::Refused(too_long(&self.buf, config)));
             }
-            match self.fill(deadline)? {
+            // Between requests, wait in short steps, to notice a stop request.
+            let until = if started {
+                deadline
+            } else {
+                deadline.min(Instant::now() + STOP_CHECK)
+            };
+            match self.fill(until)? {
                 Some(0) => return Ok(HeadRead::Closed),
                 Some(_) => {}
                 None if started => return Ok(HeadRead::Refused(Status::RequestTimeout)),
-                None => return Ok(HeadRead::Idle),
+                None if Instant::now() >= deadline => return Ok(HeadRead::Idle),
+                // Stopping: a request that arrived before the stop is still answered.
+                None if stopping() => match self.fill(Instant::now() + STOP_CHECK / 10)? {
+                    Some(0) | None => return Ok(HeadRead::Idle),
+                    Some(_) => {}
+                },
+                None => {}
             }
         }
     }

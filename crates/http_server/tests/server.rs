@@ -536,3 +536,42 @@ fn a_real_browser_renders_the_default_site() {
         );
     }
 }
+
+#[test]
+fn sigterm_finishes_the_request_in_progress_then_exits_0() {
+    let mut server = start(&[]);
+    // Two keep-alive clients, each served once (so both are surely accepted); then one
+    // stays idle and the other sends half of its next request.
+    let head_request = b"HEAD /app.js HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut idle = server.connect();
+    let mut half = server.connect();
+    for conn in [&mut idle, &mut half] {
+        conn.write_all(head_request).unwrap();
+        let mut response = Vec::new();
+        let mut byte = [0u8; 1];
+        while !response.ends_with(b"\r\n\r\n") {
+            conn.read_exact(&mut byte).unwrap();
+            response.push(byte[0]);
+        }
+    }
+    half.write_all(b"GET /app.js HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(server.pid() as libc::pid_t, libc::SIGTERM);
+    }
+    // The idle connection is closed without a response...
+    assert_eq!(read_to_close(&mut idle), b"");
+    // ...and the request in progress is answered, with Connection: close.
+    half.write_all(b"\r\n").unwrap();
+    let response = String::from_utf8_lossy(&read_to_close(&mut half)).into_owned();
+    assert_eq!(status_line(&response), "HTTP/1.1 200 OK");
+    assert_eq!(header(&response, "connection"), Some("close"));
+    assert!(server.wait_for_exit().success());
+    let log = server.stderr_so_far();
+    assert!(
+        log.contains("SIGTERM: stopping; finishing the requests in progress"),
+        "{log}"
+    );
+    assert!(log.trim_end().ends_with("stopped"), "{log}");
+}

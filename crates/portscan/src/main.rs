@@ -42,7 +42,8 @@ fn run(args: Args) -> netkit::Result<()> {
     let ip = netkit::resolve_one(&args.host, 0)?.ip();
     if !may_scan(ip) {
         return Err(Fatal::new(format!(
-            "'{}' is {ip}, not this machine; portscan scans only loopback addresses (127.0.0.0/8, ::1)",
+            "'{}' is {ip}, not this machine; portscan scans only loopback \
+             addresses (127.0.0.0/8, ::1)",
             args.host
         )));
     }
