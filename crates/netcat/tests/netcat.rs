@@ -341,3 +341,40 @@ fn command_line_mistakes_are_one_line() {
     let out = run(NETCAT, &[], b"");
     assert_eq!(out.code(), Some(2), "{out:?}");
 }
+
+#[test]
+fn a_udp_listener_with_k_answers_whoever_spoke_last() {
+    let mut ours = Peer::ours(&["-u", "-l", "-k", "0"]);
+    let port = ours.listening_port().to_string();
+    let mut first = Peer::nc(&["-u", "127.0.0.1", &port]);
+    first.type_line("from the first");
+    assert_eq!(ours.next_line(), "from the first");
+    ours.type_line("reply one");
+    assert_eq!(first.next_line(), "reply one");
+    let mut second = Peer::nc(&["-u", "127.0.0.1", &port]);
+    second.type_line("from the second");
+    assert_eq!(ours.next_line(), "from the second");
+    ours.type_line("reply two");
+    assert_eq!(second.next_line(), "reply two");
+}
+
+#[test]
+fn http_by_hand_through_netcat_to_our_web_server() {
+    let server = testkit::Server::start(
+        &testkit::sibling_binary(NETCAT, "http_server"),
+        &["--port", "0"],
+    );
+    let port = server.addr.port().to_string();
+    // As typed: bare newlines, and -N so the server also sees the end of our input.
+    let out = run(
+        NETCAT,
+        &["-N", "127.0.0.1", &port],
+        b"GET /docs HTTP/1.1\nHost: localhost\nConnection: close\n\n",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert!(
+        out.stdout.starts_with("HTTP/1.1 301 Moved Permanently\r\n"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("\r\nLocation: /docs/\r\n"), "{out:?}");
+}
