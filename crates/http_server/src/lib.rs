@@ -205,6 +205,14 @@ fn answer_form(
         Ok(length) => length as usize,
         Err(status) => return send_error(conn, status, false, true),
     };
+    // A client that sent `Expect: 100-continue` waits for a go-ahead before the body
+    // (curl does, for bodies over 1 KiB): give it, now that the length is acceptable.
+    let expects_continue = request
+        .header("expect")
+        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    if expects_continue && request.version == Version::Http11 {
+        (&*conn).write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
     let Some(body) = incoming.read_body(length, config)? else {
         return send_error(conn, Status::RequestTimeout, false, true);
     };

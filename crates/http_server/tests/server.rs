@@ -644,3 +644,32 @@ fn running_out_of_file_descriptors_pauses_accepting_and_recovers() {
     assert!((1..10).contains(&shortages), "{shortages} shortages: {log}");
     assert!(log.contains("accepting connections again"), "{log}");
 }
+
+#[test]
+fn a_client_that_expects_100_continue_gets_it_before_sending_the_body() {
+    let server = start(&["--max-body", "5000"]);
+    let body = format!("big={}", "x".repeat(2000));
+    let mut conn = server.connect();
+    let head = format!(
+        "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    let mut interim = [0u8; 25];
+    conn.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    conn.write_all(body.as_bytes()).unwrap();
+    let response = String::from_utf8_lossy(&read_to_close(&mut conn)).into_owned();
+    assert_eq!(status_line(&response), "HTTP/1.1 200 OK");
+    assert!(response.contains("You sent 1 field(s):"), "{response}");
+    // Too large: refused at once, without the go-ahead.
+    let too_big = raw(
+        &server,
+        b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 9000\r\nExpect: 100-continue\r\n\r\n",
+    );
+    assert_eq!(status_line(&too_big), "HTTP/1.1 413 Content Too Large");
+    // And curl, which sends Expect for a body this size, is answered.
+    let out = curl(&["--data", &body, &url(&server, "/form")]);
+    assert!(out.stdout.starts_with("You sent 1 field(s):"), "{out:?}");
+}
