@@ -65,7 +65,7 @@ fn run(args: Args) -> netkit::Result<()> {
         (true, [port]) => (if args.ipv6 { "::1" } else { "127.0.0.1" }.to_owned(), port),
         (_, [host, port]) => (host.clone(), port),
         (false, [_]) => return Err(Fatal::new("give both HOST and PORT (or -l to listen)")),
-        _ => unreachable!("clap allows one or two operands"),
+        _ => return Err(Fatal::new("give HOST and PORT (or -l and PORT)")),
     };
     let port: u16 = port
         .parse()
