@@ -323,7 +323,14 @@ fn send_file(
 ) -> io::Result<Reply> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
-        Err(_) => return send_error(conn, Status::Forbidden, head_only, close),
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            return send_error(conn, Status::Forbidden, head_only, close);
+        }
+        // Out of file descriptors (EMFILE) or the like: our problem, and a passing one.
+        Err(e) => {
+            eprintln!("cannot open {}: {e}", path.display());
+            return send_error(conn, Status::ServiceUnavailable, head_only, close);
+        }
     };
     (&*conn).write_all(head.render().as_bytes())?;
     if !head_only {

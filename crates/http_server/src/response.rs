@@ -18,6 +18,7 @@ pub enum Status {
     UnsupportedMediaType,
     HeadersTooLarge,
     NotImplemented,
+    ServiceUnavailable,
     VersionNotSupported,
 }
 
@@ -37,6 +38,7 @@ impl Status {
             Status::UnsupportedMediaType => 415,
             Status::HeadersTooLarge => 431,
             Status::NotImplemented => 501,
+            Status::ServiceUnavailable => 503,
             Status::VersionNotSupported => 505,
         }
     }
@@ -56,6 +58,7 @@ impl Status {
             Status::UnsupportedMediaType => "Unsupported Media Type",
             Status::HeadersTooLarge => "Request Header Fields Too Large",
             Status::NotImplemented => "Not Implemented",
+            Status::ServiceUnavailable => "Service Unavailable",
             Status::VersionNotSupported => "HTTP Version Not Supported",
         }
     }
