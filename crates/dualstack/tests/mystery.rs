@@ -118,18 +118,13 @@ fn without_host_the_server_binds_the_first_passive_address_getaddrinfo_gives() {
         .iter()
         .map(|a| format!("{}", std::net::SocketAddr::new(a.addr.ip(), 0)))
         .collect();
-    // stderr is read by another thread: give it a moment (bounded) to catch up.
-    let deadline = std::time::Instant::now() + testkit::PATIENCE;
-    while !server.stderr_so_far().contains('\n') && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let log = server.wait_for_stderr("\n");
     assert!(
-        server.stderr_so_far().starts_with(&format!(
+        log.starts_with(&format!(
             "addresses: {}; binding the first",
             listed.join(", ")
         )),
-        "{}",
-        server.stderr_so_far()
+        "{log}"
     );
 }
 

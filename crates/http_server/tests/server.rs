@@ -57,19 +57,6 @@ fn body(response: &str) -> &str {
     response.split_once("\r\n\r\n").map_or("", |(_, body)| body)
 }
 
-/// Waits (bounded) until the server's log contains `needle`; returns the log. The log is
-/// read by another thread, so a line written a moment ago may not be there yet.
-fn log_with(server: &Server, needle: &str) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let log = server.stderr_so_far();
-        if log.contains(needle) || Instant::now() >= deadline {
-            return log;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// A fresh folder under the system's temporary folder, removed when dropped.
 struct TempDir(PathBuf);
 
@@ -383,7 +370,7 @@ fn keep_alive_serves_several_requests_on_one_connection() {
         "{}",
         out.stderr
     );
-    let log = log_with(&server, "closed after 2 request(s)");
+    let log = server.wait_for_stderr("closed after 2 request(s)");
     assert!(log.contains("closed after 2 request(s)"), "{log}");
 }
 
@@ -538,7 +525,7 @@ fn a_real_browser_renders_the_default_site() {
         "{}",
         out.stdout
     );
-    let log = log_with(&server, "\"GET /app.js HTTP/1.1\" 200");
+    let log = server.wait_for_stderr("\"GET /app.js HTTP/1.1\" 200");
     for path in ["/style.css", "/images/socket.svg", "/app.js"] {
         assert!(
             log.contains(&format!("\"GET {path} HTTP/1.1\" 200")),
@@ -578,7 +565,7 @@ fn sigterm_finishes_the_request_in_progress_then_exits_0() {
     assert_eq!(status_line(&response), "HTTP/1.1 200 OK");
     assert_eq!(header(&response, "connection"), Some("close"));
     assert!(server.wait_for_exit().success());
-    let log = log_with(&server, "stopped");
+    let log = server.wait_for_stderr("stopped");
     assert!(
         log.contains("SIGTERM: stopping; finishing the requests in progress"),
         "{log}"
@@ -610,7 +597,7 @@ fn a_client_that_never_reads_its_response_is_dropped_and_frees_its_slot() {
     // The only slot is taken until then; afterwards the next client is served.
     let response = raw(&server, b"HEAD /big.bin HTTP/1.0\r\n\r\n");
     assert_eq!(status_line(&response), "HTTP/1.1 200 OK");
-    let log = log_with(&server, "dropped");
+    let log = server.wait_for_stderr("dropped");
     assert!(log.contains("dropped"), "{log}");
     drop(stalled);
 }
@@ -627,11 +614,7 @@ fn running_out_of_file_descriptors_pauses_accepting_and_recovers() {
     let server = Server::spawn(command);
     // Far more connections than descriptors: the kernel queues them, accept fails (EMFILE).
     let crowd: Vec<_> = (0..30).map(|_| server.connect()).collect();
-    let deadline = Instant::now() + PATIENCE;
-    while !server.stderr_so_far().contains("Too many open files") {
-        assert!(Instant::now() < deadline, "{}", server.stderr_so_far());
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    server.wait_for_stderr("Too many open files");
     drop(crowd);
     // Once descriptors are free again, the server serves as before. (While the threads of
     // the crowd are still closing, opening the file may fail: that is a 503, and the
@@ -647,7 +630,7 @@ fn running_out_of_file_descriptors_pauses_accepting_and_recovers() {
             other => panic!("{other}: {}", server.stderr_so_far()),
         }
     }
-    let log = log_with(&server, "\"GET /app.js HTTP/1.0\" 200");
+    let log = server.wait_for_stderr("\"GET /app.js HTTP/1.0\" 200");
     // Said once per shortage (the queue drains in waves, so there may be a few; and at
     // the limit accept() fails before it even looks at the queue), never once per failed
     // accept, which would be thousands of lines.

@@ -102,11 +102,20 @@ fn a_port_in_use_is_one_clear_line_and_exit_status_1() {
 #[test]
 fn a_udp_socket_on_the_same_port_number_is_no_conflict() {
     // TCP and UDP ports are separate spaces: udp_echo_server and tcp_echo_server can both
-    // use 12007.
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = udp.local_addr().unwrap().port().to_string();
-    let server = Server::start(SERVER, &["--port", &port]);
-    assert_eq!(server.addr.port().to_string(), port);
+    // use 12007. The server takes a TCP port first; a UDP socket then binds the same number.
+    // (Any other program on this machine could hold that UDP port by chance: try a few.)
+    for _ in 0..10 {
+        let server = start();
+        match UdpSocket::bind(server.addr) {
+            Ok(udp) => {
+                assert_eq!(udp.local_addr().unwrap().port(), server.addr.port());
+                return;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            Err(e) => panic!("binding UDP {}: {e}", server.addr),
+        }
+    }
+    panic!("ten UDP ports in a row were taken");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::ops::{Deref, DerefMut};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -22,12 +23,13 @@ pub use running::{Running, compile_c};
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A server started for one test and killed when the test ends.
+///
+/// It is a [`Running`] program (so `stderr_so_far`, `wait_for_stderr`, `signal`, `pid`,
+/// `wait_for_exit` all work on it) that has printed its readiness line.
 pub struct Server {
-    child: Child,
+    running: Running,
     /// The address from the readiness line.
     pub addr: SocketAddr,
-    stdout: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -40,36 +42,23 @@ impl Server {
     }
     // ANCHOR_END: start
 
-    /// Like [`Server::start`] for a command the test has set up itself.
-    pub fn spawn(mut command: Command) -> Server {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-        let stdout = lines_of(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        let first = stdout.recv_timeout(PATIENCE);
+    /// Like [`Server::start`] for a command the test has set up itself. The server's stdin
+    /// is empty (/dev/null): a server reads from its clients, not from the terminal.
+    pub fn spawn(command: Command) -> Server {
+        let running = Running::spawn_with_stdin(command, Stdio::null());
+        let first = running.next_line();
         let addr = first
             .as_deref()
-            .ok()
             .and_then(|line| line.strip_prefix("listening on "))
             .and_then(|addr| addr.parse().ok());
         let Some(addr) = addr else {
-            kill_group(&mut child);
             panic!(
-                "{command:?} did not print `listening on ADDR` (first line: {first:?}); stderr:\n{}",
-                stderr.lock().unwrap()
+                "{} did not print `listening on ADDR` (first line: {first:?}); stderr:\n{}",
+                running.description(),
+                running.stderr_so_far()
             );
         };
-        Server {
-            child,
-            addr,
-            stdout,
-            stderr,
-        }
+        Server { running, addr }
     }
 
     /// A TCP connection to the server, with read and write timeouts set.
@@ -92,34 +81,20 @@ impl Server {
 
     /// The next line the server prints on stdout after its readiness line.
     pub fn next_stdout_line(&self) -> Option<String> {
-        self.stdout.recv_timeout(PATIENCE).ok()
-    }
-
-    /// Everything the server has written to stderr so far.
-    pub fn stderr_so_far(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// The process id, to send the server signals.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Waits (bounded) for the server to exit by itself and returns its status.
-    pub fn wait_for_exit(&mut self) -> ExitStatus {
-        wait_bounded(&mut self.child, PATIENCE)
-            .unwrap_or_else(|| panic!("the server did not exit within {PATIENCE:?}"))
-    }
-
-    /// Whether the server process is still running.
-    pub fn is_running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
+        self.running.next_line()
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
+impl Deref for Server {
+    type Target = Running;
+    fn deref(&self) -> &Running {
+        &self.running
+    }
+}
+
+impl DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Running {
+        &mut self.running
     }
 }
 

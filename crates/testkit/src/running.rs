@@ -8,6 +8,8 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::{PATIENCE, collect, kill_group, lines_of, require_tool, wait_bounded};
 
@@ -29,10 +31,14 @@ impl Running {
     }
 
     /// Like [`Running::start`] for a command the test has set up itself.
-    pub fn spawn(mut command: Command) -> Running {
+    pub fn spawn(command: Command) -> Running {
+        Running::spawn_with_stdin(command, Stdio::piped())
+    }
+
+    pub(crate) fn spawn_with_stdin(mut command: Command, stdin: Stdio) -> Running {
         let description = format!("{command:?}");
         let mut child = command
-            .stdin(Stdio::piped())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
@@ -88,6 +94,36 @@ impl Running {
     /// Everything the program has written to stderr so far.
     pub fn stderr_so_far(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) until the program's stderr contains `needle`; returns all of it.
+    ///
+    /// stderr is collected by a thread as the program writes it, so a line it has already
+    /// written may not have been collected yet: wait for it rather than read once.
+    pub fn wait_for_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = self.stderr_so_far();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: stderr never contained {needle:?}; it was:\n{text}",
+                self.description
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The command line the program was started with, for failure messages.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Whether the program is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     /// The process id.

@@ -141,11 +141,7 @@ fn a_stale_socket_file_is_replaced() {
     let server = start(&path);
     let mut conn = connect(&path);
     assert_eq!(echo(&mut conn, b"fresh"), b"fresh");
-    assert!(
-        server.stderr_so_far().contains("removed stale socket"),
-        "{}",
-        server.stderr_so_far()
-    );
+    server.wait_for_stderr("removed stale socket");
 }
 
 #[test]
