@@ -11,9 +11,12 @@ mod args;
 mod error;
 mod hexdump;
 mod listen;
+mod shutdown;
 
 pub use accept::{AcceptBackoff, accept_patiently};
 pub use args::{parse_args, resolve, resolve_one};
 pub use error::{Fatal, Result, finish, program_name};
 pub use hexdump::hexdump;
 pub use listen::{announce, bind_error, connect_error, tcp_listen, udp_bind};
+pub use nix::sys::signal::Signal;
+pub use shutdown::{Signals, Woken, accept_or_signal, is_stop, wait_for_clients};

@@ -5,6 +5,10 @@
 //! and whatever a test starts is killed (with its whole process group, so the children of
 //! a forking server go too) when the test ends, pass or fail.
 
+mod procfs;
+
+pub use procfs::{ProcStat, children_of, open_fds, proc_stat};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::ops::{Deref, DerefMut};
@@ -280,4 +284,34 @@ pub fn sibling_binary(own_binary: &str, name: &str) -> String {
         path.display()
     );
     path.to_string_lossy().into_owned()
+}
+
+/// Runs `check` on each of `programs` (binaries of the workspace, found beside
+/// `own_binary`), every one of them even when an earlier one fails; then fails, naming each
+/// program that failed. A program that is not built fails the test: nothing is skipped.
+pub fn check_each(own_binary: &str, programs: &[&str], check: impl Fn(&str)) {
+    let mut failed = Vec::new();
+    for name in programs {
+        let path = sibling_binary(own_binary, name);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&path)));
+        if outcome.is_err() {
+            failed.push(*name);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "failed for {failed:?} (of {programs:?}); their panic messages are above"
+    );
+}
+
+/// Sends `signal` to process `pid` (a negative `pid` names a process group).
+pub fn send_signal(pid: i32, signal: libc::c_int) {
+    // SAFETY: kill has no memory-safety preconditions.
+    let rc = unsafe { libc::kill(pid, signal) };
+    assert_eq!(
+        rc,
+        0,
+        "kill({pid}, {signal}): {}",
+        std::io::Error::last_os_error()
+    );
 }

@@ -1,0 +1,202 @@
+//! Graceful shutdown for the concurrent servers: signals arrive through a self-pipe, so a
+//! server that waits in `poll` wakes up at once, stops accepting, and gives its clients a
+//! short grace period before it exits 0.
+//!
+//! The `self_pipe` crate shows the technique on its own, call by call; this module is the
+//! same idea packaged for the servers of Part 2.
+
+use std::io::{self, ErrorKind};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::fcntl::OFlag;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+use crate::AcceptBackoff;
+
+/// The write end of the self-pipe, for the signal handler (-1 until [`Signals::catch`]).
+static WRITE_END: AtomicI32 = AtomicI32::new(-1);
+
+// ANCHOR: handler
+/// The signal handler: one `write` of the signal number into the pipe, nothing else.
+///
+/// `write` is async-signal-safe; so are the atomic load and saving and restoring errno.
+/// No allocation, no lock, no printing: the handler may interrupt the program anywhere.
+extern "C" fn on_signal(signal: libc::c_int) {
+    let saved = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    let fd = WRITE_END.load(Ordering::Relaxed);
+    let byte = signal as u8;
+    // SAFETY: writing one byte from a live stack variable; a bad or full fd only fails.
+    unsafe {
+        libc::write(fd, (&byte as *const u8).cast(), 1);
+        *libc::__errno_location() = saved;
+    }
+}
+// ANCHOR_END: handler
+
+/// Signals caught into a self-pipe. One per process (the handler has one pipe to write to).
+pub struct Signals {
+    read_end: OwnedFd,
+    write_end: OwnedFd,
+    caught: Vec<Signal>,
+}
+
+impl Signals {
+    /// Creates the pipe and installs the handler for each of `signals` (with SA_RESTART).
+    pub fn catch(signals: &[Signal]) -> io::Result<Signals> {
+        // Both ends non-blocking: the handler must never block on a full pipe, and draining
+        // must stop when the pipe is empty. Close-on-exec: no program we run inherits them.
+        let (read_end, write_end) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
+        if WRITE_END
+            .compare_exchange(
+                -1,
+                write_end.as_raw_fd(),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            )
+            .is_err()
+        {
+            return Err(io::Error::other(
+                "signals are already caught in this process",
+            ));
+        }
+        let action = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        for &signal in signals {
+            // SAFETY: the handler only does async-signal-safe work (see on_signal).
+            unsafe { sigaction(signal, &action) }?;
+        }
+        Ok(Signals {
+            read_end,
+            write_end,
+            caught: signals.to_vec(),
+        })
+    }
+
+    /// The read end: readable as soon as a signal has arrived. Put it in a `poll` set.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.read_end.as_fd()
+    }
+
+    /// The signals that arrived since the last call, oldest first (does not block).
+    pub fn drain(&self) -> Vec<Signal> {
+        let mut arrived = Vec::new();
+        let mut buf = [0u8; 64];
+        // Bounded: a pipe holds at most 64 KiB, and each round empties up to 64 bytes.
+        for _ in 0..1024 {
+            match nix::unistd::read(&self.read_end, &mut buf) {
+                Ok(0) | Err(_) => break, // EAGAIN: empty
+                Ok(n) => arrived.extend(
+                    buf[..n]
+                        .iter()
+                        .filter_map(|&b| Signal::try_from(i32::from(b)).ok()),
+                ),
+            }
+        }
+        arrived
+    }
+
+    /// In a forked child: put the default action back for every caught signal and close
+    /// both ends of the pipe, so the child cannot wake its parent by mistake.
+    pub fn release_in_child(self) {
+        let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+        for &signal in &self.caught {
+            // SAFETY: restoring the default action is always sound.
+            let _ = unsafe { sigaction(signal, &default) };
+        }
+        drop(self.read_end);
+        drop(self.write_end);
+    }
+}
+
+/// What [`accept_or_signal`] woke up for.
+pub enum Woken {
+    /// A new client.
+    Client(TcpStream, SocketAddr),
+    /// One or more signals (in order of arrival).
+    Signals(Vec<Signal>),
+}
+
+// ANCHOR: accept_or_signal
+/// Waits for whichever comes first: a client to accept, or a signal.
+///
+/// `poll` watches the listener and the self-pipe together. The listener is switched to
+/// non-blocking mode, so a client that vanished between `poll` and `accept` costs nothing;
+/// accepted sockets are blocking. Failed accepts go through `backoff`: on EMFILE the pending
+/// connection stays queued and the listener stays readable, so without the pause this loop
+/// would spin.
+pub fn accept_or_signal(
+    listener: &TcpListener,
+    signals: &Signals,
+    backoff: &mut AcceptBackoff,
+) -> io::Result<Woken> {
+    listener.set_nonblocking(true)?;
+    loop {
+        let mut fds = [
+            PollFd::new(listener.as_fd(), PollFlags::POLLIN),
+            PollFd::new(signals.fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        if fds[1].any().unwrap_or(true) {
+            let arrived = signals.drain();
+            if !arrived.is_empty() {
+                return Ok(Woken::Signals(arrived));
+            }
+        }
+        if !fds[0].any().unwrap_or(true) {
+            continue;
+        }
+        match listener.accept() {
+            Ok((conn, peer)) => {
+                backoff.succeeded();
+                conn.set_nonblocking(false)?;
+                return Ok(Woken::Client(conn, peer));
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+            Err(e) => backoff.failed(&e),
+        }
+    }
+}
+// ANCHOR_END: accept_or_signal
+
+/// Whether `signal` asks the server to stop (SIGINT from Ctrl-C, SIGTERM from `kill`).
+pub fn is_stop(signal: Signal) -> bool {
+    matches!(signal, Signal::SIGINT | Signal::SIGTERM)
+}
+
+// ANCHOR: grace
+/// The grace period: calls `remaining` (which returns how many clients are still being
+/// served) every 10 ms until it returns 0 or `grace` has passed. Logs what it does and
+/// returns the number of clients still there at the end.
+pub fn wait_for_clients(grace: Duration, mut remaining: impl FnMut() -> usize) -> usize {
+    let deadline = Instant::now() + grace;
+    let mut left = remaining();
+    if left > 0 {
+        eprintln!(
+            "shutting down: waiting up to {} ms for {left} client(s) to finish",
+            grace.as_millis()
+        );
+    }
+    while left > 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+        left = remaining();
+    }
+    if left > 0 {
+        eprintln!("shutting down: {left} client(s) still connected after the grace period");
+    } else {
+        eprintln!("shutting down: every client has finished");
+    }
+    left
+}
+// ANCHOR_END: grace
