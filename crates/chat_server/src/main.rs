@@ -1,0 +1,307 @@
+//! Beej's pollserver.c in Rust: a chat server in one thread.
+//!
+//! `poll` watches the listening socket, the signal pipe and every client at once, and says
+//! which of them are ready. The listener being ready means a client is waiting to be
+//! accepted; a client being readable means it sent something (or left). Each complete
+//! line is relayed, prefixed with the sender's address, to every other client. Nothing
+//! ever blocks: sockets are non-blocking, and what a client cannot take yet waits in its
+//! own outbox until `poll` says it is writable.
+
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use chat_server::{Inbox, MAX_BACKLOG, MAX_LINE};
+use clap::Parser;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use netkit::{Signal, Signals};
+
+/// A chat server: every line a client sends goes to every other client.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on (0.0.0.0 or :: for every interface).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks any free port).
+    #[arg(long, default_value_t = 9034)]
+    port: u16,
+    /// Seconds the clients get to say goodbye after SIGINT or SIGTERM.
+    #[arg(long, default_value_t = 5)]
+    grace: u64,
+}
+
+/// One connected client.
+struct Client {
+    conn: TcpStream,
+    peer: SocketAddr,
+    inbox: Inbox,
+    outbox: VecDeque<u8>,
+    /// Set when the client must go, with the reason announced to the others.
+    gone: Option<&'static str>,
+}
+
+fn main() -> ExitCode {
+    netkit::finish(run(netkit::parse_args()))
+}
+
+fn run(args: Args) -> netkit::Result<()> {
+    let addr = netkit::resolve_one(&args.host, args.port)?;
+    // socket(), setsockopt(SO_REUSEADDR), bind(), listen()
+    let listener = netkit::tcp_listen(addr)?;
+    listener.set_nonblocking(true)?;
+    let signals = Signals::catch(&[Signal::SIGINT, Signal::SIGTERM])?;
+    netkit::announce(listener.local_addr()?);
+
+    let mut listener = Some(listener);
+    let mut clients: Vec<Client> = Vec::new();
+    let mut accept_pause = AcceptPause::default();
+    let mut closing_at: Option<Instant> = None;
+    loop {
+        // ANCHOR: poll
+        // The poll set: the signal pipe, the listener (unless paused or closed), then
+        // every client: readable always, writable only when output is waiting for it.
+        let watch_listener = listener.is_some() && !accept_pause.active();
+        let mut fds = vec![PollFd::new(signals.fd(), PollFlags::POLLIN)];
+        if let Some(l) = listener.as_ref().filter(|_| watch_listener) {
+            fds.push(PollFd::new(l.as_fd(), PollFlags::POLLIN));
+        }
+        let first_client = fds.len();
+        for c in &clients {
+            let mut events = PollFlags::POLLIN;
+            if !c.outbox.is_empty() {
+                events |= PollFlags::POLLOUT;
+            }
+            fds.push(PollFd::new(c.conn.as_fd(), events));
+        }
+        // Sleep until something is ready, or until the accept pause or the grace ends.
+        let wake_at = [accept_pause.until, closing_at].into_iter().flatten().min();
+        let timeout = match wake_at {
+            Some(at) => PollTimeout::try_from(at.saturating_duration_since(Instant::now()))
+                .unwrap_or(PollTimeout::MAX),
+            None => PollTimeout::NONE,
+        };
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let ready: Vec<PollFlags> = fds
+            .iter()
+            .map(|fd| fd.revents().unwrap_or(PollFlags::POLLERR))
+            .collect();
+        drop(fds);
+        // ANCHOR_END: poll
+
+        // A signal: stop accepting, tell everyone, give them the grace period.
+        if !ready[0].is_empty() && !signals.drain().is_empty() && closing_at.is_none() {
+            eprintln!(
+                "shutting down: no new connections; clients have {} s",
+                args.grace
+            );
+            listener = None; // close(): new connections are refused from now on
+            closing_at = Some(Instant::now() + Duration::from_secs(args.grace));
+            broadcast(&mut clients, None, b"*** server shutting down\n");
+        }
+
+        // ANCHOR: accept
+        // The listener is readable: accept everyone waiting.
+        if let Some(l) = listener
+            .as_ref()
+            .filter(|_| watch_listener && !ready[1].is_empty())
+        {
+            accept_all(l, &mut clients, &mut accept_pause);
+        }
+        // ANCHOR_END: accept
+
+        // ANCHOR: clients
+        for (i, flags) in ready[first_client..].iter().enumerate() {
+            if flags.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+                receive(&mut clients, i);
+            }
+            if flags.contains(PollFlags::POLLOUT) {
+                flush(&mut clients[i]);
+            }
+        }
+        // ANCHOR_END: clients
+        sweep(&mut clients);
+
+        if closing_at.is_some_and(|at| clients.is_empty() || Instant::now() >= at) {
+            for c in &mut clients {
+                flush(c); // a last, non-blocking try
+            }
+            netkit::wait_for_clients(Duration::ZERO, || clients.len());
+            return Ok(());
+        }
+        accept_pause.expire();
+    }
+}
+
+/// Accepts every pending connection; on EMFILE and the like, pauses accepting.
+fn accept_all(listener: &TcpListener, clients: &mut Vec<Client>, pause: &mut AcceptPause) {
+    // Bounded: at most 64 clients per round, so the others are not kept waiting.
+    for _ in 0..64 {
+        let (conn, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionAborted | ErrorKind::Interrupted
+                ) =>
+            {
+                continue;
+            }
+            Err(e) => {
+                // Out of descriptors: the connection stays queued, the listener stays
+                // readable. Leave it out of the poll set for a while instead of spinning.
+                pause.start(&e);
+                return;
+            }
+        };
+        pause.succeeded();
+        if conn.set_nonblocking(true).is_err() {
+            continue;
+        }
+        eprintln!("{peer}: joined");
+        let others = clients.len();
+        let mut client = Client {
+            conn,
+            peer,
+            inbox: Inbox::default(),
+            outbox: VecDeque::new(),
+            gone: None,
+        };
+        queue(
+            &mut client,
+            format!("*** welcome, you are {peer}; {others} other(s) here\n").as_bytes(),
+        );
+        broadcast(clients, None, format!("*** {peer} joined\n").as_bytes());
+        clients.push(client);
+    }
+}
+
+/// recv() from client `i`; relay each complete line to everyone else.
+fn receive(clients: &mut [Client], i: usize) {
+    let mut buf = [0u8; 4096];
+    let n = match clients[i].conn.read(&mut buf) {
+        Ok(0) => {
+            clients[i].gone.get_or_insert("left");
+            return;
+        }
+        Ok(n) => n,
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => return,
+        Err(_) => {
+            clients[i].gone.get_or_insert("left (connection reset)");
+            return;
+        }
+    };
+    let sender = clients[i].peer;
+    match clients[i].inbox.push(&buf[..n]) {
+        Ok(lines) => {
+            for line in lines {
+                let mut message = format!("{sender}: ").into_bytes();
+                message.extend_from_slice(&line);
+                message.push(b'\n');
+                broadcast(clients, Some(i), &message);
+            }
+        }
+        Err(_) => {
+            let notice = format!("*** line longer than {MAX_LINE} bytes; disconnected\n");
+            let _ = clients[i].conn.write(notice.as_bytes()); // best effort
+            clients[i].gone.get_or_insert("dropped (line too long)");
+        }
+    }
+}
+
+/// Queues `message` for every client except `except`.
+fn broadcast(clients: &mut [Client], except: Option<usize>, message: &[u8]) {
+    for (j, c) in clients.iter_mut().enumerate() {
+        if Some(j) != except && c.gone.is_none() {
+            queue(c, message);
+        }
+    }
+}
+
+/// Queues output for one client, or marks it gone if it has stopped reading.
+fn queue(client: &mut Client, message: &[u8]) {
+    if client.outbox.len() + message.len() > MAX_BACKLOG {
+        client.gone.get_or_insert("dropped (not reading)");
+        return;
+    }
+    client.outbox.extend(message);
+}
+
+/// send() as much of the client's outbox as the socket takes now.
+fn flush(client: &mut Client) {
+    while !client.outbox.is_empty() {
+        let (front, _) = client.outbox.as_slices();
+        match client.conn.write(front) {
+            Ok(n) => {
+                client.outbox.drain(..n);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => {
+                client.gone.get_or_insert("left (connection reset)");
+                return;
+            }
+        }
+    }
+}
+
+/// Removes the clients that left and tells the others. Telling them can drop more
+/// clients (a full outbox), hence the loop, bounded by the number of clients.
+fn sweep(clients: &mut Vec<Client>) {
+    for _ in 0..=clients.len() {
+        let Some(i) = clients.iter().position(|c| c.gone.is_some()) else {
+            return;
+        };
+        let client = clients.remove(i);
+        let reason = client.gone.unwrap_or("left");
+        eprintln!("{}: {reason}", client.peer);
+        let peer = client.peer;
+        // close(): dropping `client` closes its socket.
+        drop(client);
+        broadcast(clients, None, format!("*** {peer} {reason}\n").as_bytes());
+    }
+}
+
+/// Backing off accept() after EMFILE: 5 ms, doubling up to 1 s, logged once.
+#[derive(Default)]
+struct AcceptPause {
+    until: Option<Instant>,
+    next: Duration,
+    logged: bool,
+}
+
+impl AcceptPause {
+    fn active(&self) -> bool {
+        self.until.is_some_and(|t| Instant::now() < t)
+    }
+
+    fn start(&mut self, err: &std::io::Error) {
+        if !self.logged {
+            eprintln!("accept failed: {err}; pausing until it works again");
+            self.logged = true;
+        }
+        self.next = (self.next * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
+        self.until = Some(Instant::now() + self.next);
+    }
+
+    fn succeeded(&mut self) {
+        if self.logged {
+            eprintln!("accepting connections again");
+        }
+        *self = AcceptPause::default();
+    }
+
+    fn expire(&mut self) {
+        if self.until.is_some_and(|t| Instant::now() >= t) {
+            self.until = None;
+        }
+    }
+}

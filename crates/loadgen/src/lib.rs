@@ -1,0 +1,313 @@
+//! The parts of loadgen that are plain computation: the bytes to send, the bytes to
+//! expect, percentiles, and the report in text, CSV and JSON (written by hand).
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// What a reply must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Expect {
+    /// The request with a-z uppercased (the uppercase servers).
+    Upper,
+    /// The request unchanged (an echo server).
+    Echo,
+}
+
+/// The request number `n` of connection `conn`: `size` bytes of lowercase letters, digits
+/// and punctuation, different for every request so a reply cannot be mistaken for another.
+pub fn request(conn: usize, n: u64, size: usize) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789 .,!-?";
+    let start = conn.wrapping_mul(7).wrapping_add(n as usize);
+    (0..size)
+        .map(|k| ALPHABET[(start + k * 5) % ALPHABET.len()])
+        .collect()
+}
+
+/// The reply a correct server sends to `request`.
+pub fn expected(request: &[u8], expect: Expect) -> Vec<u8> {
+    match expect {
+        Expect::Upper => request.to_ascii_uppercase(),
+        Expect::Echo => request.to_vec(),
+    }
+}
+
+/// The latency below which `percent` % of the sorted `latencies` lie (nearest rank).
+pub fn percentile(sorted: &[Duration], percent: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((percent / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Why requests failed, counted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Errors {
+    /// connect() failed or timed out.
+    pub connect: u64,
+    /// A send or receive failed: reset, timeout, or the server closed early.
+    pub io: u64,
+    /// The reply arrived but was not the expected bytes (a busy message, for example).
+    pub wrong_reply: u64,
+}
+
+impl Errors {
+    pub fn total(&self) -> u64 {
+        self.connect + self.io + self.wrong_reply
+    }
+
+    pub fn add(&mut self, other: Errors) {
+        self.connect += other.connect;
+        self.io += other.io;
+        self.wrong_reply += other.wrong_reply;
+    }
+}
+
+/// Everything a run measured.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub label: String,
+    pub target: SocketAddr,
+    /// `persistent` (M requests per connection) or `connect-per-request`.
+    pub mode: &'static str,
+    pub connections: usize,
+    pub size: usize,
+    pub ok: u64,
+    pub connects: u64,
+    pub errors: Errors,
+    pub elapsed: Duration,
+    pub p50: Duration,
+    pub p90: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+impl Report {
+    /// Builds the report from every successful request's latency (in any order).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        label: String,
+        target: SocketAddr,
+        mode: &'static str,
+        connections: usize,
+        size: usize,
+        mut latencies: Vec<Duration>,
+        connects: u64,
+        errors: Errors,
+        elapsed: Duration,
+    ) -> Report {
+        latencies.sort_unstable();
+        Report {
+            label,
+            target,
+            mode,
+            connections,
+            size,
+            ok: latencies.len() as u64,
+            connects,
+            errors,
+            elapsed,
+            p50: percentile(&latencies, 50.0),
+            p90: percentile(&latencies, 90.0),
+            p99: percentile(&latencies, 99.0),
+            max: latencies.last().copied().unwrap_or_default(),
+        }
+    }
+
+    pub fn requests_per_second(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    pub fn connections_per_second(&self) -> f64 {
+        self.connects as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The report for people.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "target      {} ({}, {} connections, {} bytes per request)",
+            self.target, self.mode, self.connections, self.size
+        );
+        let _ = writeln!(
+            out,
+            "requests    {} ok, {} errors (connect {}, io {}, wrong reply {}) in {:.2} s",
+            self.ok,
+            self.errors.total(),
+            self.errors.connect,
+            self.errors.io,
+            self.errors.wrong_reply,
+            self.elapsed.as_secs_f64()
+        );
+        let _ = writeln!(
+            out,
+            "throughput  {:.0} requests/s, {:.0} connections/s",
+            self.requests_per_second(),
+            self.connections_per_second()
+        );
+        let _ = writeln!(
+            out,
+            "latency     p50 {} µs, p90 {} µs, p99 {} µs, max {} µs",
+            micros(self.p50),
+            micros(self.p90),
+            micros(self.p99),
+            micros(self.max)
+        );
+        out
+    }
+
+    pub const CSV_HEADER: &'static str = "label,mode,connections,size,ok,errors,seconds,requests_per_s,connections_per_s,p50_us,p90_us,p99_us,max_us";
+
+    /// One CSV row (matching [`Report::CSV_HEADER`]).
+    pub fn csv_row(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{:.3},{:.0},{:.0},{},{},{},{}",
+            csv_field(&self.label),
+            self.mode,
+            self.connections,
+            self.size,
+            self.ok,
+            self.errors.total(),
+            self.elapsed.as_secs_f64(),
+            self.requests_per_second(),
+            self.connections_per_second(),
+            micros(self.p50),
+            micros(self.p90),
+            micros(self.p99),
+            micros(self.max)
+        )
+    }
+
+    /// One JSON object, on one line.
+    pub fn json(&self) -> String {
+        format!(
+            concat!(
+                "{{\"label\":{},\"target\":\"{}\",\"mode\":\"{}\",\"connections\":{},\"size\":{},",
+                "\"ok\":{},\"errors\":{{\"total\":{},\"connect\":{},\"io\":{},\"wrong_reply\":{}}},",
+                "\"seconds\":{:.3},\"requests_per_s\":{:.0},\"connections_per_s\":{:.0},",
+                "\"latency_us\":{{\"p50\":{},\"p90\":{},\"p99\":{},\"max\":{}}}}}"
+            ),
+            json_string(&self.label),
+            self.target,
+            self.mode,
+            self.connections,
+            self.size,
+            self.ok,
+            self.errors.total(),
+            self.errors.connect,
+            self.errors.io,
+            self.errors.wrong_reply,
+            self.elapsed.as_secs_f64(),
+            self.requests_per_second(),
+            self.connections_per_second(),
+            micros(self.p50),
+            micros(self.p90),
+            micros(self.p99),
+            micros(self.max)
+        )
+    }
+}
+
+/// A duration in whole microseconds.
+pub fn micros(d: Duration) -> u128 {
+    d.as_micros()
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// A JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_differ_and_have_lowercase_to_change() {
+        let a = request(0, 0, 64);
+        let b = request(0, 1, 64);
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert!(a.iter().any(u8::is_ascii_lowercase));
+        assert_ne!(expected(&a, Expect::Upper), a);
+        assert_eq!(expected(&a, Expect::Echo), a);
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let ms: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&ms, 50.0), Duration::from_millis(50));
+        assert_eq!(percentile(&ms, 99.0), Duration::from_millis(99));
+        assert_eq!(percentile(&ms, 100.0), Duration::from_millis(100));
+        assert_eq!(percentile(&ms[..1], 50.0), Duration::from_millis(1));
+        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+    }
+
+    fn sample() -> Report {
+        Report::new(
+            "pool, \"fast\"".to_owned(),
+            "127.0.0.1:12000".parse().unwrap(),
+            "persistent",
+            2,
+            64,
+            vec![Duration::from_micros(30), Duration::from_micros(10)],
+            2,
+            Errors {
+                connect: 0,
+                io: 1,
+                wrong_reply: 0,
+            },
+            Duration::from_secs(2),
+        )
+    }
+
+    #[test]
+    fn csv_quotes_the_label_and_matches_the_header() {
+        let row = sample().csv_row();
+        assert!(
+            row.starts_with("\"pool, \"\"fast\"\"\",persistent,2,64,2,1,2.000,1,1,10,30,30,30"),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn json_is_one_object_with_escaped_strings() {
+        let json = sample().json();
+        assert!(
+            json.starts_with("{\"label\":\"pool, \\\"fast\\\"\","),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"errors\":{\"total\":1,\"connect\":0,\"io\":1,\"wrong_reply\":0}"),
+            "{json}"
+        );
+        assert!(
+            json.ends_with("\"latency_us\":{\"p50\":10,\"p90\":30,\"p99\":30,\"max\":30}}"),
+            "{json}"
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! loadgen: opens many connections to an uppercase server at once and measures it.
+//!
+//! Each of `--connections` threads is one client. In the default mode a client connects
+//! once and sends `--requests` requests of `--size` bytes, one at a time, reading each reply
+//! in full and checking every byte before sending the next. With `--connect-per-request`
+//! every request has a connection of its own (connect, send, shutdown, read to the end),
+//! which measures what a connection costs the server. `--duration` runs for a time
+//! instead of a count. It only ever talks to loopback.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use loadgen::{Errors, Expect, Report, expected, request};
+use netkit::Fatal;
+
+/// Load an uppercase server with many clients; check every reply; report rates and latency.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Server address (loopback only: 127.0.0.1, ::1 or localhost).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Server port.
+    #[arg(long, default_value_t = 12000)]
+    port: u16,
+    /// Clients at once, each on its own thread with its own connection.
+    #[arg(short = 'c', long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    connections: u32,
+    /// Requests each client sends (ignored with --duration).
+    #[arg(short = 'n', long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    requests: u64,
+    /// Run for this many seconds instead of a number of requests.
+    #[arg(short = 'd', long, value_parser = clap::value_parser!(u64).range(1..=600))]
+    duration: Option<u64>,
+    /// Bytes per request.
+    #[arg(short = 's', long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    size: u32,
+    /// A new connection for every request, closed after the reply.
+    #[arg(long)]
+    connect_per_request: bool,
+    /// What a correct reply is.
+    #[arg(long, value_enum, default_value_t = Expect::Upper)]
+    expect: Expect,
+    /// Seconds any one connect, send or receive may take before it counts as an error.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
+    timeout: u64,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// A name for this run, in the CSV and JSON output.
+    #[arg(long, default_value = "")]
+    label: String,
+    /// No progress lines on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    /// A header line and one row.
+    Csv,
+    /// Only the row, to append to a file that has the header already.
+    CsvRow,
+    Json,
+}
+
+fn main() -> ExitCode {
+    netkit::finish(run(netkit::parse_args()))
+}
+
+/// What one client thread brings back.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    connects: u64,
+    errors: Errors,
+}
+
+/// What every client thread shares.
+struct Plan {
+    target: SocketAddr,
+    requests: u64,
+    deadline: Option<Duration>,
+    size: usize,
+    expect: Expect,
+    timeout: Duration,
+    /// Successful requests so far, for the progress line.
+    done: AtomicU64,
+    /// Set when the run must stop (the duration is over).
+    stop: AtomicBool,
+}
+
+fn run(args: Args) -> netkit::Result<()> {
+    let target = loopback_target(&args.host, args.port)?;
+    let plan = Arc::new(Plan {
+        target,
+        requests: args.requests,
+        deadline: args.duration.map(Duration::from_secs),
+        size: args.size as usize,
+        expect: args.expect,
+        timeout: Duration::from_secs(args.timeout),
+        done: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+    });
+    let connections = args.connections as usize;
+
+    // ANCHOR: spawn
+    // Every client thread waits at the barrier, so they all start together.
+    let start_line = Arc::new(Barrier::new(connections + 1));
+    let mut clients = Vec::with_capacity(connections);
+    for id in 0..connections {
+        let plan = Arc::clone(&plan);
+        let start_line = Arc::clone(&start_line);
+        let per_request = args.connect_per_request;
+        let client = thread::Builder::new()
+            .name(format!("client {id}"))
+            .stack_size(256 * 1024) // a client needs little; 1,000 of them stay small
+            .spawn(move || {
+                start_line.wait();
+                if per_request {
+                    connection_per_request(id, &plan)
+                } else {
+                    persistent(id, &plan)
+                }
+            })
+            .map_err(|e| Fatal::new(format!("cannot start client thread {id}: {e}")))?;
+        clients.push(client);
+    }
+    start_line.wait();
+    let started = Instant::now();
+    // ANCHOR_END: spawn
+
+    let watcher = watch(Arc::clone(&plan), started, !args.quiet);
+    let mut latencies = Vec::new();
+    let (mut connects, mut errors) = (0, Errors::default());
+    for client in clients {
+        let tally = client
+            .join()
+            .map_err(|_| Fatal::new("a client thread panicked"))?;
+        latencies.extend(tally.latencies);
+        connects += tally.connects;
+        errors.add(tally.errors);
+    }
+    let elapsed = started.elapsed();
+    plan.stop.store(true, Ordering::SeqCst);
+    let _ = watcher.join();
+
+    let mode = if args.connect_per_request {
+        "connect-per-request"
+    } else {
+        "persistent"
+    };
+    let report = Report::new(
+        args.label,
+        target,
+        mode,
+        connections,
+        plan.size,
+        latencies,
+        connects,
+        errors,
+        elapsed,
+    );
+    match args.format {
+        Format::Text => print!("{}", report.text()),
+        Format::Csv => println!("{}\n{}", Report::CSV_HEADER, report.csv_row()),
+        Format::CsvRow => println!("{}", report.csv_row()),
+        Format::Json => println!("{}", report.json()),
+    }
+    match errors.total() {
+        0 => Ok(()),
+        n => Err(Fatal::new(format!(
+            "{n} request(s) failed (connect {}, io {}, wrong reply {})",
+            errors.connect, errors.io, errors.wrong_reply
+        ))),
+    }
+}
+
+/// The address to load, refusing anything that is not this machine's loopback.
+fn loopback_target(host: &str, port: u16) -> netkit::Result<SocketAddr> {
+    let addrs = netkit::resolve(host, port)?;
+    match addrs.iter().find(|a| !a.ip().is_loopback()) {
+        Some(outside) => Err(Fatal::new(format!(
+            "{outside} is not a loopback address; loadgen only loads servers on this machine \
+             (try --host 127.0.0.1 or ::1)"
+        ))),
+        None => Ok(addrs[0]),
+    }
+}
+
+// ANCHOR: persistent
+/// One client, one connection, many requests: send one, read the whole reply, check it.
+fn persistent(id: usize, plan: &Plan) -> Tally {
+    let mut tally = Tally::default();
+    let mut conn = match open(plan) {
+        Ok(conn) => conn,
+        Err(_) => {
+            tally.errors.connect += 1;
+            return tally;
+        }
+    };
+    tally.connects = 1;
+    let mut reply = vec![0u8; plan.size];
+    let mut n = 0;
+    while more(plan, n) {
+        let sent = request(id, n, plan.size);
+        let began = Instant::now();
+        if conn
+            .write_all(&sent)
+            .and_then(|()| conn.read_exact(&mut reply))
+            .is_err()
+        {
+            tally.errors.io += 1;
+            return tally; // the connection is no use any more
+        }
+        let took = began.elapsed();
+        if reply != expected(&sent, plan.expect) {
+            tally.errors.wrong_reply += 1;
+            return tally;
+        }
+        tally.latencies.push(took);
+        plan.done.fetch_add(1, Ordering::Relaxed);
+        n += 1;
+    }
+    let _ = conn.shutdown(Shutdown::Write);
+    tally
+}
+// ANCHOR_END: persistent
+
+// ANCHOR: per_request
+/// One client that opens a new connection for every request: connect, send, shutdown
+/// the sending side, read until the server closes, check. The latency includes connect.
+fn connection_per_request(id: usize, plan: &Plan) -> Tally {
+    let mut tally = Tally::default();
+    let mut reply = Vec::with_capacity(plan.size);
+    let mut n = 0;
+    while more(plan, n) {
+        let sent = request(id, n, plan.size);
+        n += 1;
+        let began = Instant::now();
+        let mut conn = match open(plan) {
+            Ok(conn) => conn,
+            Err(_) => {
+                tally.errors.connect += 1;
+                continue;
+            }
+        };
+        tally.connects += 1;
+        reply.clear();
+        let exchanged = conn
+            .write_all(&sent)
+            .and_then(|()| conn.shutdown(Shutdown::Write))
+            .and_then(|()| conn.read_to_end(&mut reply));
+        let took = began.elapsed();
+        if exchanged.is_err() {
+            tally.errors.io += 1;
+        } else if reply != expected(&sent, plan.expect) {
+            tally.errors.wrong_reply += 1;
+        } else {
+            tally.latencies.push(took);
+            plan.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    tally
+}
+// ANCHOR_END: per_request
+
+/// Whether a client should send request number `n`.
+fn more(plan: &Plan, n: u64) -> bool {
+    match plan.deadline {
+        Some(_) => !plan.stop.load(Ordering::Relaxed),
+        None => n < plan.requests,
+    }
+}
+
+/// A connection with every wait bounded, and Nagle's algorithm off: a request is sent at
+/// once, not held back to be merged with the next.
+fn open(plan: &Plan) -> std::io::Result<TcpStream> {
+    let conn = TcpStream::connect_timeout(&plan.target, plan.timeout)?;
+    conn.set_read_timeout(Some(plan.timeout))?;
+    conn.set_write_timeout(Some(plan.timeout))?;
+    conn.set_nodelay(true)?;
+    Ok(conn)
+}
+
+/// Ends the run when the duration is over; unless `quiet`, prints a progress line every
+/// second on stderr.
+fn watch(plan: Arc<Plan>, started: Instant, talk: bool) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let mut next = Duration::from_secs(1);
+        while !plan.stop.load(Ordering::SeqCst) {
+            thread::sleep(Duration::from_millis(50));
+            let now = started.elapsed();
+            if plan.deadline.is_some_and(|d| now >= d) {
+                plan.stop.store(true, Ordering::SeqCst);
+            }
+            if talk && now >= next {
+                eprintln!(
+                    "{:>4} s: {} requests done",
+                    next.as_secs(),
+                    plan.done.load(Ordering::Relaxed)
+                );
+                next += Duration::from_secs(1);
+            }
+        }
+    })
+}
