@@ -133,7 +133,12 @@ fn run(args: Args) -> netkit::Result<()> {
             for c in &mut clients {
                 flush(c); // a last, non-blocking try
             }
-            netkit::wait_for_clients(Duration::ZERO, || clients.len());
+            match clients.len() {
+                0 => eprintln!("shutting down: every client has left"),
+                n => {
+                    eprintln!("shutting down: {n} client(s) still connected after the grace period")
+                }
+            }
             return Ok(());
         }
         accept_pause.expire();

@@ -184,8 +184,8 @@ pub fn wait_for_clients(grace: Duration, mut remaining: impl FnMut() -> usize) -
     let mut left = remaining();
     if left > 0 {
         eprintln!(
-            "shutting down: waiting up to {} ms for {left} client(s) to finish",
-            grace.as_millis()
+            "shutting down: waiting up to {:.1} s for {left} client(s) to finish",
+            grace.as_secs_f64()
         );
     }
     while left > 0 && Instant::now() < deadline {

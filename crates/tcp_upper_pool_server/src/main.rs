@@ -101,7 +101,7 @@ fn run(args: Args) -> netkit::Result<()> {
             Err(TrySendError::Full((conn, peer)) | TrySendError::Disconnected((conn, peer))) => {
                 pending.fetch_sub(1, Ordering::SeqCst);
                 eprintln!(
-                    "{peer}: turned away, {} clients already waiting",
+                    "{peer}: turned away, the queue is full ({} waiting)",
                     args.queue
                 );
                 turn_away(conn);

@@ -34,7 +34,7 @@ fn with_the_worker_busy_and_the_queue_full_a_new_client_is_told_and_closed() {
     assert!(
         server
             .wait_for_stderr("turned away")
-            .contains("turned away, 1 clients already waiting")
+            .contains("turned away, the queue is full (1 waiting)")
     );
     // When A leaves, the worker takes B from the queue.
     drop(a);
