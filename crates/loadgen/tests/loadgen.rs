@@ -150,3 +150,17 @@ fn a_target_beyond_loopback_is_refused_before_any_traffic() {
     );
     assert_eq!(out.stdout, "");
 }
+
+#[test]
+fn bad_arguments_are_one_line_and_exit_status_2() {
+    for args in [
+        &["-c", "0"][..],
+        &["--duration", "0"][..],
+        &["--size", "0"][..],
+        &["--format", "xml"][..],
+    ] {
+        let out = run(LOADGEN, args, b"");
+        assert_eq!(out.code(), Some(2), "{args:?}: {out:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {out:?}");
+    }
+}
