@@ -164,3 +164,19 @@ fn bad_arguments_are_one_line_and_exit_status_2() {
         assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {out:?}");
     }
 }
+
+#[test]
+fn the_benchmark_script_writes_the_same_csv_header_as_loadgen() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../book/src/part2/bench.sh");
+    let text = std::fs::read_to_string(script).unwrap();
+    assert!(
+        text.contains(&format!("echo \"{}\"", loadgen::Report::CSV_HEADER)),
+        "bench.sh header differs"
+    );
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../book/src/part2/bench.csv"
+    );
+    let first = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(first.lines().next(), Some(loadgen::Report::CSV_HEADER));
+}
