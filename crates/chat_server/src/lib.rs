@@ -20,8 +20,8 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    /// Adds what `recv` returned; gives back every line it completes (without `\n` or a
-    /// `\r` before it), holding the rest until its newline arrives.
+    /// Adds what `recv` returned; gives back every line it completes (without
+    /// `\n` or a `\r` before it), holding the rest until its newline arrives.
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, LineTooLong> {
         self.partial.extend_from_slice(bytes);
         let mut lines = Vec::new();

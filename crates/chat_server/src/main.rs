@@ -78,11 +78,13 @@ fn run(args: Args) -> netkit::Result<()> {
             }
             fds.push(PollFd::new(c.conn.as_fd(), events));
         }
-        // Sleep until something is ready, or until the accept pause or the grace ends.
+        // Sleep until something is ready, or the accept pause or grace ends.
         let wake_at = [accept_pause.until, closing_at].into_iter().flatten().min();
         let timeout = match wake_at {
-            Some(at) => PollTimeout::try_from(at.saturating_duration_since(Instant::now()))
-                .unwrap_or(PollTimeout::MAX),
+            Some(at) => {
+                let left = at.saturating_duration_since(Instant::now());
+                PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX)
+            }
             None => PollTimeout::NONE,
         };
         match poll(&mut fds, timeout) {
@@ -119,7 +121,8 @@ fn run(args: Args) -> netkit::Result<()> {
 
         // ANCHOR: clients
         for (i, flags) in ready[first_client..].iter().enumerate() {
-            if flags.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            let readable = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
+            if flags.intersects(readable) {
                 receive(&mut clients, i);
             }
             if flags.contains(PollFlags::POLLOUT) {

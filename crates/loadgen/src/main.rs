@@ -196,7 +196,8 @@ fn loopback_target(host: &str, port: u16) -> netkit::Result<SocketAddr> {
 }
 
 // ANCHOR: persistent
-/// One client, one connection, many requests: send one, read the whole reply, check it.
+/// One client, one connection, many requests: send one, read the whole reply,
+/// check it, send the next.
 fn persistent(id: usize, plan: &Plan) -> Tally {
     let mut tally = Tally::default();
     let mut conn = match open(plan) {
@@ -235,8 +236,9 @@ fn persistent(id: usize, plan: &Plan) -> Tally {
 // ANCHOR_END: persistent
 
 // ANCHOR: per_request
-/// One client that opens a new connection for every request: connect, send, shutdown
-/// the sending side, read until the server closes, check. The latency includes connect.
+/// One client that opens a new connection for every request: connect, send,
+/// shut down the sending side, read until the server closes, check. The
+/// latency includes the connect.
 fn connection_per_request(id: usize, plan: &Plan) -> Tally {
     let mut tally = Tally::default();
     let mut reply = Vec::with_capacity(plan.size);

@@ -24,13 +24,14 @@ static WRITE_END: AtomicI32 = AtomicI32::new(-1);
 // ANCHOR: handler
 /// The signal handler: one `write` of the signal number into the pipe, nothing else.
 ///
-/// `write` is async-signal-safe; so are the atomic load and saving and restoring errno.
-/// No allocation, no lock, no printing: the handler may interrupt the program anywhere.
+/// `write` is async-signal-safe; so are the atomic load and saving and
+/// restoring errno. No allocation, no lock, no printing: the handler may
+/// interrupt the program anywhere.
 extern "C" fn on_signal(signal: libc::c_int) {
     let saved = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let fd = WRITE_END.load(Ordering::Relaxed);
     let byte = signal as u8;
-    // SAFETY: writing one byte from a live stack variable; a bad or full fd only fails.
+    // SAFETY: one byte from a live stack variable; a full pipe only fails.
     unsafe {
         libc::write(fd, (&byte as *const u8).cast(), 1);
         *libc::__errno_location() = saved;
@@ -127,11 +128,11 @@ pub enum Woken {
 // ANCHOR: accept_or_signal
 /// Waits for whichever comes first: a client to accept, or a signal.
 ///
-/// `poll` watches the listener and the self-pipe together. The listener is switched to
-/// non-blocking mode, so a client that vanished between `poll` and `accept` costs nothing;
-/// accepted sockets are blocking. Failed accepts go through `backoff`: on EMFILE the pending
-/// connection stays queued and the listener stays readable, so without the pause this loop
-/// would spin.
+/// `poll` watches the listener and the self-pipe together. The listener is
+/// switched to non-blocking mode, so a client that vanished between `poll` and
+/// `accept` costs nothing; accepted sockets are blocking. Failed accepts go
+/// through `backoff`: on EMFILE the pending connection stays queued and the
+/// listener stays readable, so without the pause this loop would spin.
 pub fn accept_or_signal(
     listener: &TcpListener,
     signals: &Signals,
@@ -176,9 +177,9 @@ pub fn is_stop(signal: Signal) -> bool {
 }
 
 // ANCHOR: grace
-/// The grace period: calls `remaining` (which returns how many clients are still being
-/// served) every 10 ms until it returns 0 or `grace` has passed. Logs what it does and
-/// returns the number of clients still there at the end.
+/// The grace period: calls `remaining` (how many clients are still being
+/// served) every 10 ms until it returns 0 or `grace` has passed. Logs what it
+/// does and returns the number of clients still there at the end.
 pub fn wait_for_clients(grace: Duration, mut remaining: impl FnMut() -> usize) -> usize {
     let deadline = Instant::now() + grace;
     let mut left = remaining();

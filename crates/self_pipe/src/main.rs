@@ -39,8 +39,8 @@ static WRITE_END: AtomicI32 = AtomicI32::new(-1);
 extern "C" fn on_signal(signal: libc::c_int) {
     let saved_errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let byte = signal as u8;
-    // SAFETY: one byte from a live local; if the pipe is full the write just fails, and
-    // a full pipe is readable anyway, which is all the loop needs.
+    // SAFETY: one byte from a live local. If the pipe is full the write just
+    // fails, and a full pipe is readable anyway, which is all the loop needs.
     unsafe {
         libc::write(
             WRITE_END.load(Ordering::Relaxed),
@@ -96,7 +96,8 @@ fn run(args: Args) -> netkit::Result<()> {
         ];
         match poll(&mut fds, PollTimeout::NONE) {
             Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue, // a signal: the pipe will say which
+            // EINTR: a signal arrived; the pipe will say which.
+            Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(e.into()),
         }
         let (stdin_ready, pipe_ready) =

@@ -58,7 +58,8 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut backoff = AcceptBackoff::new();
     loop {
         // poll() on the listener and the signal pipe, then accept().
-        let (conn, peer) = match netkit::accept_or_signal(&listener, &signals, &mut backoff)? {
+        let woken = netkit::accept_or_signal(&listener, &signals, &mut backoff)?;
+        let (conn, peer) = match woken {
             Woken::Client(conn, peer) => (conn, peer),
             Woken::Signals(arrived) => {
                 reap(&mut children); // SIGCHLD, or not: collecting costs nothing
@@ -70,7 +71,7 @@ fn run(args: Args) -> netkit::Result<()> {
             }
         };
         // fork(): from here on there are two processes running this code.
-        // SAFETY: this process has a single thread, so the child gets a consistent copy.
+        // SAFETY: this process has a single thread: the child gets a consistent copy.
         match unsafe { fork() } {
             Ok(ForkResult::Child) => serve_in_child(conn, peer, listener, signals, idle),
             Ok(ForkResult::Parent { child }) => {
@@ -123,9 +124,9 @@ fn serve_in_child(
     drop(listener);
     // The signal pipe and handlers belong to the parent: default actions again.
     signals.release_in_child();
-    // Ctrl-C in a terminal signals the whole process group. Ignoring SIGINT lets this
-    // client finish while the parent shuts down; SIGTERM (what the parent sends after the
-    // grace period) still ends the child.
+    // Ctrl-C in a terminal signals the whole process group. Ignoring SIGINT lets
+    // this client finish while the parent shuts down; SIGTERM (what the parent
+    // sends after the grace period) still ends the child.
     // SAFETY: SIG_IGN installs no handler code.
     let _ = unsafe { signal(Signal::SIGINT, SigHandler::SigIgn) };
     match serve_client(&conn, idle) {

@@ -27,8 +27,9 @@ fn after_three_hundred_clients_no_zombie_and_no_leaked_descriptor_remain() {
             assert_eq!(read_to_close(conn), message.to_uppercase().as_bytes());
         }
     }
-    // Every child has been reaped, and the parent is back to the descriptors it started
-    // with. The last exits may still be on their way, so look again for a while.
+    // Every child has been reaped, and the parent is back to the descriptors
+    // it started with. The last exits may still be on their way, so look
+    // again for a while.
     let deadline = Instant::now() + PATIENCE;
     let (mut children, mut fds) = (children_of(parent), open_fds(parent));
     while (!children.is_empty() || fds != at_rest) && Instant::now() < deadline {

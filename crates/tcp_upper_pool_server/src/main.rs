@@ -66,8 +66,8 @@ fn run(args: Args) -> netkit::Result<()> {
     // The bounded queue: `sync_channel(n)` holds at most n connections.
     let (queue, jobs) = sync_channel::<Job>(args.queue as usize);
     let jobs = Arc::new(Mutex::new(jobs));
-    // Clients accepted and not finished yet (queued or being served): the shutdown waits
-    // for this to reach 0.
+    // Clients accepted and not finished yet (queued or being served): the
+    // shutdown waits for this to reach 0.
     let pending = Arc::new(AtomicUsize::new(0));
     let workers = args.workers.map_or_else(default_workers, usize::from);
     for n in 0..workers {
@@ -76,7 +76,7 @@ fn run(args: Args) -> netkit::Result<()> {
         thread::Builder::new()
             .name(format!("worker {n}"))
             .spawn(move || work(&jobs, &pending, idle))
-            .map_err(|e| Fatal::new(format!("cannot start {workers} worker threads: {e}")))?;
+            .map_err(|e| Fatal::new(format!("cannot start {workers} workers: {e}")))?;
     }
     // ANCHOR_END: pool
     netkit::announce(listener.local_addr()?);
@@ -85,7 +85,8 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut backoff = AcceptBackoff::new();
     loop {
         // poll() on the listener and the signal pipe, then accept().
-        let (conn, peer) = match netkit::accept_or_signal(&listener, &signals, &mut backoff)? {
+        let woken = netkit::accept_or_signal(&listener, &signals, &mut backoff)?;
+        let (conn, peer) = match woken {
             Woken::Client(conn, peer) => (conn, peer),
             Woken::Signals(arrived) => {
                 // SIGINT or SIGTERM (the only signals caught): stop accepting.
@@ -98,7 +99,8 @@ fn run(args: Args) -> netkit::Result<()> {
         // accept loop (nor the shutdown).
         match queue.try_send((conn, peer)) {
             Ok(()) => eprintln!("{peer}: connected, queued for a worker"),
-            Err(TrySendError::Full((conn, peer)) | TrySendError::Disconnected((conn, peer))) => {
+            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
+                let (conn, peer) = job;
                 pending.fetch_sub(1, Ordering::SeqCst);
                 eprintln!(
                     "{peer}: turned away, the queue is full ({} waiting)",

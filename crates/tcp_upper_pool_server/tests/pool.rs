@@ -12,7 +12,8 @@ const SERVER: &str = env!("CARGO_BIN_EXE_tcp_upper_pool_server");
 // ANCHOR: full_queue
 #[test]
 fn with_the_worker_busy_and_the_queue_full_a_new_client_is_told_and_closed() {
-    let server = Server::start(SERVER, &["--port", "0", "--workers", "1", "--queue", "1"]);
+    let args = ["--port", "0", "--workers", "1", "--queue", "1"];
+    let server = Server::start(SERVER, &args);
     // A takes the only worker ...
     let mut a = server.connect();
     a.write_all(b"a").unwrap();

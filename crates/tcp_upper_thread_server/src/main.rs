@@ -54,7 +54,8 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut backoff = AcceptBackoff::new();
     loop {
         // poll() on the listener and the signal pipe, then accept().
-        let (conn, peer) = match netkit::accept_or_signal(&listener, &signals, &mut backoff)? {
+        let woken = netkit::accept_or_signal(&listener, &signals, &mut backoff)?;
+        let (conn, peer) = match woken {
             Woken::Client(conn, peer) => (conn, peer),
             Woken::Signals(arrived) => {
                 // SIGINT or SIGTERM (the only signals caught): stop accepting.
@@ -64,11 +65,13 @@ fn run(args: Args) -> netkit::Result<()> {
         };
         eprintln!("{peer}: connected");
         let counted = Running::start(&live);
-        // pthread_create(): the new thread owns the connection; we go back to accept().
+        // pthread_create(): the new thread owns the connection, and we go
+        // straight back to accept().
         let spawned = thread::Builder::new()
             .name(format!("client {peer}"))
             .spawn(move || {
-                let _counted = counted; // counts down when the thread ends, however it ends
+                // Counts down when the thread ends, however it ends.
+                let _counted = counted;
                 match serve_client(&conn, idle) {
                     Ok(bytes) => eprintln!("{peer}: closed after {bytes} bytes"),
                     Err(e) => eprintln!("{peer}: {}", describe_drop(&e, idle)),
@@ -76,7 +79,8 @@ fn run(args: Args) -> netkit::Result<()> {
                 // close(): `conn` is dropped here, by the thread that owns it.
             });
         if let Err(e) = spawned {
-            // Out of threads (or memory for their stacks): this client only is turned away.
+            // Out of threads (or memory for their stacks): only this client
+            // is turned away.
             eprintln!("{peer}: cannot start a thread ({e}); connection closed");
         }
     }

@@ -214,8 +214,9 @@ fn out_of_descriptors_the_thread_and_pool_servers_wait_without_spinning_then_rec
         OWN,
         &["tcp_upper_thread_server", "tcp_upper_pool_server"],
         |bin| {
-            // Room for about a dozen client sockets. The pool gets more workers than that,
-            // so a held connection always has a worker, and only descriptors run out.
+            // Room for about a dozen client sockets. The pool gets more workers
+            // than that, so a held connection always has a worker, and only
+            // descriptors run out.
             let server = start_with_fd_limit(bin, 20, enough_workers(bin));
             let mut held = Vec::new();
             let mut waiting = None;
@@ -224,7 +225,7 @@ fn out_of_descriptors_the_thread_and_pool_servers_wait_without_spinning_then_rec
                 if answers_within(&mut conn, b"ping", Duration::from_millis(500)) {
                     held.push(conn);
                 } else {
-                    // The kernel completed this connection, but accept() failed: EMFILE.
+                    // The kernel completed this connection; accept() failed: EMFILE.
                     waiting = Some(conn);
                     break;
                 }
