@@ -47,7 +47,7 @@ load() {
 }
 
 # The header row, as `loadgen --format csv` prints it.
-echo "label,mode,connections,size,ok,errors,seconds,requests_per_s,connections_per_s,p50_us,p90_us,p99_us,max_us" >"$out"
+echo "label,mode,connections,size,ok,errors,seconds,requests_per_s,connections_per_s,p50_us,p90_us,p99_us,max_us,first_p50_us,first_max_us" >"$out"
 for server in tcp_upper_server tcp_upper_fork_server tcp_upper_thread_server tcp_upper_pool_server; do
   name=${server#tcp_upper_}
   name=${name%_server}

@@ -64,6 +64,18 @@ impl Errors {
     }
 }
 
+/// What the client threads measured, put together.
+#[derive(Debug, Default, Clone)]
+pub struct Measured {
+    /// The latency of every successful request (send to last byte of the reply).
+    pub latencies: Vec<Duration>,
+    /// For every client, how long after the start of the run its first reply arrived:
+    /// connecting and any wait to be served included.
+    pub first_replies: Vec<Duration>,
+    pub connects: u64,
+    pub errors: Errors,
+}
+
 /// Everything a run measured.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -81,23 +93,29 @@ pub struct Report {
     pub p90: Duration,
     pub p99: Duration,
     pub max: Duration,
+    /// The median and the longest time a client waited for its first reply.
+    pub first_p50: Duration,
+    pub first_max: Duration,
 }
 
 impl Report {
-    /// Builds the report from every successful request's latency (in any order).
-    #[allow(clippy::too_many_arguments)]
+    /// Builds the report from what the clients measured (in any order).
     pub fn new(
         label: String,
         target: SocketAddr,
         mode: &'static str,
-        connections: usize,
-        size: usize,
-        mut latencies: Vec<Duration>,
-        connects: u64,
-        errors: Errors,
+        (connections, size): (usize, usize),
+        measured: Measured,
         elapsed: Duration,
     ) -> Report {
+        let Measured {
+            mut latencies,
+            mut first_replies,
+            connects,
+            errors,
+        } = measured;
         latencies.sort_unstable();
+        first_replies.sort_unstable();
         Report {
             label,
             target,
@@ -112,6 +130,8 @@ impl Report {
             p90: percentile(&latencies, 90.0),
             p99: percentile(&latencies, 99.0),
             max: latencies.last().copied().unwrap_or_default(),
+            first_p50: percentile(&first_replies, 50.0),
+            first_max: first_replies.last().copied().unwrap_or_default(),
         }
     }
 
@@ -155,15 +175,21 @@ impl Report {
             micros(self.p99),
             micros(self.max)
         );
+        let _ = writeln!(
+            out,
+            "first reply p50 {} µs, max {} µs after the start (connect and any wait included)",
+            micros(self.first_p50),
+            micros(self.first_max)
+        );
         out
     }
 
-    pub const CSV_HEADER: &'static str = "label,mode,connections,size,ok,errors,seconds,requests_per_s,connections_per_s,p50_us,p90_us,p99_us,max_us";
+    pub const CSV_HEADER: &'static str = "label,mode,connections,size,ok,errors,seconds,requests_per_s,connections_per_s,p50_us,p90_us,p99_us,max_us,first_p50_us,first_max_us";
 
     /// One CSV row (matching [`Report::CSV_HEADER`]).
     pub fn csv_row(&self) -> String {
         format!(
-            "{},{},{},{},{},{},{:.3},{:.0},{:.0},{},{},{},{}",
+            "{},{},{},{},{},{},{:.3},{:.0},{:.0},{},{},{},{},{},{}",
             csv_field(&self.label),
             self.mode,
             self.connections,
@@ -176,7 +202,9 @@ impl Report {
             micros(self.p50),
             micros(self.p90),
             micros(self.p99),
-            micros(self.max)
+            micros(self.max),
+            micros(self.first_p50),
+            micros(self.first_max)
         )
     }
 
@@ -187,7 +215,8 @@ impl Report {
                 "{{\"label\":{},\"target\":\"{}\",\"mode\":\"{}\",\"connections\":{},\"size\":{},",
                 "\"ok\":{},\"errors\":{{\"total\":{},\"connect\":{},\"io\":{},\"wrong_reply\":{}}},",
                 "\"seconds\":{:.3},\"requests_per_s\":{:.0},\"connections_per_s\":{:.0},",
-                "\"latency_us\":{{\"p50\":{},\"p90\":{},\"p99\":{},\"max\":{}}}}}"
+                "\"latency_us\":{{\"p50\":{},\"p90\":{},\"p99\":{},\"max\":{}}},",
+                "\"first_reply_us\":{{\"p50\":{},\"max\":{}}}}}"
             ),
             json_string(&self.label),
             self.target,
@@ -205,7 +234,9 @@ impl Report {
             micros(self.p50),
             micros(self.p90),
             micros(self.p99),
-            micros(self.max)
+            micros(self.max),
+            micros(self.first_p50),
+            micros(self.first_max)
         )
     }
 }
@@ -272,14 +303,16 @@ mod tests {
             "pool, \"fast\"".to_owned(),
             "127.0.0.1:12000".parse().unwrap(),
             "persistent",
-            2,
-            64,
-            vec![Duration::from_micros(30), Duration::from_micros(10)],
-            2,
-            Errors {
-                connect: 0,
-                io: 1,
-                wrong_reply: 0,
+            (2, 64),
+            Measured {
+                latencies: vec![Duration::from_micros(30), Duration::from_micros(10)],
+                first_replies: vec![Duration::from_micros(500), Duration::from_micros(70)],
+                connects: 2,
+                errors: Errors {
+                    connect: 0,
+                    io: 1,
+                    wrong_reply: 0,
+                },
             },
             Duration::from_secs(2),
         )
@@ -289,7 +322,9 @@ mod tests {
     fn csv_quotes_the_label_and_matches_the_header() {
         let row = sample().csv_row();
         assert!(
-            row.starts_with("\"pool, \"\"fast\"\"\",persistent,2,64,2,1,2.000,1,1,10,30,30,30"),
+            row.starts_with(
+                "\"pool, \"\"fast\"\"\",persistent,2,64,2,1,2.000,1,1,10,30,30,30,70,500"
+            ),
             "{row}"
         );
     }
@@ -306,7 +341,10 @@ mod tests {
             "{json}"
         );
         assert!(
-            json.ends_with("\"latency_us\":{\"p50\":10,\"p90\":30,\"p99\":30,\"max\":30}}"),
+            json.ends_with(
+                "\"latency_us\":{\"p50\":10,\"p90\":30,\"p99\":30,\"max\":30},\
+                 \"first_reply_us\":{\"p50\":70,\"max\":500}}"
+            ),
             "{json}"
         );
     }

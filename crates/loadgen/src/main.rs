@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use loadgen::{Errors, Expect, Report, expected, request};
+use loadgen::{Errors, Expect, Measured, Report, expected, request};
 use netkit::Fatal;
 
 /// Load an uppercase server with many clients; check every reply; report rates and latency.
@@ -79,6 +79,8 @@ fn main() -> ExitCode {
 #[derive(Default)]
 struct Tally {
     latencies: Vec<Duration>,
+    /// When the first reply arrived, counted from the start of the run.
+    first_reply: Option<Duration>,
     connects: u64,
     errors: Errors,
 }
@@ -124,10 +126,11 @@ fn run(args: Args) -> netkit::Result<()> {
             .stack_size(256 * 1024) // a client needs little; 1,000 of them stay small
             .spawn(move || {
                 start_line.wait();
+                let begun = Instant::now();
                 if per_request {
-                    connection_per_request(id, &plan)
+                    connection_per_request(id, &plan, begun)
                 } else {
-                    persistent(id, &plan)
+                    persistent(id, &plan, begun)
                 }
             })
             .map_err(|e| Fatal::new(format!("cannot start client thread {id}: {e}")))?;
@@ -138,16 +141,17 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR_END: spawn
 
     let watcher = watch(Arc::clone(&plan), started, !args.quiet);
-    let mut latencies = Vec::new();
-    let (mut connects, mut errors) = (0, Errors::default());
+    let mut measured = Measured::default();
     for client in clients {
         let tally = client
             .join()
             .map_err(|_| Fatal::new("a client thread panicked"))?;
-        latencies.extend(tally.latencies);
-        connects += tally.connects;
-        errors.add(tally.errors);
+        measured.latencies.extend(tally.latencies);
+        measured.first_replies.extend(tally.first_reply);
+        measured.connects += tally.connects;
+        measured.errors.add(tally.errors);
     }
+    let errors = measured.errors;
     let elapsed = started.elapsed();
     plan.stop.store(true, Ordering::SeqCst);
     let _ = watcher.join();
@@ -161,11 +165,8 @@ fn run(args: Args) -> netkit::Result<()> {
         args.label,
         target,
         mode,
-        connections,
-        plan.size,
-        latencies,
-        connects,
-        errors,
+        (connections, plan.size),
+        measured,
         elapsed,
     );
     match args.format {
@@ -198,7 +199,7 @@ fn loopback_target(host: &str, port: u16) -> netkit::Result<SocketAddr> {
 // ANCHOR: persistent
 /// One client, one connection, many requests: send one, read the whole reply,
 /// check it, send the next.
-fn persistent(id: usize, plan: &Plan) -> Tally {
+fn persistent(id: usize, plan: &Plan, begun: Instant) -> Tally {
     let mut tally = Tally::default();
     let mut conn = match open(plan) {
         Ok(conn) => conn,
@@ -227,6 +228,7 @@ fn persistent(id: usize, plan: &Plan) -> Tally {
             return tally;
         }
         tally.latencies.push(took);
+        tally.first_reply.get_or_insert_with(|| begun.elapsed());
         plan.done.fetch_add(1, Ordering::Relaxed);
         n += 1;
     }
@@ -239,7 +241,7 @@ fn persistent(id: usize, plan: &Plan) -> Tally {
 /// One client that opens a new connection for every request: connect, send,
 /// shut down the sending side, read until the server closes, check. The
 /// latency includes the connect.
-fn connection_per_request(id: usize, plan: &Plan) -> Tally {
+fn connection_per_request(id: usize, plan: &Plan, begun: Instant) -> Tally {
     let mut tally = Tally::default();
     let mut reply = Vec::with_capacity(plan.size);
     let mut n = 0;
@@ -267,6 +269,7 @@ fn connection_per_request(id: usize, plan: &Plan) -> Tally {
             tally.errors.wrong_reply += 1;
         } else {
             tally.latencies.push(took);
+            tally.first_reply.get_or_insert_with(|| begun.elapsed());
             plan.done.fetch_add(1, Ordering::Relaxed);
         }
     }

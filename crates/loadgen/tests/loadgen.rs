@@ -180,3 +180,27 @@ fn the_benchmark_script_writes_the_same_csv_header_as_loadgen() {
     let first = std::fs::read_to_string(csv).unwrap();
     assert_eq!(first.lines().next(), Some(loadgen::Report::CSV_HEADER));
 }
+
+#[test]
+fn the_first_reply_includes_the_wait_for_a_busy_iterative_server() {
+    let bin = sibling_binary(LOADGEN, "tcp_upper_server");
+    let server = Server::start(&bin, &["--port", "0"]);
+    let port = server.addr.port().to_string();
+    // Someone else is being served: the iterative server will not read our bytes yet.
+    let held = server.connect();
+    let loading = std::thread::spawn(move || {
+        run(
+            LOADGEN,
+            &["--port", &port, "-n", "3", "--format", "json", "-q"],
+            b"",
+        )
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    drop(held);
+    let out = loading.join().unwrap();
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let json = out.stdout.trim();
+    let first = &json[json.find("\"first_reply_us\"").expect(json)..];
+    let waited = json_number(first, "p50");
+    assert!(waited >= 400_000, "first reply after {waited} µs: {json}");
+}
