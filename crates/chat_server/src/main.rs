@@ -63,8 +63,9 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut closing_at: Option<Instant> = None;
     loop {
         // ANCHOR: poll
-        // The poll set: the signal pipe, the listener (unless paused or closed), then
-        // every client: readable always, writable only when output is waiting for it.
+        // The poll set: the signal pipe, the listener (unless paused or
+        // closed), then every client: readable always, writable only when
+        // output is waiting for it.
         let watch_listener = listener.is_some() && !accept_pause.active();
         let mut fds = vec![PollFd::new(signals.fd(), PollFlags::POLLIN)];
         if let Some(l) = listener.as_ref().filter(|_| watch_listener) {
@@ -121,8 +122,9 @@ fn run(args: Args) -> netkit::Result<()> {
 
         // ANCHOR: clients
         for (i, flags) in ready[first_client..].iter().enumerate() {
-            let readable = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
-            if flags.intersects(readable) {
+            // POLLHUP and POLLERR: the read will say what happened.
+            let gone = PollFlags::POLLHUP | PollFlags::POLLERR;
+            if flags.intersects(PollFlags::POLLIN | gone) {
                 receive(&mut clients, i);
             }
             if flags.contains(PollFlags::POLLOUT) {

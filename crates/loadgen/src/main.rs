@@ -123,7 +123,8 @@ fn run(args: Args) -> netkit::Result<()> {
         let per_request = args.connect_per_request;
         let client = thread::Builder::new()
             .name(format!("client {id}"))
-            .stack_size(256 * 1024) // a client needs little; 1,000 of them stay small
+            // A client needs little stack; 1,000 of them stay small.
+            .stack_size(256 * 1024)
             .spawn(move || {
                 start_line.wait();
                 let begun = Instant::now();
@@ -133,7 +134,7 @@ fn run(args: Args) -> netkit::Result<()> {
                     persistent(id, &plan, begun)
                 }
             })
-            .map_err(|e| Fatal::new(format!("cannot start client thread {id}: {e}")))?;
+            .map_err(|e| Fatal::new(format!("cannot start client {id}: {e}")))?;
         clients.push(client);
     }
     start_line.wait();

@@ -22,7 +22,8 @@ use crate::AcceptBackoff;
 static WRITE_END: AtomicI32 = AtomicI32::new(-1);
 
 // ANCHOR: handler
-/// The signal handler: one `write` of the signal number into the pipe, nothing else.
+/// The signal handler: one `write` of the signal number into the pipe, and
+/// nothing else.
 ///
 /// `write` is async-signal-safe; so are the atomic load and saving and
 /// restoring errno. No allocation, no lock, no printing: the handler may

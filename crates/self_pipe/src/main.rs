@@ -34,8 +34,8 @@ struct Args {
 /// The write end of the pipe, where the handler can find it.
 static WRITE_END: AtomicI32 = AtomicI32::new(-1);
 
-/// The signal handler. Only async-signal-safe calls: write(2), and errno saved and
-/// restored so the interrupted code never sees ours.
+/// The signal handler. Only async-signal-safe calls: write(2), and errno saved
+/// and restored so the interrupted code never sees ours.
 extern "C" fn on_signal(signal: libc::c_int) {
     let saved_errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let byte = signal as u8;
@@ -58,14 +58,14 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR: setup
-    // pipe2(O_NONBLOCK | O_CLOEXEC): the handler must never block on a full pipe, and
-    // draining it must stop when it is empty.
+    // pipe2(O_NONBLOCK | O_CLOEXEC): the handler must never block on a full
+    // pipe, and draining it must stop when it is empty.
     let (read_end, write_end): (OwnedFd, OwnedFd) =
         nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
     WRITE_END.store(write_end.as_raw_fd(), Ordering::SeqCst);
 
-    // sigaction() for each signal: our handler, SA_RESTART so that other system calls
-    // interrupted by the signal resume instead of failing with EINTR.
+    // sigaction() for each signal: our handler, SA_RESTART so that other system
+    // calls interrupted by the signal resume instead of failing with EINTR.
     let action = SigAction::new(
         SigHandler::Handler(on_signal),
         SaFlags::SA_RESTART,
@@ -89,7 +89,7 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut usr1 = 0u32;
     // ANCHOR: loop
     loop {
-        // poll(): sleep until stdin has a line or the pipe has a byte. No timeout.
+        // poll(), no timeout: sleep until stdin or the pipe is readable.
         let mut fds = [
             PollFd::new(stdin.as_fd(), PollFlags::POLLIN),
             PollFd::new(read_end.as_fd(), PollFlags::POLLIN),
@@ -124,7 +124,7 @@ fn run(args: Args) -> netkit::Result<()> {
             out.flush()?;
         }
         if stdin_ready {
-            // read(0): what was typed (a terminal hands it over a line at a time).
+            // read(0): what was typed (a terminal passes it on line by line).
             let mut typed = [0u8; 1024];
             let n = nix::unistd::read(&stdin, &mut typed)?;
             if n == 0 {
@@ -134,7 +134,7 @@ fn run(args: Args) -> netkit::Result<()> {
             let text = String::from_utf8_lossy(&typed[..n]);
             writeln!(out, "woken by input: {}", text.trim_end())?;
             out.flush()?;
-            // Pretend to work. A signal arriving now is not lost: its byte waits.
+            // Pretend to work. A signal arriving now waits in the pipe.
             std::thread::sleep(Duration::from_millis(args.work_ms));
         }
     }

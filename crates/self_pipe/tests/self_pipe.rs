@@ -101,9 +101,9 @@ fn a_signal_that_arrives_while_busy_is_not_lost() {
     let mut run = Running::start(&["--work-ms", "700"]);
     run.type_line("a long job");
     assert_eq!(run.line(), "woken by input: a long job");
-    // The loop is busy now, not in poll(). The handler's byte waits in the pipe;
-    // when the work is done, poll() returns at once. (With only a flag, poll
-    // would sleep on.)
+    // The loop is busy now, not in poll(). The handler's byte waits in the
+    // pipe; when the work is done, poll() returns at once. (With only a flag,
+    // poll would sleep on.)
     let sent = Instant::now();
     run.signal(libc::SIGINT);
     assert_eq!(run.line(), "woken by SIGINT: cleaning up and exiting");

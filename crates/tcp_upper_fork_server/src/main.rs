@@ -63,7 +63,8 @@ fn run(args: Args) -> netkit::Result<()> {
             Woken::Client(conn, peer) => (conn, peer),
             Woken::Signals(arrived) => {
                 reap(&mut children); // SIGCHLD, or not: collecting costs nothing
-                if let Some(stop) = arrived.into_iter().find(|&s| netkit::is_stop(s)) {
+                let stop = arrived.into_iter().find(|&s| netkit::is_stop(s));
+                if let Some(stop) = stop {
                     eprintln!("{stop}: no new connections from now on");
                     break;
                 }
@@ -71,9 +72,12 @@ fn run(args: Args) -> netkit::Result<()> {
             }
         };
         // fork(): from here on there are two processes running this code.
-        // SAFETY: this process has a single thread: the child gets a consistent copy.
+        // SAFETY: one thread only in this process: the child's copy is whole.
         match unsafe { fork() } {
-            Ok(ForkResult::Child) => serve_in_child(conn, peer, listener, signals, idle),
+            Ok(ForkResult::Child) => {
+                // The child never returns from here.
+                serve_in_child(conn, peer, listener, signals, idle)
+            }
             Ok(ForkResult::Parent { child }) => {
                 children.insert(child);
                 eprintln!("{peer}: connected, served by process {child}");
@@ -81,8 +85,9 @@ fn run(args: Args) -> netkit::Result<()> {
                 drop(conn);
             }
             Err(e) => {
-                // Out of processes (EAGAIN) or memory: turn this client away, pause a
-                // little as for EMFILE so a full process table does not make us spin.
+                // Out of processes (EAGAIN) or memory: turn this client away,
+                // pause a little as for EMFILE so a full process table does not
+                // make us spin.
                 eprintln!("{peer}: fork failed ({e}); connection closed");
                 backoff.failed(&e.into());
             }
@@ -119,14 +124,14 @@ fn serve_in_child(
     signals: Signals,
     idle: Duration,
 ) -> ! {
-    // close(listener): only the parent accepts. (Had we kept it, the port would stay
-    // open for as long as any child lives, even after the parent exits.)
+    // close(listener): only the parent accepts. (Had we kept it, the port would
+    // stay open for as long as any child lives, even after the parent exits.)
     drop(listener);
     // The signal pipe and handlers belong to the parent: default actions again.
     signals.release_in_child();
-    // Ctrl-C in a terminal signals the whole process group. Ignoring SIGINT lets
-    // this client finish while the parent shuts down; SIGTERM (what the parent
-    // sends after the grace period) still ends the child.
+    // Ctrl-C in a terminal signals the whole process group. Ignoring SIGINT
+    // lets this client finish while the parent shuts down; SIGTERM (what the
+    // parent sends after the grace period) still ends the child.
     // SAFETY: SIG_IGN installs no handler code.
     let _ = unsafe { signal(Signal::SIGINT, SigHandler::SigIgn) };
     match serve_client(&conn, idle) {
@@ -140,8 +145,9 @@ fn serve_in_child(
 // ANCHOR_END: child
 
 // ANCHOR: reap
-/// waitpid(-1, WNOHANG) until no exited child is left: collects every zombie at once
-/// (several children can exit while one SIGCHLD is pending; signals do not queue).
+/// waitpid(-1, WNOHANG) until no exited child is left: collects every zombie at
+/// once (several children can exit while one SIGCHLD is pending; signals do not
+/// queue).
 fn reap(children: &mut HashSet<Pid>) {
     loop {
         match waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {

@@ -95,8 +95,8 @@ fn run(args: Args) -> netkit::Result<()> {
             }
         };
         pending.fetch_add(1, Ordering::SeqCst);
-        // Hand the client to the pool without waiting: a full queue must not stop the
-        // accept loop (nor the shutdown).
+        // Hand the client to the pool without waiting: a full queue must not
+        // stop the accept loop (nor the shutdown).
         match queue.try_send((conn, peer)) {
             Ok(()) => eprintln!("{peer}: connected, queued for a worker"),
             Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
@@ -115,7 +115,8 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR: shutdown
     // close() the listener: from now on the kernel refuses new connections.
     drop(listener);
-    // Closing our end of the queue lets each worker end once the queue is empty.
+    // Closing our end of the queue lets each worker end once the queue is
+    // empty.
     drop(queue);
     netkit::wait_for_clients(Duration::from_secs(args.grace), || {
         pending.load(Ordering::SeqCst)
@@ -125,7 +126,8 @@ fn run(args: Args) -> netkit::Result<()> {
 }
 
 // ANCHOR: work
-/// A worker's life: take the next client from the queue, serve it to the end, repeat.
+/// A worker's life: take the next client from the queue, serve it to the end,
+/// repeat.
 fn work(jobs: &Mutex<Receiver<Job>>, pending: &AtomicUsize, idle: Duration) {
     loop {
         // The lock is held only while taking a job, never while serving one.

@@ -49,7 +49,8 @@ fn run(args: Args) -> netkit::Result<()> {
 
     // ANCHOR: accept_loop
     let idle = Duration::from_secs(args.idle_timeout);
-    // How many client threads are running: the shutdown waits for this to reach 0.
+    // How many client threads are running: the shutdown waits for this to reach
+    // 0.
     let live = Arc::new(AtomicUsize::new(0));
     let mut backoff = AcceptBackoff::new();
     loop {
@@ -92,7 +93,8 @@ fn run(args: Args) -> netkit::Result<()> {
     netkit::wait_for_clients(Duration::from_secs(args.grace), || {
         live.load(Ordering::SeqCst)
     });
-    // Returning from main ends the process, and with it any thread still running.
+    // Returning from main ends the process, and with it any thread still
+    // running.
     Ok(())
     // ANCHOR_END: shutdown
 }

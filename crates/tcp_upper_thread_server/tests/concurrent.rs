@@ -225,7 +225,8 @@ fn out_of_descriptors_the_thread_and_pool_servers_wait_without_spinning_then_rec
                 if answers_within(&mut conn, b"ping", Duration::from_millis(500)) {
                     held.push(conn);
                 } else {
-                    // The kernel completed this connection; accept() failed: EMFILE.
+                    // The kernel completed this connection; accept() failed:
+                    // EMFILE.
                     waiting = Some(conn);
                     break;
                 }
@@ -234,10 +235,12 @@ fn out_of_descriptors_the_thread_and_pool_servers_wait_without_spinning_then_rec
             let mut waiting = waiting.unwrap();
             let log = server.wait_for_stderr("Too many open files");
             assert!(log.contains("accept failed: Too many open files"), "{log}");
-            // Backing off, not spinning: under a tenth of a CPU over a whole second.
+            // Backing off, not spinning: under a tenth of a CPU over a whole
+            // second.
             let ticks = cpu_ticks_over(server.pid(), Duration::from_secs(1));
             assert!(ticks < 10, "{}: {ticks} ticks of CPU in 1 s", name_of(bin));
-            // Free three descriptors: the waiting client is accepted and served.
+            // Free three descriptors: the waiting client is accepted and
+            // served.
             held.truncate(held.len() - 3);
             waiting.set_read_timeout(Some(PATIENCE)).unwrap();
             let mut reply = [0u8; 4];
