@@ -178,12 +178,12 @@ pub fn is_stop(signal: Signal) -> bool {
 }
 
 // ANCHOR: grace
-/// The grace period: calls `remaining` (how many clients are still being
+/// The grace period: calls `count` (how many clients are still being
 /// served) every 10 ms until it returns 0 or `grace` has passed. Logs what it
 /// does and returns the number of clients still there at the end.
-pub fn wait_for_clients(grace: Duration, mut remaining: impl FnMut() -> usize) -> usize {
+pub fn wait_for_clients(grace: Duration, mut count: impl FnMut() -> usize) -> usize {
     let deadline = Instant::now() + grace;
-    let mut left = remaining();
+    let mut left = count();
     if left > 0 {
         eprintln!(
             "shutting down: waiting up to {:.1} s for {left} client(s) to finish",
@@ -192,10 +192,11 @@ pub fn wait_for_clients(grace: Duration, mut remaining: impl FnMut() -> usize) -
     }
     while left > 0 && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(10));
-        left = remaining();
+        left = count();
     }
     if left > 0 {
-        eprintln!("shutting down: {left} client(s) still connected after the grace period");
+        let after = "still connected after the grace period";
+        eprintln!("shutting down: {left} client(s) {after}");
     } else {
         eprintln!("shutting down: every client has finished");
     }

@@ -111,7 +111,8 @@ fn run(args: Args) -> netkit::Result<()> {
                 match Signal::try_from(i32::from(byte)) {
                     Ok(Signal::SIGUSR1) => {
                         usr1 += 1;
-                        writeln!(out, "woken by SIGUSR1 ({usr1} so far); carrying on")?;
+                        let so_far = format!("{usr1} so far");
+                        writeln!(out, "woken by SIGUSR1 ({so_far}); carrying on")?;
                     }
                     Ok(stop) => {
                         writeln!(out, "woken by {stop}: cleaning up and exiting")?;

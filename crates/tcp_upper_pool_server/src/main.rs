@@ -76,7 +76,7 @@ fn run(args: Args) -> netkit::Result<()> {
         thread::Builder::new()
             .name(format!("worker {n}"))
             .spawn(move || work(&jobs, &pending, idle))
-            .map_err(|e| Fatal::new(format!("cannot start {workers} workers: {e}")))?;
+            .map_err(|e| Fatal::new(format!("cannot start the workers: {e}")))?;
     }
     // ANCHOR_END: pool
     netkit::announce(listener.local_addr()?);

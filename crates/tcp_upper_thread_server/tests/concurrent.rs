@@ -209,7 +209,7 @@ fn cpu_ticks_over(pid: u32, span: Duration) -> u64 {
 
 // ANCHOR: emfile
 #[test]
-fn out_of_descriptors_the_thread_and_pool_servers_wait_without_spinning_then_recover() {
+fn out_of_descriptors_thread_and_pool_wait_without_spinning_then_recover() {
     check_each(
         OWN,
         &["tcp_upper_thread_server", "tcp_upper_pool_server"],
