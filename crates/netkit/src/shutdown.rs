@@ -203,3 +203,49 @@ pub fn wait_for_clients(grace: Duration, mut count: impl FnMut() -> usize) -> us
     left
 }
 // ANCHOR_END: grace
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The only test in this crate that catches signals: one pipe per process.
+    #[test]
+    fn caught_signals_arrive_in_the_pipe_in_order_and_only_once() {
+        let signals = Signals::catch(&[Signal::SIGUSR1, Signal::SIGUSR2]).unwrap();
+        assert!(signals.drain().is_empty());
+        nix::sys::signal::raise(Signal::SIGUSR2).unwrap();
+        nix::sys::signal::raise(Signal::SIGUSR1).unwrap();
+        let mut fds = [PollFd::new(signals.fd(), PollFlags::POLLIN)];
+        assert_eq!(poll(&mut fds, PollTimeout::ZERO).unwrap(), 1);
+        assert_eq!(signals.drain(), [Signal::SIGUSR2, Signal::SIGUSR1]);
+        assert!(signals.drain().is_empty());
+        // A second pipe would leave the handler writing to the first.
+        assert!(Signals::catch(&[Signal::SIGUSR1]).is_err());
+    }
+
+    #[test]
+    fn the_grace_period_ends_early_when_the_clients_are_done() {
+        let start = Instant::now();
+        let mut left = 3;
+        let remaining = wait_for_clients(Duration::from_secs(10), || {
+            left -= 1;
+            left
+        });
+        assert_eq!(remaining, 0);
+        assert!(start.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_grace_period_gives_up_on_clients_that_never_finish() {
+        let start = Instant::now();
+        assert_eq!(wait_for_clients(Duration::from_millis(200), || 2), 2);
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(200) && took < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn only_sigint_and_sigterm_ask_to_stop() {
+        assert!(is_stop(Signal::SIGINT) && is_stop(Signal::SIGTERM));
+        assert!(!is_stop(Signal::SIGCHLD) && !is_stop(Signal::SIGUSR1));
+    }
+}
