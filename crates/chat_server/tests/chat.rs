@@ -210,7 +210,9 @@ fn out_of_descriptors_it_pauses_accepting_without_spinning_then_recovers() {
             .unwrap();
         let mut lines = BufReader::new(conn.try_clone().unwrap());
         let mut welcome = String::new();
-        if lines.read_line(&mut welcome).is_ok_and(|n| n > 0) {
+        let welcomed = lines.read_line(&mut welcome).is_ok_and(|n| n > 0);
+        if welcomed || !server.stderr_so_far().contains("Too many open files") {
+            // Welcomed (or just slow on a busy machine): keep it open.
             held.push(conn);
         } else {
             waiting = Some((conn, lines));

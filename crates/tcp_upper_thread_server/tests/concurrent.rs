@@ -222,7 +222,11 @@ fn out_of_descriptors_thread_and_pool_wait_without_spinning_then_recover() {
             let mut waiting = None;
             for i in 0..40 {
                 let mut conn = server.connect();
-                if answers_within(&mut conn, b"ping", Duration::from_millis(500)) {
+                let quick = Duration::from_millis(500);
+                if answers_within(&mut conn, b"ping", quick)
+                    || !server.stderr_so_far().contains("Too many open files")
+                {
+                    // Served (or just slow on a busy machine): keep it open.
                     held.push(conn);
                 } else {
                     // The kernel completed this connection; accept() failed:
