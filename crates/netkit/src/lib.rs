@@ -12,6 +12,7 @@ mod error;
 mod hexdump;
 mod listen;
 mod shutdown;
+pub mod textline;
 
 pub use accept::{AcceptBackoff, accept_patiently};
 pub use args::{parse_args, resolve, resolve_one};

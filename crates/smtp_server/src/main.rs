@@ -1,0 +1,164 @@
+//! An SMTP server you can talk to with nc: the mail dialogue from the notes, delivered to
+//! mbox files.
+//!
+//! One thread per client. Each thread reads the client's lines, hands them to the protocol
+//! state machine in `lib.rs`, writes its replies, and appends every finished message to
+//! one mailbox file per recipient in the spool folder (`spool/bob` for `bob@anywhere`).
+
+use std::io::{BufReader, ErrorKind, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, SystemTime};
+
+use clap::Parser;
+use netkit::textline::{self, Line};
+use smtp_server::{Config, MAX_TEXT_LINE, Session, Step, deliver, reply};
+
+/// Receive mail over SMTP and append it to mbox files.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on (0.0.0.0 or :: for every interface).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks any free port; the real SMTP port, 25, needs root).
+    #[arg(long, default_value_t = 2525)]
+    port: u16,
+    /// Folder of mailboxes: mail for bob@… is appended to SPOOL/bob.
+    #[arg(long, default_value = "spool")]
+    spool: PathBuf,
+    /// The name the server gives itself in the greeting.
+    #[arg(long, default_value = "localhost")]
+    hostname: String,
+    /// Largest message accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_size: usize,
+    /// Seconds a client may stay silent before the server hangs up.
+    #[arg(long, default_value_t = 300)]
+    idle_timeout: u64,
+    /// Clients served at once; more are told to come back later (421).
+    #[arg(long, default_value_t = 64)]
+    max_clients: usize,
+}
+
+/// What every client thread shares.
+struct Shared {
+    config: Config,
+    spool: PathBuf,
+    /// Held while a message is appended, so two messages never interleave in a file.
+    delivering: Mutex<()>,
+    idle: Duration,
+    clients: AtomicUsize,
+    max_clients: usize,
+}
+
+fn main() -> ExitCode {
+    netkit::finish(run(netkit::parse_args()))
+}
+
+fn run(args: Args) -> netkit::Result<()> {
+    smtp_server::prepare_spool(&args.spool).map_err(|e| {
+        netkit::Fatal::new(format!(
+            "cannot create the spool folder {}: {e}; pass --spool",
+            args.spool.display()
+        ))
+    })?;
+    // ANCHOR: listen
+    // getaddrinfo(), socket(), setsockopt(SO_REUSEADDR), bind(), listen()
+    let addr = netkit::resolve_one(&args.host, args.port)?;
+    let listener = netkit::tcp_listen(addr)?;
+    netkit::announce(listener.local_addr()?);
+    let shared = Arc::new(Shared {
+        config: Config {
+            hostname: args.hostname,
+            max_size: args.max_size,
+        },
+        spool: args.spool,
+        delivering: Mutex::new(()),
+        idle: Duration::from_secs(args.idle_timeout),
+        clients: AtomicUsize::new(0),
+        max_clients: args.max_clients,
+    });
+    let mut backoff = netkit::AcceptBackoff::new();
+    loop {
+        // accept(), then a thread for this client.
+        let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
+        let shared = Arc::clone(&shared);
+        if shared.clients.fetch_add(1, Ordering::SeqCst) >= shared.max_clients {
+            shared.clients.fetch_sub(1, Ordering::SeqCst);
+            let busy = reply(421, "too many connections, try again later");
+            let _ = (&conn).write_all(busy.as_bytes());
+            continue;
+        }
+        thread::spawn(move || {
+            eprintln!("{peer}: connected");
+            match serve(&conn, peer, &shared) {
+                Ok(()) => eprintln!("{peer}: closed"),
+                Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
+                    eprintln!("{peer}: idle too long, dropped")
+                }
+                Err(e) => eprintln!("{peer}: dropped: {e}"),
+            }
+            shared.clients.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+    // ANCHOR_END: listen
+}
+
+// ANCHOR: serve
+/// One client's conversation: greet, then a reply for every command, until QUIT.
+fn serve(conn: &TcpStream, peer: SocketAddr, shared: &Shared) -> std::io::Result<()> {
+    conn.set_read_timeout(Some(shared.idle))?;
+    conn.set_write_timeout(Some(shared.idle))?;
+    let mut session = Session::new(shared.config.clone(), peer.ip());
+    let mut writer = conn;
+    let mut reader = BufReader::new(conn);
+    writer.write_all(session.greeting().as_bytes())?; // 220 localhost ESMTP ...
+    let mut line = Vec::new();
+    loop {
+        // recv() until a whole line has arrived, but never more than a line may hold.
+        let step = match textline::read_line(&mut reader, &mut line, MAX_TEXT_LINE) {
+            Ok(Line::Complete) => session.line(&line),
+            Ok(Line::TooLong) => session.line_too_long(),
+            Ok(Line::End | Line::Unterminated) => return Ok(()), // closed without QUIT
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
+                let _ = writer.write_all(session.timeout().as_bytes());
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        // send() the reply, if the line called for one.
+        match step {
+            Step::Nothing => {}
+            Step::Reply(text) => writer.write_all(text.as_bytes())?,
+            Step::ReplyAndClose(text) => return writer.write_all(text.as_bytes()),
+            Step::Deliver(message) => {
+                let result = append_to_mailboxes(&shared.spool, &shared.delivering, &message);
+                match &result {
+                    Ok(n) => eprintln!(
+                        "{peer}: message from <{}> for {n} mailbox(es)",
+                        message.from
+                    ),
+                    Err(e) => eprintln!("{peer}: delivery failed: {e}"),
+                }
+                writer.write_all(session.delivered(&result).as_bytes())?;
+            }
+        }
+    }
+}
+// ANCHOR_END: serve
+
+fn append_to_mailboxes(
+    spool: &Path,
+    lock: &Mutex<()>,
+    message: &smtp_server::Message,
+) -> std::io::Result<usize> {
+    // A thread that panicked while holding the lock cannot have left a half-written
+    // entry behind it that matters more than the next message: carry on.
+    let _guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    deliver(spool, message, SystemTime::now())
+}

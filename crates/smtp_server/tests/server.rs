@@ -1,0 +1,388 @@
+//! smtp_server as a black box: real SMTP clients talk to it, and the mailboxes it writes
+//! are read back from disk.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::thread;
+use std::time::Duration;
+
+use testkit::{Server, read_to_close, require_tool, run};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_smtp_server");
+
+/// A spool folder of its own for each test, removed at the end.
+struct Spool(PathBuf);
+
+impl Spool {
+    fn new(test: &str) -> Spool {
+        let path = std::env::temp_dir().join(format!("smtp_server-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        Spool(path)
+    }
+    fn mailbox(&self, name: &str) -> String {
+        fs::read_to_string(self.0.join(name)).unwrap_or_else(|e| panic!("mailbox {name}: {e}"))
+    }
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(&self.0)
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn start(spool: &Spool, extra: &[&str]) -> Server {
+    let mut args = vec!["--port", "0", "--spool", spool.0.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    Server::start(SERVER, &args)
+}
+
+/// A client that types lines like nc does and reads the replies.
+struct Typist {
+    conn: TcpStream,
+    replies: BufReader<TcpStream>,
+}
+
+impl Typist {
+    fn new(server: &Server) -> Typist {
+        let conn = server.connect();
+        let replies = BufReader::new(conn.try_clone().unwrap());
+        let mut typist = Typist { conn, replies };
+        assert!(typist.reply().starts_with("220 "));
+        typist
+    }
+    /// One line of reply, without CRLF.
+    fn reply(&mut self) -> String {
+        let mut line = String::new();
+        self.replies.read_line(&mut line).unwrap();
+        assert!(line.ends_with("\r\n"), "reply {line:?} not ended by CRLF");
+        line.trim_end().to_owned()
+    }
+    fn send(&mut self, bytes: &[u8]) {
+        self.conn.write_all(bytes).unwrap();
+    }
+    /// Sends a line (ended by LF, as nc does) and returns the one-line reply.
+    fn say(&mut self, line: &str) -> String {
+        self.send(format!("{line}\n").as_bytes());
+        self.reply()
+    }
+}
+
+#[test]
+fn the_dialogue_from_the_notes_typed_as_with_nc() {
+    let spool = Spool::new("notes");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    assert_eq!(
+        nc.say("helo localhost"),
+        "250 localhost Hello localhost [127.0.0.1]"
+    );
+    assert_eq!(nc.say("mail from: alice@example.org"), "250 OK");
+    assert_eq!(nc.say("rcpt to: bob@localhost"), "250 Accepted");
+    assert!(nc.say("data").starts_with("354 "));
+    nc.send(b"Subject: lunch\n\nAt noon?\n");
+    assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
+    assert_eq!(nc.say("quit"), "221 localhost closing connection");
+    assert_eq!(read_to_close(&mut nc.conn), b"");
+
+    let mbox = spool.mailbox("bob");
+    assert!(mbox.starts_with("From alice@example.org "), "{mbox}");
+    assert!(mbox.contains("\nReturn-Path: <alice@example.org>\nEnvelope-to: bob@localhost\n"));
+    assert!(mbox.ends_with("\nSubject: lunch\n\nAt noon?\n\n"), "{mbox}");
+    assert_eq!(spool.names(), ["bob"]);
+}
+
+#[test]
+fn python_smtplib_sends_to_two_mailboxes() {
+    let spool = Spool::new("smtplib");
+    let server = start(&spool, &[]);
+    let python = require_tool("python3", "python3");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
+    let port = server.addr.port().to_string();
+    let message = b"Subject: from Python\r\n\r\nline one\r\n.starts with a dot\r\n";
+    let out = run(
+        python.to_str().unwrap(),
+        &[
+            script,
+            &port,
+            "py@example.org",
+            "carol@localhost",
+            "Dave@localhost",
+        ],
+        message,
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout, "features: 8bitmime help size\nrefused: {}\nquit: 221\n",
+        "{out:?}"
+    );
+    assert_eq!(spool.names(), ["carol", "dave"]);
+    for name in ["carol", "dave"] {
+        let mbox = spool.mailbox(name);
+        // smtplib stuffed the dot; the mailbox has the line as it was written.
+        assert!(
+            mbox.ends_with("\nline one\n.starts with a dot\n\n"),
+            "{mbox}"
+        );
+        assert!(
+            mbox.contains("Received: from python.test ([127.0.0.1])"),
+            "{mbox}"
+        );
+    }
+}
+
+#[test]
+fn python_smtplib_sees_a_refused_recipient() {
+    let spool = Spool::new("refused");
+    let server = start(&spool, &[]);
+    let python = require_tool("python3", "python3");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
+    let port = server.addr.port().to_string();
+    let out = run(
+        python.to_str().unwrap(),
+        &[
+            script,
+            &port,
+            "py@example.org",
+            "../escape@localhost",
+            "ok@localhost",
+        ],
+        b"Subject: x\r\n\r\nbody\r\n",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("refused: {'../escape@localhost': (553, "),
+        "{out:?}"
+    );
+    assert_eq!(spool.names(), ["ok"]);
+}
+
+#[test]
+fn python_smtplib_message_over_the_size_limit_is_refused_up_front() {
+    let spool = Spool::new("size");
+    let server = start(&spool, &["--max-size", "100"]);
+    let python = require_tool("python3", "python3");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
+    let port = server.addr.port().to_string();
+    let out = run(
+        python.to_str().unwrap(),
+        &[script, &port, "py@example.org", "ok@localhost"],
+        &[b'x'; 500],
+    );
+    // smtplib sends SIZE=500 with MAIL FROM, which the server refuses at once.
+    assert!(out.stdout.contains("sender refused: 552"), "{out:?}");
+    assert_eq!(spool.names(), Vec::<String>::new());
+}
+
+#[test]
+fn sequence_syntax_and_unknown_command_errors_have_their_codes() {
+    let spool = Spool::new("errors");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    assert!(nc.say("MAIL FROM:<a@b.c>").starts_with("503 "));
+    assert!(nc.say("DATA").starts_with("503 "));
+    assert!(nc.say("HELO").starts_with("501 "));
+    assert!(nc.say("EHLO client.test").starts_with("250-"));
+    assert_eq!(nc.reply(), "250-SIZE 1048576");
+    assert_eq!(nc.reply(), "250-8BITMIME");
+    assert_eq!(nc.reply(), "250 HELP");
+    assert!(nc.say("RCPT TO:<b@c.d>").starts_with("503 "));
+    assert!(nc.say("MAIL FROM:a@b.c extra=1").starts_with("555 "));
+    assert!(nc.say("MAIL FROM<a@b.c>").starts_with("501 "));
+    assert!(nc.say("FETCH all").starts_with("500 "));
+    assert!(nc.say("VRFY bob").starts_with("502 "));
+    assert_eq!(nc.say("NOOP"), "250 OK");
+    assert_eq!(nc.say("MAIL FROM:<a@b.c>"), "250 OK");
+    assert_eq!(nc.say("RCPT TO:<b@c.d>"), "250 Accepted");
+    assert_eq!(nc.say("RSET"), "250 OK");
+    // RSET forgot the transaction.
+    assert!(nc.say("DATA").starts_with("503 "));
+    assert!(nc.say("QUIT").starts_with("221 "));
+    assert_eq!(spool.names(), Vec::<String>::new());
+}
+
+#[test]
+fn dot_stuffing_and_from_lines_survive_into_the_mailbox() {
+    let spool = Spool::new("dots");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    nc.say("HELO me");
+    nc.say("MAIL FROM:<a@example.org>");
+    nc.say("RCPT TO:<erin@localhost>");
+    nc.say("DATA");
+    // What a client sends for the lines ".", "..two" and "From the start".
+    nc.send(b"Subject: dots\r\n\r\n..\r\n...two\r\nFrom the start\r\n");
+    assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
+    let mbox = spool.mailbox("erin");
+    assert!(
+        mbox.ends_with("\n\n.\n..two\n>From the start\n\n"),
+        "{mbox}"
+    );
+}
+
+#[test]
+fn over_long_lines_are_refused_and_the_session_goes_on() {
+    let spool = Spool::new("long");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    // A command line may hold 510 bytes before its CRLF.
+    let long_command = format!("HELO {}", "h".repeat(600));
+    assert_eq!(nc.say(&long_command), "500 Line too long");
+    let endless = format!("NOOP {}", "x".repeat(100_000));
+    assert_eq!(nc.say(&endless), "500 Line too long");
+    nc.say("HELO me");
+    nc.say("MAIL FROM:<a@example.org>");
+    nc.say("RCPT TO:<frank@localhost>");
+    nc.say("DATA");
+    let text_line = "y".repeat(999); // one more than the 998 a text line may hold
+    nc.send(format!("Subject: long\n\n{text_line}\n").as_bytes());
+    assert!(nc.say(".").starts_with("552 "));
+    assert_eq!(spool.names(), Vec::<String>::new());
+    // A line of exactly 998 bytes is fine.
+    nc.say("MAIL FROM:<a@example.org>");
+    nc.say("RCPT TO:<frank@localhost>");
+    nc.say("DATA");
+    nc.send(format!("{}\n", "z".repeat(998)).as_bytes());
+    assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
+    assert!(spool.mailbox("frank").contains(&"z".repeat(998)));
+}
+
+#[test]
+fn garbage_and_invalid_utf8_get_500s_then_the_server_hangs_up() {
+    let spool = Spool::new("garbage");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    nc.send(b"\xff\xfe\xfd\r\n\x00\x01\x02\r\nGET / HTTP/1.1\r\n");
+    for _ in 0..3 {
+        assert!(nc.reply().starts_with("500 "));
+    }
+    for _ in 0..6 {
+        assert!(nc.say("\u{1F4E7} mail?").starts_with("500 "));
+    }
+    // The tenth error in a row: the server gives up on this client.
+    nc.send(b"junk\n");
+    assert!(nc.reply().starts_with("500 "));
+    assert!(nc.reply().starts_with("421 "));
+    assert_eq!(read_to_close(&mut nc.conn), b"");
+    // And serves the next one.
+    let mut next = Typist::new(&server);
+    assert!(next.say("HELO ok").starts_with("250 "));
+}
+
+#[test]
+fn a_client_that_resets_or_stalls_costs_only_itself() {
+    let spool = Spool::new("stall");
+    let server = start(&spool, &["--idle-timeout", "1"]);
+    let mut staller = Typist::new(&server);
+    {
+        let resetter = server.connect();
+        (&resetter)
+            .write_all(b"HELO x\r\nMAIL FROM:<a@b.c>\r\n")
+            .unwrap();
+        socket2::SockRef::from(&resetter)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+    }
+    let mut other = Typist::new(&server);
+    assert!(other.say("HELO other").starts_with("250 "));
+    // The staller said nothing for a second: it is told why, and disconnected.
+    let mut rest = String::new();
+    staller.replies.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.starts_with("421 localhost idle for too long"),
+        "{rest:?}"
+    );
+}
+
+#[test]
+fn clients_are_served_at_once_and_their_messages_never_interleave() {
+    let spool = Spool::new("parallel");
+    let server = start(&spool, &[]);
+    let addr = server.addr;
+    let senders: Vec<_> = (0..8)
+        .map(|i| {
+            thread::spawn(move || {
+                let conn = testkit::connect(addr);
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut conn = conn;
+                let body: String = (0..200).map(|n| format!("client {i} line {n}\r\n")).collect();
+                let script = format!(
+                    "HELO c{i}\r\nMAIL FROM:<c{i}@x.y>\r\nRCPT TO:<shared@localhost>\r\nDATA\r\n{body}.\r\nQUIT\r\n"
+                );
+                conn.write_all(script.as_bytes()).unwrap();
+                let mut replies = String::new();
+                reader.read_to_string(&mut replies).unwrap();
+                assert!(replies.contains("250 OK: delivered"), "{replies}");
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    let mbox = spool.mailbox("shared");
+    let entries: Vec<&str> = mbox.split("\n\nFrom ").collect();
+    assert_eq!(entries.len(), 8);
+    for entry in entries {
+        let sender = entry.split("c").nth(1).unwrap().chars().next().unwrap();
+        let lines = entry
+            .lines()
+            .filter(|l| l.starts_with("client "))
+            .collect::<Vec<_>>();
+        assert_eq!(lines.len(), 200);
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.starts_with(&format!("client {sender} ")))
+        );
+    }
+}
+
+#[test]
+fn too_many_clients_get_421() {
+    let spool = Spool::new("busy");
+    let server = start(&spool, &["--max-clients", "1"]);
+    let mut first = Typist::new(&server);
+    assert!(first.say("HELO one").starts_with("250 "));
+    let mut second = server.connect();
+    assert_eq!(
+        read_to_close(&mut second),
+        b"421 too many connections, try again later\r\n"
+    );
+}
+
+#[test]
+fn an_uncreatable_spool_is_one_clear_line() {
+    let out = run(
+        SERVER,
+        &["--port", "0", "--spool", "/proc/no/such/place"],
+        b"",
+    );
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("smtp_server: cannot create the spool folder /proc/no/such/place"),
+        "{out:?}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1);
+}
+
+#[test]
+fn over_ipv6_too() {
+    let spool = Spool::new("v6");
+    let server = start(&spool, &["--host", "::1"]);
+    let mut nc = Typist::new(&server);
+    assert_eq!(nc.say("HELO six"), "250 localhost Hello six [::1]");
+}
