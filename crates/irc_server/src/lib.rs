@@ -1,0 +1,897 @@
+//! The IRC server's state and rules, apart from the sockets.
+//!
+//! Every client has a thread that reads its lines and calls [`Irc::handle`], and an
+//! outbox (a bounded queue) that a writer thread empties into its socket. All the shared
+//! state (who is connected, which nicks are taken, who is in which channel) sits behind
+//! one mutex in [`Irc`]. Sending to a client only puts a line in its outbox, so no thread
+//! ever blocks on another client's socket while it holds the lock.
+
+pub mod message;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::{IpAddr, Shutdown, TcpStream};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::{Mutex, MutexGuard};
+
+use message::{Message, line, text_line};
+
+/// Lines waiting for a slow client; past this, the client is disconnected.
+pub const OUTBOX: usize = 512;
+/// The longest nickname.
+pub const NICKLEN: usize = 16;
+/// The longest channel name.
+pub const CHANNELLEN: usize = 50;
+/// How many channels one client may be in.
+pub const MAX_CHANNELS: usize = 20;
+/// How many targets one PRIVMSG may name.
+pub const MAX_TARGETS: usize = 4;
+
+/// What the reader thread should do after a line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    Continue,
+    /// The client said QUIT: its farewell is queued; close after it is sent.
+    Close,
+}
+
+/// What a client's writer thread receives.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Out {
+    Line(String),
+    /// Send nothing more and close the connection.
+    Close,
+}
+
+/// A connected client's way out: its outbox, and its socket to shut down if it is too
+/// slow to keep up.
+pub struct Outlet {
+    pub outbox: SyncSender<Out>,
+    pub socket: Option<TcpStream>,
+}
+
+struct Client {
+    nick: Option<String>,
+    user: Option<String>,
+    host: String,
+    registered: bool,
+    /// CAP LS was sent: registration waits for CAP END.
+    negotiating: bool,
+    out: Outlet,
+    channels: BTreeSet<String>,
+}
+
+impl Client {
+    fn prefix(&self) -> String {
+        format!(
+            "{}!{}@{}",
+            self.nick.as_deref().unwrap_or("*"),
+            self.user.as_deref().unwrap_or("*"),
+            self.host
+        )
+    }
+    fn target(&self) -> &str {
+        self.nick.as_deref().unwrap_or("*")
+    }
+}
+
+struct Channel {
+    name: String,
+    members: BTreeSet<u64>,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u64,
+    clients: HashMap<u64, Client>,
+    /// Nick in lower case -> client.
+    nicks: HashMap<String, u64>,
+    /// Channel name in lower case -> channel.
+    channels: BTreeMap<String, Channel>,
+}
+
+/// The whole server.
+pub struct Irc {
+    name: String,
+    created: String,
+    max_clients: usize,
+    state: Mutex<State>,
+}
+
+impl Irc {
+    pub fn new(name: &str, created: &str, max_clients: usize) -> Irc {
+        Irc {
+            name: name.to_owned(),
+            created: created.to_owned(),
+            max_clients,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic in one client's thread must not take the server down with it.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new connection: its id, or `None` when the server is full.
+    pub fn connect(&self, peer: IpAddr, out: Outlet) -> Option<u64> {
+        let mut state = self.lock();
+        if state.clients.len() >= self.max_clients {
+            return None;
+        }
+        state.next_id += 1;
+        let id = state.next_id;
+        let host = match peer {
+            IpAddr::V6(v6) => v6.to_canonical().to_string(),
+            v4 => v4.to_string(),
+        };
+        state.clients.insert(
+            id,
+            Client {
+                nick: None,
+                user: None,
+                host,
+                registered: false,
+                negotiating: false,
+                out,
+                channels: BTreeSet::new(),
+            },
+        );
+        Some(id)
+    }
+
+    /// The client is leaving (QUIT, closed, reset or timed out): say goodbye to it, tell
+    /// the others, and forget it.
+    pub fn disconnect(&self, id: u64, reason: &str) {
+        let mut state = self.lock();
+        let Some(client) = state.clients.get(&id) else {
+            return;
+        };
+        if client.registered {
+            let quit = text_line(&client.prefix(), "QUIT", &[], reason);
+            for peer in peers_of(&state, id) {
+                send(&state, peer, &quit);
+            }
+        }
+        let farewell = format!("ERROR :Closing Link: {} ({reason})\r\n", client.host);
+        send(&state, id, &farewell);
+        let client = state.clients.remove(&id).expect("checked above");
+        if let Some(nick) = &client.nick {
+            state.nicks.remove(&nick.to_ascii_lowercase());
+        }
+        for key in &client.channels {
+            if let Some(channel) = state.channels.get_mut(key) {
+                channel.members.remove(&id);
+                if channel.members.is_empty() {
+                    state.channels.remove(key);
+                }
+            }
+        }
+        let _ = client.out.outbox.try_send(Out::Close);
+    }
+
+    /// The client has been silent for a while: ask whether it is still there.
+    pub fn ping(&self, id: u64) {
+        let state = self.lock();
+        send(&state, id, &format!("PING :{}\r\n", self.name));
+    }
+
+    /// A line over 512 bytes arrived (and was thrown away).
+    pub fn too_long(&self, id: u64) {
+        let state = self.lock();
+        self.numeric(&state, id, "417", &["Input line was too long"]);
+    }
+
+    // ANCHOR: handle
+    /// One line from client `id`.
+    pub fn handle(&self, id: u64, raw: &[u8]) -> Next {
+        let Some(msg) = message::parse(raw) else {
+            return Next::Continue; // an empty line: ignored, as RFC 1459 says
+        };
+        let mut state = self.lock();
+        let registered = state.clients.get(&id).is_some_and(|c| c.registered);
+        let p = &msg.params;
+        match msg.command.as_str() {
+            "NICK" => self.nick(&mut state, id, p),
+            "USER" => self.user(&mut state, id, p),
+            "CAP" => self.cap(&mut state, id, p),
+            "PASS" => {}
+            "PING" if p.is_empty() => self.numeric(&state, id, "409", &["No origin specified"]),
+            "PING" => send(
+                &state,
+                id,
+                &text_line(&self.name, "PONG", &[&self.name], &p[0]),
+            ),
+            "PONG" => {}
+            "QUIT" => {
+                let reason = match p.first().filter(|r| !r.is_empty()) {
+                    Some(said) => format!("Quit: {said}"),
+                    None => "Client Quit".to_owned(),
+                };
+                drop(state);
+                self.disconnect(id, &reason);
+                return Next::Close;
+            }
+            _ if !registered => self.numeric(&state, id, "451", &["You have not registered"]),
+            "JOIN" => self.join(&mut state, id, p),
+            "PART" => self.part(&mut state, id, p),
+            "PRIVMSG" | "NOTICE" => self.privmsg(&state, id, &msg),
+            "NAMES" => self.names(&state, id, p),
+            "MODE" => self.mode(&state, id, p),
+            other => {
+                let shown: String = other
+                    .chars()
+                    .filter(|c| c.is_ascii_graphic())
+                    .take(32)
+                    .collect();
+                self.numeric(&state, id, "421", &[&shown, "Unknown command"]);
+            }
+        }
+        Next::Continue
+    }
+    // ANCHOR_END: handle
+
+    /// `:server 433 alice bob :Nickname is already in use`
+    fn numeric(&self, state: &State, id: u64, code: &str, params: &[&str]) {
+        let Some(client) = state.clients.get(&id) else {
+            return;
+        };
+        let mut all = vec![client.target()];
+        all.extend_from_slice(params);
+        send(state, id, &line(&self.name, code, &all));
+    }
+
+    fn nick(&self, state: &mut State, id: u64, p: &[String]) {
+        let Some(nick) = p.first().filter(|n| !n.is_empty()) else {
+            return self.numeric(state, id, "431", &["No nickname given"]);
+        };
+        if !valid_nick(nick) {
+            return self.numeric(state, id, "432", &[nick, "Erroneous nickname"]);
+        }
+        let key = nick.to_ascii_lowercase();
+        if state.nicks.get(&key).is_some_and(|&owner| owner != id) {
+            return self.numeric(state, id, "433", &[nick, "Nickname is already in use"]);
+        }
+        let client = state.clients.get_mut(&id).expect("connected");
+        let old = client.nick.replace(nick.clone());
+        let old_prefix = format!(
+            "{}!{}@{}",
+            old.as_deref().unwrap_or("*"),
+            client.user.as_deref().unwrap_or("*"),
+            client.host
+        );
+        let registered = client.registered;
+        if let Some(old) = &old {
+            state.nicks.remove(&old.to_ascii_lowercase());
+        }
+        state.nicks.insert(key, id);
+        if registered {
+            // Everyone who shares a channel sees the change, and so does the client.
+            let change = line(&old_prefix, "NICK", &[nick]);
+            send(state, id, &change);
+            for peer in peers_of(state, id) {
+                send(state, peer, &change);
+            }
+        } else {
+            self.try_register(state, id);
+        }
+    }
+
+    fn user(&self, state: &mut State, id: u64, p: &[String]) {
+        // RFC 2812 asks for four parameters (user, mode, unused, real name); many servers
+        // also take the older three-parameter form, as typed in the notes.
+        if p.len() < 3 || p[0].is_empty() {
+            return self.numeric(state, id, "461", &["USER", "Not enough parameters"]);
+        }
+        let client = state.clients.get_mut(&id).expect("connected");
+        if client.registered || client.user.is_some() {
+            return self.numeric(state, id, "462", &["You may not reregister"]);
+        }
+        let user: String = p[0]
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+            .take(10)
+            .collect();
+        client.user = Some(if user.is_empty() { "user".into() } else { user });
+        self.try_register(state, id);
+    }
+
+    fn cap(&self, state: &mut State, id: u64, p: &[String]) {
+        let client = state.clients.get_mut(&id).expect("connected");
+        match p.first().map(|s| s.to_ascii_uppercase()).as_deref() {
+            // We offer no capabilities, but say so, so clients that ask do not wait.
+            Some("LS") | Some("LIST") => {
+                if !client.registered {
+                    client.negotiating = true;
+                }
+                let target = client.target().to_owned();
+                let sub = p[0].to_ascii_uppercase();
+                send(state, id, &line(&self.name, "CAP", &[&target, &sub, ""]));
+            }
+            Some("REQ") => {
+                let target = client.target().to_owned();
+                let asked = p.get(1).map_or("", String::as_str);
+                send(
+                    state,
+                    id,
+                    &line(&self.name, "CAP", &[&target, "NAK", asked]),
+                );
+            }
+            Some("END") => {
+                client.negotiating = false;
+                self.try_register(state, id);
+            }
+            _ => self.numeric(
+                state,
+                id,
+                "410",
+                &[p.first().map_or("", String::as_str), "Invalid CAP command"],
+            ),
+        }
+    }
+
+    // ANCHOR: register
+    /// NICK and USER both given (and no CAP negotiation open): welcome the client.
+    fn try_register(&self, state: &mut State, id: u64) {
+        let client = state.clients.get_mut(&id).expect("connected");
+        if client.registered || client.negotiating || client.nick.is_none() || client.user.is_none()
+        {
+            return;
+        }
+        client.registered = true;
+        let prefix = client.prefix();
+        let version = concat!("irc_server-", env!("CARGO_PKG_VERSION"));
+        let welcome = format!("Welcome to the Internet Relay Chat network, {prefix}");
+        self.numeric(state, id, "001", &[&welcome]);
+        let host = format!("Your host is {}, running {version}", self.name);
+        self.numeric(state, id, "002", &[&host]);
+        self.numeric(
+            state,
+            id,
+            "003",
+            &[&format!("This server was created {}", self.created)],
+        );
+        self.numeric(state, id, "004", &[&self.name, version, "i", "n"]);
+        let nicklen = format!("NICKLEN={NICKLEN}");
+        let chanlen = format!("CHANNELLEN={CHANNELLEN}");
+        let chanlimit = format!("CHANLIMIT=#:{MAX_CHANNELS}");
+        let targmax = format!("TARGMAX=PRIVMSG:{MAX_TARGETS},NOTICE:{MAX_TARGETS}");
+        let supported = [
+            "CASEMAPPING=ascii",
+            "CHANTYPES=#",
+            &nicklen,
+            &chanlen,
+            &chanlimit,
+            &targmax,
+            "are supported by this server",
+        ];
+        self.numeric(state, id, "005", &supported);
+        self.numeric(state, id, "422", &["MOTD File is missing"]);
+    }
+    // ANCHOR_END: register
+
+    // ANCHOR: join
+    fn join(&self, state: &mut State, id: u64, p: &[String]) {
+        let Some(list) = p.first().filter(|s| !s.is_empty()) else {
+            return self.numeric(state, id, "461", &["JOIN", "Not enough parameters"]);
+        };
+        for name in list.split(',').take(MAX_CHANNELS) {
+            if !valid_channel(name) {
+                self.numeric(state, id, "403", &[name, "No such channel"]);
+                continue;
+            }
+            let key = name.to_ascii_lowercase();
+            let client = &state.clients[&id];
+            if client.channels.contains(&key) {
+                continue;
+            }
+            if client.channels.len() >= MAX_CHANNELS {
+                self.numeric(
+                    state,
+                    id,
+                    "405",
+                    &[name, "You have joined too many channels"],
+                );
+                continue;
+            }
+            let prefix = client.prefix();
+            let channel = state
+                .channels
+                .entry(key.clone())
+                .or_insert_with(|| Channel {
+                    name: name.to_owned(),
+                    members: BTreeSet::new(),
+                });
+            channel.members.insert(id);
+            let shown = channel.name.clone();
+            state
+                .clients
+                .get_mut(&id)
+                .expect("connected")
+                .channels
+                .insert(key.clone());
+            // Everyone in the channel, the newcomer included, sees the JOIN...
+            let joined = line(&prefix, "JOIN", &[&shown]);
+            for &member in &state.channels[&key].members {
+                send(state, member, &joined);
+            }
+            // ...and the newcomer gets the list of who is there.
+            self.names(state, id, std::slice::from_ref(&shown));
+        }
+    }
+    // ANCHOR_END: join
+
+    fn part(&self, state: &mut State, id: u64, p: &[String]) {
+        let Some(list) = p.first().filter(|s| !s.is_empty()) else {
+            return self.numeric(state, id, "461", &["PART", "Not enough parameters"]);
+        };
+        let reason = p.get(1).map_or("", String::as_str);
+        for name in list.split(',').take(MAX_CHANNELS) {
+            let key = name.to_ascii_lowercase();
+            let Some(channel) = state.channels.get(&key) else {
+                self.numeric(state, id, "403", &[name, "No such channel"]);
+                continue;
+            };
+            if !channel.members.contains(&id) {
+                self.numeric(state, id, "442", &[name, "You're not on that channel"]);
+                continue;
+            }
+            let parted = if reason.is_empty() {
+                line(&state.clients[&id].prefix(), "PART", &[&channel.name])
+            } else {
+                text_line(
+                    &state.clients[&id].prefix(),
+                    "PART",
+                    &[&channel.name],
+                    reason,
+                )
+            };
+            for &member in &channel.members {
+                send(state, member, &parted);
+            }
+            let channel = state.channels.get_mut(&key).expect("checked");
+            channel.members.remove(&id);
+            if channel.members.is_empty() {
+                state.channels.remove(&key);
+            }
+            state
+                .clients
+                .get_mut(&id)
+                .expect("connected")
+                .channels
+                .remove(&key);
+        }
+    }
+
+    // ANCHOR: privmsg
+    fn privmsg(&self, state: &State, id: u64, msg: &Message) {
+        let notice = msg.command == "NOTICE"; // NOTICE never gets an error back
+        let p = &msg.params;
+        let Some(targets) = p.first().filter(|t| !t.is_empty()) else {
+            if !notice {
+                self.numeric(
+                    state,
+                    id,
+                    "411",
+                    &[&format!("No recipient given ({})", msg.command)],
+                );
+            }
+            return;
+        };
+        let Some(text) = p.get(1).filter(|t| !t.is_empty()) else {
+            if !notice {
+                self.numeric(state, id, "412", &["No text to send"]);
+            }
+            return;
+        };
+        let prefix = state.clients[&id].prefix();
+        for target in targets.split(',').take(MAX_TARGETS) {
+            let key = target.to_ascii_lowercase();
+            if target.starts_with('#') {
+                match state.channels.get(&key) {
+                    // A channel relays to every member but the sender.
+                    Some(channel) if channel.members.contains(&id) => {
+                        let relayed = text_line(&prefix, &msg.command, &[&channel.name], text);
+                        for &member in channel.members.iter().filter(|&&m| m != id) {
+                            send(state, member, &relayed);
+                        }
+                    }
+                    Some(_) if !notice => {
+                        self.numeric(state, id, "404", &[target, "Cannot send to channel"]);
+                    }
+                    None if !notice => self.numeric(state, id, "403", &[target, "No such channel"]),
+                    _ => {}
+                }
+            } else {
+                match state.nicks.get(&key) {
+                    Some(&to) => {
+                        let nick = state.clients[&to].target().to_owned();
+                        send(state, to, &text_line(&prefix, &msg.command, &[&nick], text));
+                    }
+                    None if !notice => {
+                        self.numeric(state, id, "401", &[target, "No such nick/channel"])
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    // ANCHOR_END: privmsg
+
+    fn names(&self, state: &State, id: u64, p: &[String]) {
+        let wanted: Vec<String> = match p.first().filter(|s| !s.is_empty()) {
+            Some(list) => list
+                .split(',')
+                .take(MAX_CHANNELS)
+                .map(str::to_owned)
+                .collect(),
+            None => {
+                for channel in state.channels.values() {
+                    self.name_reply(state, id, channel);
+                }
+                return self.numeric(state, id, "366", &["*", "End of /NAMES list"]);
+            }
+        };
+        for name in wanted {
+            if let Some(channel) = state.channels.get(&name.to_ascii_lowercase()) {
+                self.name_reply(state, id, channel);
+            }
+            self.numeric(state, id, "366", &[&name, "End of /NAMES list"]);
+        }
+    }
+
+    /// `353 alice = #rust :alice bob`, in lines short enough for IRC.
+    fn name_reply(&self, state: &State, id: u64, channel: &Channel) {
+        let nicks: Vec<&str> = channel
+            .members
+            .iter()
+            .filter_map(|m| state.clients.get(m))
+            .map(Client::target)
+            .collect();
+        for chunk in nicks.chunks(20) {
+            self.numeric(state, id, "353", &["=", &channel.name, &chunk.join(" ")]);
+        }
+    }
+
+    fn mode(&self, state: &State, id: u64, p: &[String]) {
+        let Some(target) = p.first() else {
+            return self.numeric(state, id, "461", &["MODE", "Not enough parameters"]);
+        };
+        let own = state.clients[&id].target().to_owned();
+        if target.starts_with('#') {
+            match state.channels.get(&target.to_ascii_lowercase()) {
+                None => self.numeric(state, id, "403", &[target, "No such channel"]),
+                Some(channel) if p.len() == 1 => {
+                    self.numeric(state, id, "324", &[&channel.name, "+n"])
+                }
+                Some(channel) => self.numeric(
+                    state,
+                    id,
+                    "482",
+                    &[&channel.name, "Channel modes cannot be changed here"],
+                ),
+            }
+        } else if target.eq_ignore_ascii_case(&own) {
+            if p.len() == 1 {
+                self.numeric(state, id, "221", &["+"]);
+            } // setting one's own modes (+i, which clients like to send) is quietly ignored
+        } else if state.nicks.contains_key(&target.to_ascii_lowercase()) {
+            self.numeric(state, id, "502", &["Can't change mode for other users"]);
+        } else {
+            self.numeric(state, id, "401", &[target, "No such nick/channel"]);
+        }
+    }
+
+    /// Who is connected (nicks of registered clients), for the log and the tests.
+    pub fn nicks(&self) -> Vec<String> {
+        let state = self.lock();
+        let mut nicks: Vec<String> = state
+            .clients
+            .values()
+            .filter(|c| c.registered)
+            .filter_map(|c| c.nick.clone())
+            .collect();
+        nicks.sort();
+        nicks
+    }
+}
+
+// ANCHOR: send
+/// Puts a line in a client's outbox. If the outbox is full the client is not reading:
+/// rather than wait for it (and hold up everyone behind the lock), cut it off; its reader
+/// thread then sees the connection end and cleans up.
+fn send(state: &State, id: u64, text: &str) {
+    let Some(client) = state.clients.get(&id) else {
+        return;
+    };
+    match client.out.outbox.try_send(Out::Line(text.to_owned())) {
+        Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+        Err(TrySendError::Full(_)) => {
+            if let Some(socket) = &client.out.socket {
+                let _ = socket.shutdown(Shutdown::Both);
+            }
+        }
+    }
+}
+// ANCHOR_END: send
+
+/// Everyone who shares at least one channel with `id` (not `id` itself).
+fn peers_of(state: &State, id: u64) -> BTreeSet<u64> {
+    let Some(client) = state.clients.get(&id) else {
+        return BTreeSet::new();
+    };
+    client
+        .channels
+        .iter()
+        .filter_map(|key| state.channels.get(key))
+        .flat_map(|channel| channel.members.iter().copied())
+        .filter(|&member| member != id)
+        .collect()
+}
+
+/// A letter or one of `[]\`_^{|}` first, then those, digits and `-`; at most 16.
+pub fn valid_nick(nick: &str) -> bool {
+    let special = |c: u8| b"[]\\`_^{|}".contains(&c);
+    let bytes = nick.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= NICKLEN
+        && (bytes[0].is_ascii_alphabetic() || special(bytes[0]))
+        && bytes
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || special(c) || c == b'-')
+}
+
+/// `#` and then up to 49 characters that are not space, comma, BEL or colon.
+pub fn valid_channel(name: &str) -> bool {
+    name.starts_with('#')
+        && name.len() > 1
+        && name.len() <= CHANNELLEN
+        && !name
+            .chars()
+            .any(|c| c == ' ' || c == ',' || c == '\x07' || c == ':' || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{Receiver, sync_channel};
+
+    struct Fake {
+        id: u64,
+        inbox: Receiver<Out>,
+    }
+
+    impl Fake {
+        fn heard(&self) -> Vec<String> {
+            self.inbox
+                .try_iter()
+                .map(|o| match o {
+                    Out::Line(l) => l.trim_end().to_owned(),
+                    Out::Close => "<close>".into(),
+                })
+                .collect()
+        }
+    }
+
+    fn irc() -> Irc {
+        Irc::new("irc.test", "today", 10)
+    }
+
+    fn join(irc: &Irc) -> Fake {
+        let (outbox, inbox) = sync_channel(OUTBOX);
+        let id = irc
+            .connect(
+                "127.0.0.1".parse().unwrap(),
+                Outlet {
+                    outbox,
+                    socket: None,
+                },
+            )
+            .unwrap();
+        Fake { id, inbox }
+    }
+
+    fn say(irc: &Irc, who: &Fake, line: &str) -> Next {
+        irc.handle(who.id, line.as_bytes())
+    }
+
+    fn registered(irc: &Irc, nick: &str) -> Fake {
+        let client = join(irc);
+        say(irc, &client, &format!("NICK {nick}"));
+        say(irc, &client, &format!("USER {nick} 0 * :{nick}"));
+        client.heard();
+        client
+    }
+
+    #[test]
+    fn registration_sends_the_welcome_numerics_in_order() {
+        let irc = irc();
+        let c = join(&irc);
+        say(&irc, &c, "USER u 0 * :Real Name");
+        assert!(c.heard().is_empty());
+        say(&irc, &c, "NICK alice");
+        let codes: Vec<String> = c
+            .heard()
+            .iter()
+            .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+            .collect();
+        assert_eq!(codes, ["001", "002", "003", "004", "005", "422"]);
+    }
+
+    #[test]
+    fn a_client_that_asks_for_capabilities_is_welcomed_after_cap_end() {
+        let irc = irc();
+        let c = join(&irc);
+        say(&irc, &c, "CAP LS 302");
+        say(&irc, &c, "NICK modern");
+        say(&irc, &c, "USER modern 0 * :Modern Client");
+        assert_eq!(c.heard(), [":irc.test CAP * LS :"]);
+        say(&irc, &c, "CAP END");
+        assert!(c.heard()[0].starts_with(":irc.test 001 modern :Welcome"));
+    }
+
+    #[test]
+    fn commands_before_registration_get_451() {
+        let irc = irc();
+        let c = join(&irc);
+        say(&irc, &c, "JOIN #a");
+        assert_eq!(c.heard(), [":irc.test 451 * :You have not registered"]);
+        say(&irc, &c, "PING x");
+        assert_eq!(c.heard(), [":irc.test PONG irc.test :x"]);
+    }
+
+    #[test]
+    fn nick_errors() {
+        let irc = irc();
+        let _alice = registered(&irc, "alice");
+        let c = join(&irc);
+        say(&irc, &c, "NICK");
+        say(&irc, &c, "NICK 9lives");
+        say(&irc, &c, "NICK ALICE");
+        say(&irc, &c, "USER");
+        assert_eq!(
+            c.heard(),
+            [
+                ":irc.test 431 * :No nickname given",
+                ":irc.test 432 * 9lives :Erroneous nickname",
+                ":irc.test 433 * ALICE :Nickname is already in use",
+                ":irc.test 461 * USER :Not enough parameters",
+            ]
+        );
+    }
+
+    #[test]
+    fn channel_messages_reach_the_other_members_only() {
+        let irc = irc();
+        let alice = registered(&irc, "alice");
+        let bob = registered(&irc, "bob");
+        let carol = registered(&irc, "carol");
+        say(&irc, &alice, "JOIN #rust");
+        say(&irc, &bob, "JOIN #Rust");
+        alice.heard();
+        assert_eq!(
+            bob.heard(),
+            [
+                ":bob!bob@127.0.0.1 JOIN #rust",
+                ":irc.test 353 bob = #rust :alice bob",
+                ":irc.test 366 bob #rust :End of /NAMES list",
+            ]
+        );
+        say(&irc, &alice, "PRIVMSG #rust :hello, world");
+        assert_eq!(
+            bob.heard(),
+            [":alice!alice@127.0.0.1 PRIVMSG #rust :hello, world"]
+        );
+        assert!(alice.heard().is_empty());
+        say(&irc, &carol, "PRIVMSG #rust :let me in");
+        assert_eq!(
+            carol.heard(),
+            [":irc.test 404 carol #rust :Cannot send to channel"]
+        );
+        say(&irc, &carol, "PRIVMSG #nowhere,nobody,Alice :hi");
+        assert_eq!(
+            carol.heard(),
+            [
+                ":irc.test 403 carol #nowhere :No such channel",
+                ":irc.test 401 carol nobody :No such nick/channel",
+            ]
+        );
+        assert_eq!(alice.heard(), [":carol!carol@127.0.0.1 PRIVMSG alice :hi"]);
+    }
+
+    #[test]
+    fn part_quit_and_nick_changes_are_seen_by_the_channel() {
+        let irc = irc();
+        let alice = registered(&irc, "alice");
+        let bob = registered(&irc, "bob");
+        say(&irc, &alice, "JOIN #a");
+        say(&irc, &bob, "JOIN #a");
+        alice.heard();
+        bob.heard();
+        say(&irc, &bob, "NICK robert");
+        assert_eq!(alice.heard(), [":bob!bob@127.0.0.1 NICK robert"]);
+        assert_eq!(bob.heard(), [":bob!bob@127.0.0.1 NICK robert"]);
+        say(&irc, &bob, "PART #a :bye");
+        assert_eq!(alice.heard(), [":robert!bob@127.0.0.1 PART #a :bye"]);
+        say(&irc, &bob, "PART #a");
+        assert_eq!(
+            bob.heard()[1],
+            ":irc.test 442 robert #a :You're not on that channel"
+        );
+        say(&irc, &bob, "JOIN #a");
+        alice.heard();
+        assert_eq!(say(&irc, &bob, "QUIT :gone fishing"), Next::Close);
+        assert_eq!(
+            alice.heard(),
+            [":robert!bob@127.0.0.1 QUIT :Quit: gone fishing"]
+        );
+        assert_eq!(bob.heard().last().unwrap(), "<close>");
+        assert_eq!(irc.nicks(), ["alice"]);
+    }
+
+    #[test]
+    fn a_client_that_never_reads_is_cut_off_not_waited_for() {
+        let irc = irc();
+        let alice = registered(&irc, "alice");
+        let (outbox, _never_read) = sync_channel(2);
+        let slow = irc
+            .connect(
+                "127.0.0.1".parse().unwrap(),
+                Outlet {
+                    outbox,
+                    socket: None,
+                },
+            )
+            .unwrap();
+        irc.handle(slow, b"NICK slow");
+        irc.handle(slow, b"USER s 0 * :s");
+        for _ in 0..100 {
+            say(&irc, &alice, "PRIVMSG slow :are you there?");
+        }
+        // Nothing blocked; alice is still served.
+        say(&irc, &alice, "PING done");
+        assert_eq!(alice.heard(), [":irc.test PONG irc.test :done"]);
+    }
+
+    #[test]
+    fn garbage_gets_421_or_nothing_never_a_panic() {
+        let irc = irc();
+        let c = registered(&irc, "x");
+        for junk in [
+            &b"\xff\xfe\xfd"[..],
+            b"\x00\x01",
+            b":",
+            b"@",
+            b"  ",
+            b"PRIVMSG",
+            b"JOIN ,,,",
+            b"NAMES ,",
+        ] {
+            irc.handle(c.id, junk);
+        }
+        let heard = c.heard();
+        assert!(
+            heard.iter().all(|l| l.starts_with(":irc.test ")),
+            "{heard:?}"
+        );
+        assert!(heard.iter().any(|l| l.contains(" 421 ")));
+        assert!(heard.iter().any(|l| l.contains(" 411 ")));
+    }
+
+    #[test]
+    fn names_of_the_rules() {
+        assert!(valid_nick("a[b]-c_9") && valid_nick("`x"));
+        assert!(
+            !valid_nick("")
+                && !valid_nick("-a")
+                && !valid_nick("a b")
+                && !valid_nick(&"a".repeat(17))
+        );
+        assert!(valid_channel("#a") && valid_channel("#rust-lang.de"));
+        assert!(
+            !valid_channel("#")
+                && !valid_channel("a")
+                && !valid_channel("#a,b")
+                && !valid_channel("#a\x07")
+        );
+    }
+}

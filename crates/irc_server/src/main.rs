@@ -1,0 +1,146 @@
+//! A small IRC server: the commands from the notes (NICK, USER, JOIN, PRIVMSG, PART,
+//! QUIT, PING) and what a client needs around them, usable from nc and from real clients.
+//!
+//! Two threads per client: a reader that parses its lines and applies them to the shared
+//! state (`lib.rs`), and a writer that sends whatever lands in the client's outbox.
+
+use std::io::{BufReader, ErrorKind, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use irc_server::message::MAX_LINE;
+use irc_server::{Irc, Next, OUTBOX, Out, Outlet};
+use netkit::textline::{self, Line};
+
+/// A small IRC server for nc and real IRC clients.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on (0.0.0.0 or :: for every interface).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks any free port).
+    #[arg(long, default_value_t = 6667)]
+    port: u16,
+    /// The server's name, as it appears in replies.
+    #[arg(long, default_value = "irc.localhost")]
+    name: String,
+    /// Seconds of silence before the server sends PING; as long again without an answer
+    /// and the client is disconnected.
+    #[arg(long, default_value_t = 120)]
+    ping_after: u64,
+    /// Clients connected at once.
+    #[arg(long, default_value_t = 256)]
+    max_clients: usize,
+}
+
+fn main() -> ExitCode {
+    netkit::finish(run(netkit::parse_args()))
+}
+
+fn run(args: Args) -> netkit::Result<()> {
+    let addr = netkit::resolve_one(&args.host, args.port)?;
+    let listener = netkit::tcp_listen(addr)?;
+    netkit::announce(listener.local_addr()?);
+    let started = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let created = format!("at Unix time {}", started.as_secs());
+    let irc = Arc::new(Irc::new(&args.name, &created, args.max_clients));
+    let ping_after = Duration::from_secs(args.ping_after.max(1));
+    let mut backoff = netkit::AcceptBackoff::new();
+    loop {
+        let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
+        let irc = Arc::clone(&irc);
+        thread::spawn(move || {
+            if let Err(e) = client(&irc, conn, peer, ping_after) {
+                eprintln!("{peer}: {e}");
+            }
+        });
+    }
+}
+
+// ANCHOR: client
+/// One client, from connection to goodbye.
+fn client(
+    irc: &Irc,
+    conn: TcpStream,
+    peer: SocketAddr,
+    ping_after: Duration,
+) -> std::io::Result<()> {
+    conn.set_read_timeout(Some(ping_after))?;
+    conn.set_write_timeout(Some(Duration::from_secs(30)))?;
+    let (outbox, inbox) = sync_channel(OUTBOX);
+    let outlet = Outlet {
+        outbox,
+        socket: Some(conn.try_clone()?),
+    };
+    let Some(id) = irc.connect(peer.ip(), outlet) else {
+        let full = format!("ERROR :Closing Link: {} (Server is full)\r\n", peer.ip());
+        return (&conn).write_all(full.as_bytes());
+    };
+    eprintln!("{peer}: connected");
+    let writer_conn = conn.try_clone()?;
+    let writer = thread::spawn(move || write_out(inbox, writer_conn));
+
+    let mut reader = BufReader::new(&conn);
+    let mut line = Vec::new();
+    let mut pinged = false;
+    let reason = loop {
+        match textline::read_line(&mut reader, &mut line, MAX_LINE) {
+            Ok(Line::Complete) => {
+                pinged = false;
+                if irc.handle(id, &line) == Next::Close {
+                    break None; // QUIT: the state already said goodbye for us
+                }
+            }
+            Ok(Line::TooLong) => irc.too_long(id),
+            Ok(Line::Unterminated) => {
+                let _ = irc.handle(id, &line);
+                break Some("Connection closed".to_owned());
+            }
+            Ok(Line::End) => break Some("Connection closed".to_owned()),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if pinged {
+                    break Some("Ping timeout".to_owned());
+                }
+                irc.ping(id); // still there?
+                pinged = true;
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+                break Some("Connection reset by peer".to_owned());
+            }
+            Err(e) => break Some(format!("Read error: {e}")),
+        }
+    };
+    if let Some(reason) = &reason {
+        irc.disconnect(id, reason);
+    }
+    eprintln!("{peer}: gone ({})", reason.as_deref().unwrap_or("QUIT"));
+    let _ = writer.join();
+    Ok(())
+}
+// ANCHOR_END: client
+
+// ANCHOR: write_out
+/// The writer thread: sends every line of the outbox, in order, until told to close or
+/// until the client is forgotten (its outbox sender dropped).
+fn write_out(inbox: Receiver<Out>, mut conn: TcpStream) {
+    for out in inbox {
+        match out {
+            Out::Line(line) => {
+                if conn.write_all(line.as_bytes()).is_err() {
+                    break; // gone, or not reading for 30 s
+                }
+            }
+            Out::Close => break,
+        }
+    }
+    let _ = conn.shutdown(Shutdown::Both); // wakes the reader if it is still waiting
+}
+// ANCHOR_END: write_out

@@ -1,0 +1,358 @@
+//! irc_server as a black box: raw lines as nc sends them, and a real IRC client library.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use testkit::{PATIENCE, Server, read_to_close, require_tool, run};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_irc_server");
+
+fn start(extra: &[&str]) -> Server {
+    let mut args = vec!["--port", "0", "--name", "irc.test"];
+    args.extend_from_slice(extra);
+    Server::start(SERVER, &args)
+}
+
+/// Someone at a terminal running nc.
+struct User {
+    conn: TcpStream,
+    lines: BufReader<TcpStream>,
+}
+
+impl User {
+    fn connect(server: &Server) -> User {
+        let conn = server.connect();
+        let lines = BufReader::new(conn.try_clone().unwrap());
+        User { conn, lines }
+    }
+
+    /// Connects and registers as `nick`, reading through the welcome.
+    fn registered(server: &Server, nick: &str) -> User {
+        let mut user = User::connect(server);
+        user.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
+        user.until(" 422 ");
+        user
+    }
+
+    fn send(&mut self, text: &str) {
+        self.conn.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// The next line from the server, without CRLF.
+    fn next(&mut self) -> String {
+        let mut line = String::new();
+        self.lines.read_line(&mut line).unwrap();
+        assert!(line.ends_with("\r\n"), "{line:?} does not end with CRLF");
+        assert!(line.len() <= 512, "a line of {} bytes", line.len());
+        line.truncate(line.len() - 2);
+        line
+    }
+
+    /// Reads lines until one contains `needle`; returns it.
+    fn until(&mut self, needle: &str) -> String {
+        for _ in 0..100 {
+            let line = self.next();
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!("no line with {needle:?}");
+    }
+}
+
+#[test]
+fn the_notes_session_registers_joins_and_talks_to_the_channel() {
+    let server = start(&[]);
+    let mut friend = User::registered(&server, "friend");
+    friend.send("JOIN #cyberwizard\r\n");
+    friend.until(" 366 ");
+
+    let mut nc = User::connect(&server);
+    nc.send("nick whatevz\nuser whatevz whatevz :whatevz\n");
+    let welcome: Vec<String> = (0..6).map(|_| nc.next()).collect();
+    assert_eq!(
+        welcome[0],
+        ":irc.test 001 whatevz :Welcome to the Internet Relay Chat network, whatevz!whatevz@127.0.0.1"
+    );
+    let codes: Vec<&str> = welcome
+        .iter()
+        .map(|l| l.split(' ').nth(1).unwrap())
+        .collect();
+    assert_eq!(codes, ["001", "002", "003", "004", "005", "422"]);
+
+    nc.send("join #cyberwizard\n");
+    assert_eq!(nc.next(), ":whatevz!whatevz@127.0.0.1 JOIN #cyberwizard");
+    assert_eq!(
+        nc.next(),
+        ":irc.test 353 whatevz = #cyberwizard :friend whatevz"
+    );
+    assert_eq!(
+        nc.next(),
+        ":irc.test 366 whatevz #cyberwizard :End of /NAMES list"
+    );
+    assert_eq!(
+        friend.next(),
+        ":whatevz!whatevz@127.0.0.1 JOIN #cyberwizard"
+    );
+
+    nc.send("privmsg #cyberwizard :hack the planet!\n");
+    assert_eq!(
+        friend.next(),
+        ":whatevz!whatevz@127.0.0.1 PRIVMSG #cyberwizard :hack the planet!"
+    );
+    friend.send("PRIVMSG whatevz :welcome aboard\r\n");
+    assert_eq!(
+        nc.next(),
+        ":friend!friend@127.0.0.1 PRIVMSG whatevz :welcome aboard"
+    );
+
+    nc.send("ping :are you there\n");
+    assert_eq!(nc.next(), ":irc.test PONG irc.test :are you there");
+    nc.send("part #cyberwizard :off to bed\n");
+    assert_eq!(
+        nc.next(),
+        ":whatevz!whatevz@127.0.0.1 PART #cyberwizard :off to bed"
+    );
+    assert_eq!(
+        friend.next(),
+        ":whatevz!whatevz@127.0.0.1 PART #cyberwizard :off to bed"
+    );
+    nc.send("quit :bye\n");
+    assert_eq!(nc.next(), "ERROR :Closing Link: 127.0.0.1 (Quit: bye)");
+    assert_eq!(read_to_close(&mut nc.conn), b"");
+}
+
+#[test]
+fn a_real_client_library_chats_through_the_server() {
+    let server = start(&[]);
+    let python = require_tool("python3", "python3");
+    let has_irc = Command::new(&python)
+        .args(["-c", "import irc.client"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        has_irc,
+        "this test needs the `irc` library from PyPI: run .ci/run, or python3 -m pip install irc"
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/irc_client.py");
+    let port = server.addr.port().to_string();
+    let out = run(python.to_str().unwrap(), &[script, &port], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "\
+alice welcomed as alice
+bob welcomed as bob
+alice saw bob join #rust
+bob heard alice in #rust: hello from alice
+alice heard privately from bob: hi alice, just you
+carol was told the nick is in use: ALICE
+carol welcomed as carol
+carol was told there is no nobody
+carol sees in #rust: alice bob
+"
+    );
+}
+
+#[test]
+fn the_error_numerics_a_client_expects() {
+    let server = start(&[]);
+    let mut alice = User::registered(&server, "alice");
+    alice.send("JOIN #here\r\n");
+    alice.until(" 366 ");
+
+    let mut u = User::connect(&server);
+    u.send("JOIN #here\r\n");
+    assert_eq!(u.next(), ":irc.test 451 * :You have not registered");
+    u.send("NICK\r\n");
+    assert_eq!(u.next(), ":irc.test 431 * :No nickname given");
+    u.send("NICK Alice\r\n");
+    assert_eq!(
+        u.next(),
+        ":irc.test 433 * Alice :Nickname is already in use"
+    );
+    u.send("NICK -dash\r\n");
+    assert_eq!(u.next(), ":irc.test 432 * -dash :Erroneous nickname");
+    u.send("USER only\r\n");
+    assert_eq!(u.next(), ":irc.test 461 * USER :Not enough parameters");
+    u.send("NICK bob\r\nUSER bob 0 * :Bob\r\n");
+    u.until(" 422 ");
+    u.send("USER bob 0 * :Bob\r\n");
+    assert_eq!(u.next(), ":irc.test 462 bob :You may not reregister");
+    u.send("PRIVMSG nobody :hi\r\n");
+    assert_eq!(u.next(), ":irc.test 401 bob nobody :No such nick/channel");
+    u.send("PRIVMSG #nowhere :hi\r\n");
+    assert_eq!(u.next(), ":irc.test 403 bob #nowhere :No such channel");
+    u.send("PRIVMSG #here :let me in\r\n");
+    assert_eq!(u.next(), ":irc.test 404 bob #here :Cannot send to channel");
+    u.send("PRIVMSG\r\n");
+    assert_eq!(u.next(), ":irc.test 411 bob :No recipient given (PRIVMSG)");
+    u.send("PRIVMSG alice\r\n");
+    assert_eq!(u.next(), ":irc.test 412 bob :No text to send");
+    u.send("JOIN\r\n");
+    assert_eq!(u.next(), ":irc.test 461 bob JOIN :Not enough parameters");
+    u.send("JOIN nohash\r\n");
+    assert_eq!(u.next(), ":irc.test 403 bob nohash :No such channel");
+    u.send("PART #here\r\n");
+    assert_eq!(
+        u.next(),
+        ":irc.test 442 bob #here :You're not on that channel"
+    );
+    u.send("PING\r\n");
+    assert_eq!(u.next(), ":irc.test 409 bob :No origin specified");
+    u.send("WHOIS alice\r\n");
+    assert_eq!(u.next(), ":irc.test 421 bob WHOIS :Unknown command");
+}
+
+#[test]
+fn over_long_lines_and_garbage_cost_the_sender_a_numeric_and_nothing_else() {
+    let server = start(&[]);
+    let mut alice = User::registered(&server, "alice");
+    let mut mallory = User::registered(&server, "mallory");
+    alice.send("JOIN #x\r\n");
+    alice.until(" 366 ");
+    mallory.send("JOIN #x\r\n");
+    mallory.until(" 366 ");
+    alice.until("mallory!mallory@127.0.0.1 JOIN");
+
+    // 600 bytes: over the 512 an IRC line may have.
+    mallory.send(&format!("PRIVMSG #x :{}\r\n", "A".repeat(600)));
+    assert_eq!(
+        mallory.next(),
+        ":irc.test 417 mallory :Input line was too long"
+    );
+    mallory.send("\u{1}\u{2}\u{3}\r\n\r\n:::: ::\r\n");
+    assert!(mallory.next().starts_with(":irc.test 421 mallory "));
+    // Invalid UTF-8 is replaced before anyone else sees it.
+    mallory
+        .conn
+        .write_all(b"PRIVMSG #x :caf\xe9 \xff\r\n")
+        .unwrap();
+    assert_eq!(
+        alice.next(),
+        ":mallory!mallory@127.0.0.1 PRIVMSG #x :caf\u{FFFD} \u{FFFD}"
+    );
+    // A relayed message is cut to fit a line, never split into two.
+    let long = "B".repeat(490);
+    mallory.send(&format!("PRIVMSG #x :{long}\r\n"));
+    let relayed = alice.next();
+    assert!(relayed.starts_with(":mallory!mallory@127.0.0.1 PRIVMSG #x :BBB"));
+    assert_eq!(relayed.len(), 510);
+    alice.send("PING :still fine\r\n");
+    assert_eq!(alice.next(), ":irc.test PONG irc.test :still fine");
+}
+
+#[test]
+fn a_reset_connection_is_a_quit_for_everyone_else() {
+    let server = start(&[]);
+    let mut alice = User::registered(&server, "alice");
+    alice.send("JOIN #x\r\n");
+    alice.until(" 366 ");
+    {
+        let mut gone = User::registered(&server, "gone");
+        gone.send("JOIN #x\r\n");
+        gone.until(" 366 ");
+        alice.until("gone!gone@127.0.0.1 JOIN");
+        socket2::SockRef::from(&gone.conn)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+    }
+    let quit = alice.next();
+    assert!(
+        quit.starts_with(":gone!gone@127.0.0.1 QUIT :Connection"),
+        "{quit}"
+    );
+    // The nick is free again.
+    let again = User::registered(&server, "gone");
+    drop(again);
+}
+
+#[test]
+fn a_silent_client_is_pinged_and_dropped_if_it_stays_silent() {
+    let server = start(&["--ping-after", "1"]);
+    let mut quiet = User::registered(&server, "quiet");
+    let asked = Instant::now();
+    assert_eq!(quiet.next(), "PING :irc.test");
+    assert!(asked.elapsed() < PATIENCE);
+    quiet.send("PONG :irc.test\r\n");
+    assert_eq!(quiet.next(), "PING :irc.test");
+    // No answer this time.
+    assert_eq!(
+        quiet.next(),
+        "ERROR :Closing Link: 127.0.0.1 (Ping timeout)"
+    );
+    assert_eq!(read_to_close(&mut quiet.conn), b"");
+}
+
+#[test]
+fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
+    let server = start(&[]);
+    let mut alice = User::registered(&server, "alice");
+    alice.send("JOIN #flood\r\n");
+    alice.until(" 366 ");
+    let mut sleeper = User::registered(&server, "sleeper");
+    sleeper.send("JOIN #flood\r\n");
+    sleeper.until(" 366 ");
+    alice.until("sleeper!sleeper@127.0.0.1 JOIN");
+    // The sleeper stops reading. Alice talks until the sleeper's socket buffers and its
+    // outbox are full; then the server cuts the sleeper off instead of waiting.
+    let line = format!("PRIVMSG #flood :{}\r\n", "z".repeat(400));
+    let deadline = Instant::now() + PATIENCE;
+    let mut sent = 0;
+    let quit = loop {
+        assert!(
+            Instant::now() < deadline,
+            "the sleeper was never cut off ({sent} lines)"
+        );
+        for _ in 0..100 {
+            alice.send(&line);
+        }
+        sent += 100;
+        alice.send("PING :check\r\n");
+        let reply = alice.next();
+        if reply.contains("QUIT") {
+            break reply;
+        }
+        assert_eq!(reply, ":irc.test PONG irc.test :check");
+    };
+    assert!(
+        quit.starts_with(":sleeper!sleeper@127.0.0.1 QUIT :"),
+        "{quit}"
+    );
+    drop(sleeper);
+}
+
+#[test]
+fn a_full_server_says_so() {
+    let server = start(&["--max-clients", "1"]);
+    let _first = User::registered(&server, "first");
+    let mut second = server.connect();
+    assert_eq!(
+        read_to_close(&mut second),
+        b"ERROR :Closing Link: 127.0.0.1 (Server is full)\r\n"
+    );
+}
+
+#[test]
+fn over_ipv6_too() {
+    let server = start(&["--host", "::1"]);
+    let mut user = User::connect(&server);
+    user.send("NICK six\r\nUSER six 0 * :Six\r\n");
+    assert!(user.next().ends_with("six!six@::1"));
+}
+
+#[test]
+fn a_port_in_use_is_one_clear_line() {
+    let server = start(&[]);
+    let port = server.addr.port().to_string();
+    let out = run(SERVER, &["--port", &port], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "irc_server: port {port} is already in use; stop the other server or pass --port\n"
+        )
+    );
+}
