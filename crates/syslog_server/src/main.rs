@@ -1,0 +1,139 @@
+//! A syslog server after Real World Haskell's chapter 27: first over UDP, one datagram per
+//! message; with `--tcp`, a threaded TCP server with a lock around the output.
+//!
+//! Each message is printed on one line: who sent it, its `<PRI>` decoded into facility
+//! and severity names, and the message.
+
+use std::io::{self, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use clap::Parser;
+use socket2::{SockRef, TcpKeepalive};
+use syslog_server::{Frame, MAX_MESSAGE, read_frame, render};
+
+/// Receive syslog messages and print them, one per line, PRI decoded.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on (0.0.0.0 or :: for every interface).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks any free port; the real syslog port, 514, needs root).
+    #[arg(long, default_value_t = 1514)]
+    port: u16,
+    /// Listen on TCP (a thread per sender) instead of UDP.
+    #[arg(long)]
+    tcp: bool,
+    /// TCP senders connected at once.
+    #[arg(long, default_value_t = 64)]
+    max_clients: usize,
+}
+
+/// The output every thread prints to: one lock, so lines never mix.
+type Output = Arc<Mutex<io::Stdout>>;
+
+fn main() -> ExitCode {
+    netkit::finish(run(netkit::parse_args()))
+}
+
+fn run(args: Args) -> netkit::Result<()> {
+    let addr = netkit::resolve_one(&args.host, args.port)?;
+    let output: Output = Arc::new(Mutex::new(io::stdout()));
+    if args.tcp {
+        serve_tcp(addr, output, args.max_clients)
+    } else {
+        serve_udp(addr, &output)
+    }
+}
+
+// ANCHOR: udp
+fn serve_udp(addr: SocketAddr, output: &Output) -> netkit::Result<()> {
+    // socket(AF_INET, SOCK_DGRAM, 0) + bind(): the Haskell serveLog's first half.
+    let socket = netkit::udp_bind(addr)?;
+    netkit::announce(socket.local_addr()?);
+    // The largest UDP payload there is: no datagram is ever cut short.
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        // recvfrom(): one datagram is one message, and says who sent it.
+        let (n, peer) = match socket.recv_from(&mut buf) {
+            Ok(got) => got,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+            Err(e) => return Err(e.into()),
+        };
+        print_message(output, peer, &buf[..n]);
+    }
+}
+// ANCHOR_END: udp
+
+// ANCHOR: print
+/// Prints one message. The lock is held for the whole line, so two threads printing at
+/// once produce two whole lines, never a mix of both.
+fn print_message(output: &Output, peer: SocketAddr, message: &[u8]) {
+    let (line, valid) = render(&peer.to_string(), message);
+    if !valid {
+        eprintln!("{peer}: no valid <PRI>; shown as user.notice (RFC 3164, 4.3.3)");
+    }
+    let mut out = output
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+// ANCHOR_END: print
+
+// ANCHOR: tcp
+fn serve_tcp(addr: SocketAddr, output: Output, max_clients: usize) -> netkit::Result<()> {
+    let listener = netkit::tcp_listen(addr)?;
+    netkit::announce(listener.local_addr()?);
+    let clients = Arc::new(AtomicUsize::new(0));
+    let mut backoff = netkit::AcceptBackoff::new();
+    loop {
+        // accept(), then forkIO in the Haskell: a thread per sender.
+        let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
+        if clients.fetch_add(1, Ordering::SeqCst) >= max_clients {
+            clients.fetch_sub(1, Ordering::SeqCst);
+            eprintln!("{peer}: refused, {max_clients} senders already connected");
+            continue; // dropping `conn` closes it
+        }
+        let output = Arc::clone(&output);
+        let clients = Arc::clone(&clients);
+        thread::spawn(move || {
+            eprintln!("{peer}: connected");
+            match receive(&conn, peer, &output) {
+                Ok(1) => eprintln!("{peer}: closed after 1 message"),
+                Ok(count) => eprintln!("{peer}: closed after {count} messages"),
+                Err(e) => eprintln!("{peer}: dropped: {e}"),
+            }
+            clients.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+}
+
+/// One sender's messages, until it closes.
+fn receive(conn: &TcpStream, peer: SocketAddr, output: &Output) -> io::Result<u64> {
+    // Log senders may be quiet for hours, so no read timeout; keep-alive probes find
+    // the ones that vanished without closing (a minute of silence, then every 10 s).
+    let keepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10));
+    SockRef::from(conn).set_tcp_keepalive(&keepalive)?;
+    let mut reader = BufReader::new(conn);
+    let mut count = 0;
+    loop {
+        match read_frame(&mut reader)? {
+            Frame::Message(message) => {
+                print_message(output, peer, &message);
+                count += 1;
+            }
+            Frame::TooLong => eprintln!("{peer}: a message over {MAX_MESSAGE} bytes, skipped"),
+            Frame::End => return Ok(count),
+        }
+    }
+}
+// ANCHOR_END: tcp

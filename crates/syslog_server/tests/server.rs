@@ -1,0 +1,212 @@
+//! syslog_server as a black box, fed by util-linux `logger` and by raw sockets.
+
+use std::io::Write;
+use std::net::Shutdown;
+use std::thread;
+
+use testkit::{Server, require_tool, run};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_syslog_server");
+
+fn logger(server: &Server, args: &[&str]) {
+    let logger = require_tool("logger", "bsdutils");
+    let port = server.addr.port().to_string();
+    let mut all = vec!["--server", "127.0.0.1", "--port", &port];
+    all.extend_from_slice(args);
+    let out = run(logger.to_str().unwrap(), &all, b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+}
+
+/// The next printed message, without the sender's address.
+fn next_message(server: &Server) -> String {
+    let line = server.next_stdout_line().expect("a message line");
+    let (peer, rest) = line.split_once(' ').unwrap();
+    assert!(peer.starts_with("127.0.0.1:"), "{line}");
+    rest.to_owned()
+}
+
+#[test]
+fn logger_over_udp_rfc5424_and_rfc3164() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    logger(
+        &server,
+        &[
+            "--udp",
+            "-p",
+            "local3.warning",
+            "-t",
+            "mytag",
+            "hello over udp",
+        ],
+    );
+    let line = next_message(&server);
+    assert!(line.starts_with("local3.warning 20"), "{line}");
+    assert!(line.ends_with(" mytag: hello over udp"), "{line}");
+    logger(
+        &server,
+        &[
+            "--udp",
+            "--rfc3164",
+            "-p",
+            "mail.err",
+            "-t",
+            "bsd",
+            "old style",
+        ],
+    );
+    let line = next_message(&server);
+    assert!(line.starts_with("mail.err "), "{line}");
+    assert!(line.ends_with(" bsd: old style"), "{line}");
+}
+
+#[test]
+fn logger_over_tcp_with_both_framings() {
+    let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
+    logger(
+        &server,
+        &["--tcp", "-p", "daemon.info", "-t", "lf", "newline framed"],
+    );
+    let line = next_message(&server);
+    assert!(
+        line.starts_with("daemon.info ") && line.ends_with(" lf: newline framed"),
+        "{line}"
+    );
+    logger(
+        &server,
+        &[
+            "--tcp",
+            "--octet-count",
+            "-p",
+            "auth.crit",
+            "-t",
+            "oc",
+            "counted",
+        ],
+    );
+    let line = next_message(&server);
+    assert!(
+        line.starts_with("auth.crit ") && line.ends_with(" oc: counted"),
+        "{line}"
+    );
+}
+
+#[test]
+fn every_facility_and_severity_name_over_udp() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    let peer = server.udp_peer();
+    for (pri, name) in [
+        (0, "kern.emerg"),
+        (9, "user.alert"),
+        (43, "syslog.err"),
+        (86, "authpriv.info"),
+        (191, "local7.debug"),
+    ] {
+        peer.send(format!("<{pri}>x: y").as_bytes()).unwrap();
+        assert_eq!(next_message(&server), format!("{name} x: y"));
+    }
+}
+
+#[test]
+fn bad_pris_garbage_and_forged_lines_are_shown_safely() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    let peer = server.udp_peer();
+    for datagram in [
+        &b"<192>too high"[..],
+        b"<01>zero",
+        b"<13 no close",
+        b"plain text",
+    ] {
+        peer.send(datagram).unwrap();
+        let line = next_message(&server);
+        assert!(line.starts_with("user.notice "), "{line}");
+    }
+    // A newline inside a message cannot start a line of its own in the output.
+    peer.send(b"<13>real\n127.0.0.1:1 kern.emerg forged\x1b[2J\xff")
+        .unwrap();
+    assert_eq!(
+        next_message(&server),
+        "user.notice real\\n127.0.0.1:1 kern.emerg forged\\x1b[2J\u{FFFD}"
+    );
+    peer.send(b"").unwrap();
+    assert_eq!(next_message(&server), "user.notice ");
+    assert!(
+        server
+            .stderr_so_far()
+            .contains("no valid <PRI>; shown as user.notice")
+    );
+}
+
+#[test]
+fn concurrent_tcp_senders_never_mix_their_lines() {
+    let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
+    let addr = server.addr;
+    let senders: Vec<_> = (0..4)
+        .map(|n| {
+            thread::spawn(move || {
+                let mut conn = testkit::connect(addr);
+                for i in 0..300 {
+                    let text = format!("<14>sender{n}: message {i} {}\n", "=".repeat(200));
+                    conn.write_all(text.as_bytes()).unwrap();
+                }
+                conn.shutdown(Shutdown::Write).unwrap();
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    let mut counts = [0; 4];
+    for _ in 0..1200 {
+        let line = next_message(&server);
+        let rest = line.strip_prefix("user.info sender").expect(&line);
+        let n: usize = rest[..1].parse().unwrap();
+        assert!(line.ends_with(&format!(" {}", "=".repeat(200))), "{line}");
+        counts[n] += 1;
+    }
+    assert_eq!(counts, [300; 4]);
+}
+
+#[test]
+fn over_long_tcp_messages_are_skipped_and_the_stream_goes_on() {
+    let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
+    let mut conn = server.connect();
+    let long = "x".repeat(20_000);
+    let stream =
+        format!("<13>{long}\n<13>after the long line\n20000 {long}<13>after the long frame\n");
+    conn.write_all(stream.as_bytes()).unwrap();
+    // The counted frame's 20000 bytes are skipped exactly; what follows them is read as
+    // the next (newline-framed) message.
+    conn.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(next_message(&server), "user.notice after the long line");
+    assert_eq!(next_message(&server), "user.notice after the long frame");
+    assert!(
+        server
+            .stderr_so_far()
+            .contains("a message over 8192 bytes, skipped")
+    );
+}
+
+#[test]
+fn a_bad_octet_count_drops_that_sender_only() {
+    let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
+    let mut bad = server.connect();
+    bad.write_all(b"12x4 <13>junk\n").unwrap();
+    assert_eq!(testkit::read_to_close(&mut bad), b"");
+    let mut good = server.connect();
+    good.write_all(b"<13>still here\n").unwrap();
+    assert_eq!(next_message(&server), "user.notice still here");
+}
+
+#[test]
+fn a_port_in_use_is_one_clear_line() {
+    let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
+    let port = server.addr.port().to_string();
+    let out = run(SERVER, &["--tcp", "--port", &port], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "syslog_server: port {port} is already in use; stop the other server or pass --port\n"
+        )
+    );
+}
