@@ -28,6 +28,22 @@ impl User {
         User { conn, lines }
     }
 
+    /// Connects with a small receive buffer (set before connect, so the kernel cannot
+    /// grow it): a client that stops reading fills up quickly.
+    fn connect_small(server: &Server) -> User {
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        socket
+            .connect_timeout(&server.addr.into(), PATIENCE)
+            .unwrap();
+        let conn: TcpStream = socket.into();
+        conn.set_read_timeout(Some(PATIENCE)).unwrap();
+        conn.set_write_timeout(Some(PATIENCE)).unwrap();
+        let lines = BufReader::new(conn.try_clone().unwrap());
+        User { conn, lines }
+    }
+
     /// Connects and registers as `nick`, reading through the welcome.
     fn registered(server: &Server, nick: &str) -> User {
         let mut user = User::connect(server);
@@ -292,23 +308,25 @@ fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
     let mut alice = User::registered(&server, "alice");
     alice.send("JOIN #flood\r\n");
     alice.until(" 366 ");
-    let mut sleeper = User::registered(&server, "sleeper");
+    let mut sleeper = User::connect_small(&server);
+    sleeper.send("NICK sleeper\r\nUSER sleeper 0 * :zzz\r\n");
+    sleeper.until(" 422 ");
     sleeper.send("JOIN #flood\r\n");
     sleeper.until(" 366 ");
     alice.until("sleeper!sleeper@127.0.0.1 JOIN");
     // The sleeper stops reading. Alice talks until the sleeper's socket buffers and its
     // outbox are full; then the server cuts the sleeper off instead of waiting.
     let line = format!("PRIVMSG #flood :{}\r\n", "z".repeat(400));
-    let deadline = Instant::now() + PATIENCE;
+    // Some megabytes fill the kernel's buffers on both sides first: allow more than the
+    // usual patience on a busy machine.
+    let deadline = Instant::now() + 3 * PATIENCE;
     let mut sent = 0;
     let quit = loop {
         assert!(
             Instant::now() < deadline,
             "the sleeper was never cut off ({sent} lines)"
         );
-        for _ in 0..100 {
-            alice.send(&line);
-        }
+        alice.send(&line.repeat(100)); // one write: 100 lines
         sent += 100;
         alice.send("PING :check\r\n");
         let reply = alice.next();
