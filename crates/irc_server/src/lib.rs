@@ -878,6 +878,42 @@ mod tests {
     }
 
     #[test]
+    fn random_lines_never_panic_and_everything_sent_is_one_line() {
+        let irc = irc();
+        let a = registered(&irc, "a");
+        let b = registered(&irc, "b");
+        say(&irc, &a, "JOIN #x");
+        say(&irc, &b, "JOIN #x");
+        let noise = testkit::noise(300_000, 5);
+        let verbs = [
+            "PRIVMSG #x :",
+            "JOIN ",
+            "PART ",
+            "NICK ",
+            "NAMES ",
+            "MODE ",
+            "PRIVMSG b :",
+        ];
+        for (i, chunk) in noise.chunks(61).enumerate() {
+            let mut line = verbs[i % verbs.len()].as_bytes().to_vec();
+            line.extend_from_slice(chunk);
+            let line: Vec<u8> = line
+                .into_iter()
+                .filter(|&c| c != b'\n') // a reader never hands over a newline
+                .collect();
+            irc.handle(a.id, &line);
+        }
+        for heard in [a.heard(), b.heard()] {
+            for line in heard {
+                assert!(
+                    !line.contains('\n') && !line.contains('\r') && line.len() <= 510,
+                    "{line:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn names_of_the_rules() {
         assert!(valid_nick("a[b]-c_9") && valid_nick("`x"));
         assert!(

@@ -15,10 +15,18 @@ pub struct Message {
 
 // ANCHOR: parse
 /// Parses a line (without CRLF). Returns `None` for a line with no command at all, which
-/// servers ignore silently. Bytes that are not UTF-8 are replaced by U+FFFD, so nothing
-/// invalid is ever passed on to other clients.
+/// servers ignore silently. Bytes that are not UTF-8 are replaced by U+FFFD, and CR and
+/// NUL dropped, so nothing invalid is ever passed on to other clients.
 pub fn parse(line: &[u8]) -> Option<Message> {
-    let line = String::from_utf8_lossy(line);
+    // CR and NUL may not appear inside a message (RFC 1459 §2.3.1); a CR passed on could
+    // end the line early at the receiver, and what follows would read as a line of its
+    // own. They are dropped.
+    let line: Vec<u8> = line
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\r' && b != 0)
+        .collect();
+    let line = String::from_utf8_lossy(&line);
     let mut rest = line.trim_start_matches(' ');
     // IRCv3 message tags (`@id=1 ...`) and the prefix (`:nick!user@host`) are skipped: a
     // server knows who its client is without being told.
@@ -171,6 +179,8 @@ mod tests {
         assert_eq!(p("\u{1}\u{2} x"), m("\u{1}\u{2}", &[]));
         let parsed = parse(b"PRIVMSG #a :\xff\xfe ok").unwrap();
         assert_eq!(parsed.params[1], "\u{FFFD}\u{FFFD} ok");
+        let parsed = parse(b"PRIVMSG #a :hi\r:irc.test 001 you :forged\0").unwrap();
+        assert_eq!(parsed.params[1], "hi:irc.test 001 you :forged");
     }
 
     #[test]

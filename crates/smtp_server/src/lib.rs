@@ -336,8 +336,15 @@ impl Session {
     }
 }
 
-/// `250 OK` and its CRLF.
+/// `250 OK` and its CRLF. Text echoed from the client (an address) may hold anything:
+/// control characters become `?`, so a reply is always one line, and it is cut to fit the
+/// 512 bytes a reply line may have.
 pub fn reply(code: u16, text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(400)
+        .collect();
     format!("{code} {text}\r\n")
 }
 
@@ -591,6 +598,12 @@ mod tests {
         assert_eq!(code(&say(&mut s, "MAIL FROM:<a@b> COLOUR=red")), "555");
         assert_eq!(code(&say(&mut s, "FROB")), "500");
         assert_eq!(code(&say(&mut s, "VRFY bob")), "502");
+        // An address echoed in a reply cannot break the reply into two lines.
+        let echoed = say(&mut s, "MAIL FROM:<x\r250 forged@x.y>");
+        assert_eq!(
+            echoed.split("\r\n").next().unwrap(),
+            "501 Bad sender address syntax: x?250 forged@x.y"
+        );
     }
 
     #[test]
@@ -620,6 +633,45 @@ mod tests {
             );
         }
         assert!(matches!(s.line(b"\xff"), Step::ReplyAndClose(ref r) if r.contains("421 ")));
+    }
+
+    #[test]
+    fn random_bytes_never_panic_and_every_reply_is_a_code_and_crlf() {
+        let noise = testkit::noise(200_000, 11);
+        let mut s = session();
+        // Random lines, with now and then a real command so every phase is visited.
+        let commands: [&[u8]; 6] = [
+            b"EHLO x",
+            b"MAIL FROM:<a@b.c>",
+            b"RCPT TO:<d@e.f>",
+            b"DATA",
+            b".",
+            b"RSET",
+        ];
+        for (i, chunk) in noise.chunks(97).enumerate() {
+            let line = if i % 3 == 0 {
+                commands[i / 3 % commands.len()]
+            } else {
+                chunk
+            };
+            let reply = match s.line(line) {
+                Step::Reply(r) | Step::ReplyAndClose(r) => r,
+                Step::Nothing | Step::Deliver(_) => continue,
+            };
+            for part in reply.split_terminator("\r\n") {
+                assert!(
+                    part.len() >= 4 && part.as_bytes()[..3].iter().all(u8::is_ascii_digit),
+                    "{part:?}"
+                );
+                assert!(
+                    !part.contains(['\r', '\n']) && part.len() <= 510,
+                    "{part:?}"
+                );
+            }
+            if matches!(s.line(b"RSET"), Step::ReplyAndClose(_)) {
+                s = session(); // ten errors: a new connection
+            }
+        }
     }
 
     #[test]

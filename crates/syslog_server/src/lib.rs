@@ -300,6 +300,26 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_never_panic_and_always_render_as_one_line() {
+        let noise = testkit::noise(100_000, 3);
+        for (i, chunk) in noise.chunks(53).enumerate() {
+            let message = [format!("<{}>", i % 200).as_bytes(), chunk].concat();
+            for input in [&message[..], chunk] {
+                let (line, _) = render("p", input);
+                assert!(!line.chars().any(char::is_control), "{line:?}");
+            }
+        }
+        // The framing reader on a random stream: frames or an error, never a panic.
+        let mut reader = io::BufReader::new(&noise[..]);
+        for _ in 0..10_000 {
+            match read_frame(&mut reader) {
+                Ok(Frame::End) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    #[test]
     fn both_tcp_framings_and_their_limits() {
         let stream = b"<13>one\n10 <13>two\nxy<14>three\r\n9999 ".to_vec();
         let mut tail = stream;
