@@ -57,11 +57,14 @@ fn run(args: Args) -> netkit::Result<()> {
     loop {
         let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
         let irc = Arc::clone(&irc);
-        thread::spawn(move || {
+        let spawned = thread::Builder::new().spawn(move || {
             if let Err(e) = client(&irc, conn, peer, ping_after) {
                 eprintln!("{peer}: {e}");
             }
         });
+        if let Err(e) = spawned {
+            eprintln!("{peer}: cannot start a thread: {e}"); // the connection is closed
+        }
     }
 }
 
@@ -75,18 +78,27 @@ fn client(
 ) -> std::io::Result<()> {
     conn.set_read_timeout(Some(ping_after))?;
     conn.set_write_timeout(Some(Duration::from_secs(30)))?;
+    // Every descriptor this client needs, before it joins the shared state: if the
+    // process is out of descriptors, the client is refused and nothing is left behind.
+    let cut_off_handle = conn.try_clone()?;
+    let writer_conn = conn.try_clone()?;
     let (outbox, inbox) = sync_channel(OUTBOX);
     let outlet = Outlet {
         outbox,
-        socket: Some(conn.try_clone()?),
+        socket: Some(cut_off_handle),
     };
     let Some(id) = irc.connect(peer.ip(), outlet) else {
         let full = format!("ERROR :Closing Link: {} (Server is full)\r\n", peer.ip());
         return (&conn).write_all(full.as_bytes());
     };
     eprintln!("{peer}: connected");
-    let writer_conn = conn.try_clone()?;
-    let writer = thread::spawn(move || write_out(inbox, writer_conn));
+    let writer = match thread::Builder::new().spawn(move || write_out(inbox, writer_conn)) {
+        Ok(writer) => writer,
+        Err(e) => {
+            irc.disconnect(id, "Server out of resources");
+            return Err(e);
+        }
+    };
 
     let mut reader = BufReader::new(&conn);
     let mut line = Vec::new();

@@ -343,6 +343,48 @@ fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
 }
 
 #[test]
+fn running_out_of_file_descriptors_is_survived() {
+    // 16 descriptors: a handful of clients exhaust them (each costs three).
+    let prlimit = require_tool("prlimit", "util-linux");
+    let mut command = Command::new(prlimit);
+    command.args([
+        "--nofile=16:16",
+        SERVER,
+        "--port",
+        "0",
+        "--name",
+        "irc.test",
+    ]);
+    let server = Server::spawn(command);
+    let crowd: Vec<TcpStream> = (0..12)
+        .map(|i| {
+            let mut conn = server.connect();
+            let _ = conn.write_all(format!("NICK u{i}\r\nUSER u 0 * :u\r\n").as_bytes());
+            conn
+        })
+        .collect();
+    drop(crowd);
+    // Once the crowd is gone, descriptors are free again and a newcomer is served.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let mut user = User::connect(&server);
+        user.send("NICK late\r\nUSER late 0 * :Late\r\n");
+        let mut first = String::new();
+        if user.lines.read_line(&mut first).is_ok() && first.contains(" 001 late ") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never served again: {first:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // And the shortage was real (the log, collected by another thread, may lag).
+    let deadline = Instant::now() + PATIENCE;
+    while !server.stderr_so_far().contains("Too many open files") {
+        assert!(Instant::now() < deadline, "{}", server.stderr_so_far());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
 fn a_full_server_says_so() {
     let server = start(&["--max-clients", "1"]);
     let _first = User::registered(&server, "first");

@@ -94,7 +94,8 @@ fn run(args: Args) -> netkit::Result<()> {
             let _ = (&conn).write_all(busy.as_bytes());
             continue;
         }
-        thread::spawn(move || {
+        let counted = Arc::clone(&shared);
+        let spawned = thread::Builder::new().spawn(move || {
             eprintln!("{peer}: connected");
             match serve(&conn, peer, &shared) {
                 Ok(()) => eprintln!("{peer}: closed"),
@@ -105,6 +106,11 @@ fn run(args: Args) -> netkit::Result<()> {
             }
             shared.clients.fetch_sub(1, Ordering::SeqCst);
         });
+        if let Err(e) = spawned {
+            // The system is out of threads; this client is closed unserved.
+            eprintln!("{peer}: cannot start a thread: {e}");
+            counted.clients.fetch_sub(1, Ordering::SeqCst);
+        }
     }
     // ANCHOR_END: listen
 }

@@ -351,6 +351,38 @@ fn clients_are_served_at_once_and_their_messages_never_interleave() {
 }
 
 #[test]
+fn running_out_of_file_descriptors_is_survived() {
+    let spool = Spool::new("emfile");
+    let prlimit = require_tool("prlimit", "util-linux");
+    let mut command = std::process::Command::new(prlimit);
+    command.args(["--nofile=12:12", SERVER, "--port", "0", "--spool"]);
+    command.arg(&spool.0);
+    let server = Server::spawn(command);
+    // More clients than descriptors: some wait in the listen queue, unaccepted.
+    let crowd: Vec<TcpStream> = (0..12).map(|_| server.connect()).collect();
+    drop(crowd);
+    let deadline = std::time::Instant::now() + testkit::PATIENCE;
+    loop {
+        let mut conn = server.connect();
+        let mut greeting = [0u8; 4];
+        if conn.read_exact(&mut greeting).is_ok() && &greeting == b"220 " {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never served again");
+        thread::sleep(Duration::from_millis(50));
+    }
+    // The shortage was real (the log, collected by another thread, may lag).
+    while !server.stderr_so_far().contains("Too many open files") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            server.stderr_so_far()
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
 fn too_many_clients_get_421() {
     let spool = Spool::new("busy");
     let server = start(&spool, &["--max-clients", "1"]);

@@ -64,7 +64,13 @@ fn serve_udp(addr: SocketAddr, output: &Output) -> netkit::Result<()> {
             Ok(got) => got,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                // No sender can make recvfrom fail; the system might (short of memory):
+                // say so, pause a moment, and go on.
+                eprintln!("recvfrom failed: {e}");
+                thread::sleep(Duration::from_millis(10));
+                continue;
+            }
         };
         print_message(output, peer, &buf[..n]);
     }
@@ -102,16 +108,21 @@ fn serve_tcp(addr: SocketAddr, output: Output, max_clients: usize) -> netkit::Re
             continue; // dropping `conn` closes it
         }
         let output = Arc::clone(&output);
-        let clients = Arc::clone(&clients);
-        thread::spawn(move || {
+        let counted = Arc::clone(&clients);
+        let spawned = thread::Builder::new().spawn(move || {
             eprintln!("{peer}: connected");
             match receive(&conn, peer, &output) {
                 Ok(1) => eprintln!("{peer}: closed after 1 message"),
                 Ok(count) => eprintln!("{peer}: closed after {count} messages"),
                 Err(e) => eprintln!("{peer}: dropped: {e}"),
             }
-            clients.fetch_sub(1, Ordering::SeqCst);
+            counted.fetch_sub(1, Ordering::SeqCst);
         });
+        if let Err(e) = spawned {
+            // The system is out of threads; this sender is closed unserved.
+            eprintln!("{peer}: cannot start a thread: {e}");
+            clients.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 

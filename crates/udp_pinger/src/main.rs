@@ -95,7 +95,13 @@ fn server(host: &str, port: u16, drop: u8, seed: Option<u64>) -> netkit::Result<
             // An ICMP error about an earlier reply (the client had gone): not ours to fix.
             Err(e) if e.kind() == ErrorKind::ConnectionRefused => continue,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                // Nothing a client sends makes recvfrom fail; if the system does (short of
+                // memory, say), say so, pause a moment and go on.
+                eprintln!("recvfrom failed: {e}");
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
         };
         let text = String::from_utf8_lossy(&buf[..n]);
         let ping = text.trim_end(); // for the log only: nc adds a newline
