@@ -383,6 +383,26 @@ fn running_out_of_file_descriptors_is_survived() {
 }
 
 #[test]
+fn a_mailbox_that_cannot_be_written_is_a_451_to_try_later() {
+    let spool = Spool::new("unwritable");
+    let server = start(&spool, &[]);
+    // A folder where the mailbox file should be: opening it for appending fails.
+    fs::create_dir_all(spool.0.join("gina")).unwrap();
+    let mut nc = Typist::new(&server);
+    nc.say("HELO me");
+    nc.say("MAIL FROM:<a@example.org>");
+    nc.say("RCPT TO:<gina@localhost>");
+    nc.say("DATA");
+    nc.send(b"Subject: x\r\n\r\nbody\r\n");
+    assert_eq!(
+        nc.say("."),
+        "451 Local error in processing; try again later"
+    );
+    // The session goes on.
+    assert_eq!(nc.say("NOOP"), "250 OK");
+}
+
+#[test]
 fn too_many_clients_get_421() {
     let spool = Spool::new("busy");
     let server = start(&spool, &["--max-clients", "1"]);
