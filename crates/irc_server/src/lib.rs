@@ -1,10 +1,11 @@
 //! The IRC server's state and rules, apart from the sockets.
 //!
 //! Every client has a thread that reads its lines and calls [`Irc::handle`], and an
-//! outbox (a bounded queue) that a writer thread empties into its socket. All the shared
-//! state (who is connected, which nicks are taken, who is in which channel) sits behind
-//! one mutex in [`Irc`]. Sending to a client only puts a line in its outbox, so no thread
-//! ever blocks on another client's socket while it holds the lock.
+//! outbox (a bounded queue) that a writer thread empties into its socket. All the
+//! shared state (who is connected, which nicks are taken, who is in which channel)
+//! sits behind one mutex in [`Irc`]. Sending to a client only puts a line in its
+//! outbox, so no thread ever blocks on another client's socket while it holds the
+//! lock.
 
 pub mod message;
 
@@ -42,8 +43,8 @@ pub enum Out {
     Close,
 }
 
-/// A connected client's way out: its outbox, and its socket to shut down if it is too
-/// slow to keep up.
+/// A connected client's way out: its outbox, and its socket to shut down if it is
+/// too slow to keep up.
 pub struct Outlet {
     pub outbox: SyncSender<Out>,
     pub socket: Option<TcpStream>,
@@ -139,8 +140,8 @@ impl Irc {
         Some(id)
     }
 
-    /// The client is leaving (QUIT, closed, reset or timed out): say goodbye to it, tell
-    /// the others, and forget it.
+    /// The client is leaving (QUIT, closed, reset or timed out): say goodbye to it,
+    /// tell the others, and forget it.
     pub fn disconnect(&self, id: u64, reason: &str) {
         let mut state = self.lock();
         let Some(client) = state.clients.get(&id) else {
@@ -152,7 +153,8 @@ impl Irc {
                 send(&state, peer, &quit);
             }
         }
-        let farewell = format!("ERROR :Closing Link: {} ({reason})\r\n", client.host);
+        let farewell =
+            format!("ERROR :Closing Link: {} ({reason})\r\n", client.host);
         send(&state, id, &farewell);
         let client = state.clients.remove(&id).expect("checked above");
         if let Some(nick) = &client.nick {
@@ -195,7 +197,9 @@ impl Irc {
             "USER" => self.user(&mut state, id, p),
             "CAP" => self.cap(&mut state, id, p),
             "PASS" => {}
-            "PING" if p.is_empty() => self.numeric(&state, id, "409", &["No origin specified"]),
+            "PING" if p.is_empty() => {
+                self.numeric(&state, id, "409", &["No origin specified"])
+            }
             "PING" => send(
                 &state,
                 id,
@@ -211,7 +215,9 @@ impl Irc {
                 self.disconnect(id, &reason);
                 return Next::Close;
             }
-            _ if !registered => self.numeric(&state, id, "451", &["You have not registered"]),
+            _ if !registered => {
+                self.numeric(&state, id, "451", &["You have not registered"])
+            }
             "JOIN" => self.join(&mut state, id, p),
             "PART" => self.part(&mut state, id, p),
             "PRIVMSG" | "NOTICE" => self.privmsg(&state, id, &msg),
@@ -249,7 +255,12 @@ impl Irc {
         }
         let key = nick.to_ascii_lowercase();
         if state.nicks.get(&key).is_some_and(|&owner| owner != id) {
-            return self.numeric(state, id, "433", &[nick, "Nickname is already in use"]);
+            return self.numeric(
+                state,
+                id,
+                "433",
+                &[nick, "Nickname is already in use"],
+            );
         }
         let client = state.clients.get_mut(&id).expect("connected");
         let old = client.nick.replace(nick.clone());
@@ -265,7 +276,7 @@ impl Irc {
         }
         state.nicks.insert(key, id);
         if registered {
-            // Everyone who shares a channel sees the change, and so does the client.
+            // The client sees the change, and so does everyone in its channels.
             let change = line(&old_prefix, "NICK", &[nick]);
             send(state, id, &change);
             for peer in peers_of(state, id) {
@@ -277,10 +288,15 @@ impl Irc {
     }
 
     fn user(&self, state: &mut State, id: u64, p: &[String]) {
-        // RFC 2812 asks for four parameters (user, mode, unused, real name); many servers
-        // also take the older three-parameter form, as typed in the notes.
+        // RFC 2812 asks for four parameters (user, mode, unused, real name); many
+        // servers also take the older three-parameter form, as typed in the notes.
         if p.len() < 3 || p[0].is_empty() {
-            return self.numeric(state, id, "461", &["USER", "Not enough parameters"]);
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["USER", "Not enough parameters"],
+            );
         }
         let client = state.clients.get_mut(&id).expect("connected");
         if client.registered || client.user.is_some() {
@@ -298,7 +314,7 @@ impl Irc {
     fn cap(&self, state: &mut State, id: u64, p: &[String]) {
         let client = state.clients.get_mut(&id).expect("connected");
         match p.first().map(|s| s.to_ascii_uppercase()).as_deref() {
-            // We offer no capabilities, but say so, so clients that ask do not wait.
+            // We offer no capabilities, but say so: clients that ask then go on.
             Some("LS") | Some("LIST") => {
                 if !client.registered {
                     client.negotiating = true;
@@ -333,14 +349,18 @@ impl Irc {
     /// NICK and USER both given (and no CAP negotiation open): welcome the client.
     fn try_register(&self, state: &mut State, id: u64) {
         let client = state.clients.get_mut(&id).expect("connected");
-        if client.registered || client.negotiating || client.nick.is_none() || client.user.is_none()
+        if client.registered
+            || client.negotiating
+            || client.nick.is_none()
+            || client.user.is_none()
         {
             return;
         }
         client.registered = true;
         let prefix = client.prefix();
         let version = concat!("irc_server-", env!("CARGO_PKG_VERSION"));
-        let welcome = format!("Welcome to the Internet Relay Chat network, {prefix}");
+        let welcome =
+            format!("Welcome to the Internet Relay Chat network, {prefix}");
         self.numeric(state, id, "001", &[&welcome]);
         let host = format!("Your host is {}, running {version}", self.name);
         self.numeric(state, id, "002", &[&host]);
@@ -372,7 +392,12 @@ impl Irc {
     // ANCHOR: join
     fn join(&self, state: &mut State, id: u64, p: &[String]) {
         let Some(list) = p.first().filter(|s| !s.is_empty()) else {
-            return self.numeric(state, id, "461", &["JOIN", "Not enough parameters"]);
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["JOIN", "Not enough parameters"],
+            );
         };
         for name in list.split(',').take(MAX_CHANNELS) {
             if !valid_channel(name) {
@@ -394,13 +419,14 @@ impl Irc {
                 continue;
             }
             let prefix = client.prefix();
-            let channel = state
-                .channels
-                .entry(key.clone())
-                .or_insert_with(|| Channel {
-                    name: name.to_owned(),
-                    members: BTreeSet::new(),
-                });
+            let channel =
+                state
+                    .channels
+                    .entry(key.clone())
+                    .or_insert_with(|| Channel {
+                        name: name.to_owned(),
+                        members: BTreeSet::new(),
+                    });
             channel.members.insert(id);
             let shown = channel.name.clone();
             state
@@ -422,7 +448,12 @@ impl Irc {
 
     fn part(&self, state: &mut State, id: u64, p: &[String]) {
         let Some(list) = p.first().filter(|s| !s.is_empty()) else {
-            return self.numeric(state, id, "461", &["PART", "Not enough parameters"]);
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["PART", "Not enough parameters"],
+            );
         };
         let reason = p.get(1).map_or("", String::as_str);
         for name in list.split(',').take(MAX_CHANNELS) {
@@ -432,7 +463,12 @@ impl Irc {
                 continue;
             };
             if !channel.members.contains(&id) {
-                self.numeric(state, id, "442", &[name, "You're not on that channel"]);
+                self.numeric(
+                    state,
+                    id,
+                    "442",
+                    &[name, "You're not on that channel"],
+                );
                 continue;
             }
             let parted = if reason.is_empty() {
@@ -490,26 +526,46 @@ impl Irc {
                 match state.channels.get(&key) {
                     // A channel relays to every member but the sender.
                     Some(channel) if channel.members.contains(&id) => {
-                        let relayed = text_line(&prefix, &msg.command, &[&channel.name], text);
-                        for &member in channel.members.iter().filter(|&&m| m != id) {
+                        let relayed = text_line(
+                            &prefix,
+                            &msg.command,
+                            &[&channel.name],
+                            text,
+                        );
+                        for &member in channel.members.iter().filter(|&&m| m != id)
+                        {
                             send(state, member, &relayed);
                         }
                     }
                     Some(_) if !notice => {
-                        self.numeric(state, id, "404", &[target, "Cannot send to channel"]);
+                        self.numeric(
+                            state,
+                            id,
+                            "404",
+                            &[target, "Cannot send to channel"],
+                        );
                     }
-                    None if !notice => self.numeric(state, id, "403", &[target, "No such channel"]),
+                    None if !notice => {
+                        self.numeric(state, id, "403", &[target, "No such channel"])
+                    }
                     _ => {}
                 }
             } else {
                 match state.nicks.get(&key) {
                     Some(&to) => {
                         let nick = state.clients[&to].target().to_owned();
-                        send(state, to, &text_line(&prefix, &msg.command, &[&nick], text));
+                        send(
+                            state,
+                            to,
+                            &text_line(&prefix, &msg.command, &[&nick], text),
+                        );
                     }
-                    None if !notice => {
-                        self.numeric(state, id, "401", &[target, "No such nick/channel"])
-                    }
+                    None if !notice => self.numeric(
+                        state,
+                        id,
+                        "401",
+                        &[target, "No such nick/channel"],
+                    ),
                     None => {}
                 }
             }
@@ -528,7 +584,12 @@ impl Irc {
                 for channel in state.channels.values() {
                     self.name_reply(state, id, channel);
                 }
-                return self.numeric(state, id, "366", &["*", "End of /NAMES list"]);
+                return self.numeric(
+                    state,
+                    id,
+                    "366",
+                    &["*", "End of /NAMES list"],
+                );
             }
         };
         for name in wanted {
@@ -554,12 +615,19 @@ impl Irc {
 
     fn mode(&self, state: &State, id: u64, p: &[String]) {
         let Some(target) = p.first() else {
-            return self.numeric(state, id, "461", &["MODE", "Not enough parameters"]);
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["MODE", "Not enough parameters"],
+            );
         };
         let own = state.clients[&id].target().to_owned();
         if target.starts_with('#') {
             match state.channels.get(&target.to_ascii_lowercase()) {
-                None => self.numeric(state, id, "403", &[target, "No such channel"]),
+                None => {
+                    self.numeric(state, id, "403", &[target, "No such channel"])
+                }
                 Some(channel) if p.len() == 1 => {
                     self.numeric(state, id, "324", &[&channel.name, "+n"])
                 }
@@ -596,9 +664,9 @@ impl Irc {
 }
 
 // ANCHOR: send
-/// Puts a line in a client's outbox. If the outbox is full the client is not reading:
-/// rather than wait for it (and hold up everyone behind the lock), cut it off; its reader
-/// thread then sees the connection end and cleans up.
+/// Puts a line in a client's outbox. If the outbox is full the client is not
+/// reading: rather than wait for it (and hold up everyone behind the lock), cut it
+/// off; its reader thread then sees the connection end and cleans up.
 fn send(state: &State, id: u64, text: &str) {
     let Some(client) = state.clients.get(&id) else {
         return;
@@ -645,9 +713,9 @@ pub fn valid_channel(name: &str) -> bool {
     name.starts_with('#')
         && name.len() > 1
         && name.len() <= CHANNELLEN
-        && !name
-            .chars()
-            .any(|c| c == ' ' || c == ',' || c == '\x07' || c == ':' || c.is_control())
+        && !name.chars().any(|c| {
+            c == ' ' || c == ',' || c == '\x07' || c == ':' || c.is_control()
+        })
 }
 
 #[cfg(test)]
@@ -906,7 +974,9 @@ mod tests {
         for heard in [a.heard(), b.heard()] {
             for line in heard {
                 assert!(
-                    !line.contains('\n') && !line.contains('\r') && line.len() <= 510,
+                    !line.contains('\n')
+                        && !line.contains('\r')
+                        && line.len() <= 510,
                     "{line:?}"
                 );
             }

@@ -1,8 +1,10 @@
-//! A small IRC server: the commands from the notes (NICK, USER, JOIN, PRIVMSG, PART,
-//! QUIT, PING) and what a client needs around them, usable from nc and from real clients.
+//! A small IRC server: the commands from the notes (NICK, USER, JOIN, PRIVMSG,
+//! PART, QUIT, PING) and what a client needs around them, usable from nc and from
+//! real clients.
 //!
-//! Two threads per client: a reader that parses its lines and applies them to the shared
-//! state (`lib.rs`), and a writer that sends whatever lands in the client's outbox.
+//! Two threads per client: a reader that parses its lines and applies them to the
+//! shared state (`lib.rs`), and a writer that sends whatever lands in the client's
+//! outbox.
 
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -30,8 +32,8 @@ struct Args {
     /// The server's name, as it appears in replies.
     #[arg(long, default_value = "irc.localhost")]
     name: String,
-    /// Seconds of silence before the server sends PING; as long again without an answer
-    /// and the client is disconnected.
+    /// Seconds of silence before the server sends PING; as long again without an
+    /// answer and the client is disconnected.
     #[arg(long, default_value_t = 120)]
     ping_after: u64,
     /// Clients connected at once.
@@ -78,8 +80,8 @@ fn client(
 ) -> std::io::Result<()> {
     conn.set_read_timeout(Some(ping_after))?;
     conn.set_write_timeout(Some(Duration::from_secs(30)))?;
-    // Every descriptor this client needs, before it joins the shared state: if the
-    // process is out of descriptors, the client is refused and nothing is left behind.
+    // Every descriptor this client needs, before it joins the shared state: if
+    // the process is out of them, the client is refused and nothing is left over.
     let cut_off_handle = conn.try_clone()?;
     let writer_conn = conn.try_clone()?;
     let (outbox, inbox) = sync_channel(OUTBOX);
@@ -88,17 +90,19 @@ fn client(
         socket: Some(cut_off_handle),
     };
     let Some(id) = irc.connect(peer.ip(), outlet) else {
-        let full = format!("ERROR :Closing Link: {} (Server is full)\r\n", peer.ip());
+        let full =
+            format!("ERROR :Closing Link: {} (Server is full)\r\n", peer.ip());
         return (&conn).write_all(full.as_bytes());
     };
     eprintln!("{peer}: connected");
-    let writer = match thread::Builder::new().spawn(move || write_out(inbox, writer_conn)) {
-        Ok(writer) => writer,
-        Err(e) => {
-            irc.disconnect(id, "Server out of resources");
-            return Err(e);
-        }
-    };
+    let writer =
+        match thread::Builder::new().spawn(move || write_out(inbox, writer_conn)) {
+            Ok(writer) => writer,
+            Err(e) => {
+                irc.disconnect(id, "Server out of resources");
+                return Err(e);
+            }
+        };
 
     let mut reader = BufReader::new(&conn);
     let mut line = Vec::new();
@@ -117,7 +121,12 @@ fn client(
                 break Some("Connection closed".to_owned());
             }
             Ok(Line::End) => break Some("Connection closed".to_owned()),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
                 if pinged {
                     break Some("Ping timeout".to_owned());
                 }
@@ -140,8 +149,8 @@ fn client(
 // ANCHOR_END: client
 
 // ANCHOR: write_out
-/// The writer thread: sends every line of the outbox, in order, until told to close or
-/// until the client is forgotten (its outbox sender dropped).
+/// The writer thread: sends every line of the outbox, in order, until told to close
+/// or until the client is forgotten (its outbox sender dropped).
 fn write_out(inbox: Receiver<Out>, mut conn: TcpStream) {
     for out in inbox {
         match out {
@@ -153,6 +162,7 @@ fn write_out(inbox: Receiver<Out>, mut conn: TcpStream) {
             Out::Close => break,
         }
     }
-    let _ = conn.shutdown(Shutdown::Both); // wakes the reader if it is still waiting
+    // Wakes the reader, if it is still waiting.
+    let _ = conn.shutdown(Shutdown::Both);
 }
 // ANCHOR_END: write_out

@@ -1,4 +1,5 @@
-//! One IRC line, taken apart: `[:prefix] COMMAND param param ... [:trailing param]`.
+//! One IRC line, taken apart: `[:prefix] COMMAND param param ... [:trailing
+//! param]`.
 
 /// The longest line, without its CRLF (RFC 1459 §2.3: 512 with it).
 pub const MAX_LINE: usize = 510;
@@ -14,13 +15,13 @@ pub struct Message {
 }
 
 // ANCHOR: parse
-/// Parses a line (without CRLF). Returns `None` for a line with no command at all, which
-/// servers ignore silently. Bytes that are not UTF-8 are replaced by U+FFFD, and CR and
-/// NUL dropped, so nothing invalid is ever passed on to other clients.
+/// Parses a line (without CRLF). Returns `None` for a line with no command at all,
+/// which servers ignore silently. Bytes that are not UTF-8 are replaced by U+FFFD,
+/// and CR and NUL dropped, so nothing invalid is ever passed on to other clients.
 pub fn parse(line: &[u8]) -> Option<Message> {
-    // CR and NUL may not appear inside a message (RFC 1459 §2.3.1); a CR passed on could
-    // end the line early at the receiver, and what follows would read as a line of its
-    // own. They are dropped.
+    // CR and NUL may not appear inside a message (RFC 1459 §2.3.1); a CR passed on
+    // could end the line early at the receiver, and what follows would read as a
+    // line of its own. They are dropped.
     let line: Vec<u8> = line
         .iter()
         .copied()
@@ -28,8 +29,8 @@ pub fn parse(line: &[u8]) -> Option<Message> {
         .collect();
     let line = String::from_utf8_lossy(&line);
     let mut rest = line.trim_start_matches(' ');
-    // IRCv3 message tags (`@id=1 ...`) and the prefix (`:nick!user@host`) are skipped: a
-    // server knows who its client is without being told.
+    // IRCv3 message tags (`@id=1 ...`) and the prefix (`:nick!user@host`) are
+    // skipped: a server knows who its client is without being told.
     if rest.starts_with('@') {
         rest = rest
             .split_once(' ')
@@ -75,13 +76,16 @@ pub fn parse(line: &[u8]) -> Option<Message> {
 }
 // ANCHOR_END: parse
 
-/// Joins a reply: every parameter as it is, the last one after a `:` when it must be
-/// (it is empty, has a space, or starts with `:`), then cuts it to fit one IRC line.
+/// Joins a reply: every parameter as it is, the last one after a `:` when it must
+/// be (it is empty, has a space, or starts with `:`), then cuts it to fit one IRC
+/// line.
 pub fn line(prefix: &str, command: &str, params: &[&str]) -> String {
     let mut out = format!(":{prefix} {command}");
     for (i, param) in params.iter().enumerate() {
         let last = i + 1 == params.len();
-        if last && (param.is_empty() || param.contains(' ') || param.starts_with(':')) {
+        if last
+            && (param.is_empty() || param.contains(' ') || param.starts_with(':'))
+        {
             out.push_str(" :");
         } else {
             out.push(' ');
@@ -95,7 +99,12 @@ pub fn line(prefix: &str, command: &str, params: &[&str]) -> String {
 
 /// Like [`line`], with a last parameter that is free text (a message, a reason): it
 /// always gets its `:`, as clients expect.
-pub fn text_line(prefix: &str, command: &str, params: &[&str], text: &str) -> String {
+pub fn text_line(
+    prefix: &str,
+    command: &str,
+    params: &[&str],
+    text: &str,
+) -> String {
     let mut out = format!(":{prefix} {command}");
     for param in params {
         out.push(' ');

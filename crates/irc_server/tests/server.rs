@@ -31,8 +31,12 @@ impl User {
     /// Connects with a small receive buffer (set before connect, so the kernel cannot
     /// grow it): a client that stops reading fills up quickly.
     fn connect_small(server: &Server) -> User {
-        let socket =
-            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        let socket = socket2::Socket::new(
+            socket2::Domain::IPV4,
+            socket2::Type::STREAM,
+            None,
+        )
+        .unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
         socket
             .connect_timeout(&server.addr.into(), PATIENCE)
@@ -359,7 +363,8 @@ fn running_out_of_file_descriptors_is_survived() {
     let crowd: Vec<TcpStream> = (0..12)
         .map(|i| {
             let mut conn = server.connect();
-            let _ = conn.write_all(format!("NICK u{i}\r\nUSER u 0 * :u\r\n").as_bytes());
+            let _ = conn
+                .write_all(format!("NICK u{i}\r\nUSER u 0 * :u\r\n").as_bytes());
             conn
         })
         .collect();
@@ -370,7 +375,8 @@ fn running_out_of_file_descriptors_is_survived() {
         let mut user = User::connect(&server);
         user.send("NICK late\r\nUSER late 0 * :Late\r\n");
         let mut first = String::new();
-        if user.lines.read_line(&mut first).is_ok() && first.contains(" 001 late ") {
+        if user.lines.read_line(&mut first).is_ok() && first.contains(" 001 late ")
+        {
             break;
         }
         assert!(Instant::now() < deadline, "never served again: {first:?}");

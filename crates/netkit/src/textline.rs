@@ -1,8 +1,9 @@
 //! Reading a text protocol one line at a time, with a bound on the line's length.
 //!
-//! `BufRead::read_until(b'\n')` keeps reading until it finds a newline, however many bytes
-//! that takes: a peer that never sends one fills the server's memory. Text protocols put a
-//! limit on a line (SMTP 1000 bytes, IRC 512); [`read_line`] enforces it.
+//! `BufRead::read_until(b'\n')` keeps reading until it finds a newline, however
+//! many bytes that takes: a peer that never sends one fills the server's memory.
+//! Text protocols put a limit on a line (SMTP 1000 bytes, IRC 512); [`read_line`]
+//! enforces it.
 
 use std::io::{self, BufRead};
 
@@ -13,16 +14,22 @@ pub enum Line {
     Complete,
     /// The peer closed after some bytes that no `\n` ended; they are in the buffer.
     Unterminated,
-    /// The line was longer than the limit. Everything up to its `\n` was read and thrown
-    /// away, so the next call starts on the next line; the buffer is empty.
+    /// The line was longer than the limit. Everything up to its `\n` was read and
+    /// thrown away, so the next call starts on the next line; the buffer is empty.
     TooLong,
     /// The peer closed the connection (or the input ended) at the start of a line.
     End,
 }
 
+// The signature is wrapped by hand to fit the book's code width (rustfmt would join it).
+#[rustfmt::skip]
 // ANCHOR: read_line
 /// Reads one line into `line` (cleared first), keeping at most `max` bytes of it.
-pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> io::Result<Line> {
+pub fn read_line(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Line> {
     line.clear();
     let mut too_long = false;
     loop {
@@ -39,7 +46,8 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> i
                 (false, false) => Line::Unterminated,
             });
         }
-        let (chunk, found_newline) = match available.iter().position(|&b| b == b'\n') {
+        let newline = available.iter().position(|&b| b == b'\n');
+        let (chunk, found_newline) = match newline {
             Some(at) => (&available[..at], true),
             None => (available, false),
         };

@@ -23,15 +23,17 @@ impl std::fmt::Display for Reply {
 }
 
 // ANCHOR: read_reply
-/// Reads one reply. A reply is one line, `250 OK`, or several: every line but the last
-/// has a `-` after the code (`250-SIZE 1048576`), the last one a space.
+/// Reads one reply. A reply is one line, `250 OK`, or several: every line but the
+/// last has a `-` after the code (`250-SIZE 1048576`), the last one a space.
 pub fn read_reply(reader: &mut impl BufRead) -> io::Result<Reply> {
     let mut lines = Vec::new();
     let mut line = Vec::new();
     for _ in 0..100 {
         match textline::read_line(reader, &mut line, MAX_REPLY_LINE)? {
             Line::Complete => {}
-            Line::TooLong => return Err(not_smtp("a reply line longer than 512 bytes")),
+            Line::TooLong => {
+                return Err(not_smtp("a reply line longer than 512 bytes"));
+            }
             Line::End | Line::Unterminated => {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -45,7 +47,9 @@ pub fn read_reply(reader: &mut impl BufRead) -> io::Result<Reply> {
             .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|c| c.parse::<u16>().ok())
             .filter(|c| (200..600).contains(c))
-            .ok_or_else(|| not_smtp(&format!("'{text}' does not start with a reply code")))?;
+            .ok_or_else(|| {
+                not_smtp(&format!("'{text}' does not start with a reply code"))
+            })?;
         let more = text.as_bytes().get(3) == Some(&b'-');
         lines.push(text.get(4..).unwrap_or("").to_owned());
         if !more {
@@ -64,9 +68,9 @@ fn not_smtp(what: &str) -> io::Error {
 }
 
 // ANCHOR: message_text
-/// The message as it goes over the wire after DATA: headers, an empty line, the body,
-/// every line ended by CRLF and every line that starts with `.` given one more (dot-
-/// stuffing), then the lone `.` that ends it.
+/// The message as it goes over the wire after DATA: headers, an empty line, the
+/// body, every line ended by CRLF and every line that starts with `.` given one
+/// more (dot- stuffing), then the lone `.` that ends it.
 pub fn message_text(
     from: &str,
     to: &[String],
@@ -91,11 +95,11 @@ pub fn message_text(
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let stuffed = line.starts_with(b".");
             if line.len() + usize::from(stuffed) > MAX_TEXT_LINE {
+                let (number, length) =
+                    (number + 1, line.len() + usize::from(stuffed));
                 return Err(format!(
-                    "line {} of the message is {} bytes long; SMTP carries lines of at most {} bytes",
-                    number + 1,
-                    line.len() + usize::from(stuffed),
-                    MAX_TEXT_LINE
+                    "line {number} of the message is {length} bytes long; SMTP \
+                     carries lines of at most {MAX_TEXT_LINE} bytes"
                 ));
             }
             if stuffed {
@@ -127,7 +131,8 @@ mod tests {
                 lines: vec!["OK".into()]
             }
         );
-        let ehlo = parse(b"250-mx Hello\r\n250-SIZE 10\r\n250 HELP\r\n354 x\r\n").unwrap();
+        let ehlo =
+            parse(b"250-mx Hello\r\n250-SIZE 10\r\n250 HELP\r\n354 x\r\n").unwrap();
         assert_eq!(ehlo.code, 250);
         assert_eq!(ehlo.lines, ["mx Hello", "SIZE 10", "HELP"]);
         assert_eq!(parse(b"221\r\n").unwrap().lines, [""]);
@@ -150,7 +155,8 @@ mod tests {
 
     #[test]
     fn dots_are_stuffed_and_lines_get_crlf() {
-        let wire = message_text("a@b", &["c@d".into()], "Hi", b".\n..x\nplain\r\n").unwrap();
+        let wire = message_text("a@b", &["c@d".into()], "Hi", b".\n..x\nplain\r\n")
+            .unwrap();
         assert_eq!(
             String::from_utf8(wire).unwrap(),
             "From: <a@b>\r\nTo: <c@d>\r\nSubject: Hi\r\n\r\n..\r\n...x\r\nplain\r\n.\r\n"

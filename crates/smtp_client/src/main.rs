@@ -1,8 +1,9 @@
-//! The Kurose mail-client assignment: send one message to an SMTP server, checking the
-//! code of every reply, and show the dialogue as it happens.
+//! The Kurose mail-client assignment: send one message to an SMTP server, checking
+//! the code of every reply, and show the dialogue as it happens.
 //!
-//! The body comes from stdin; `--from`, `--to` (one or more) and `--subject` make the
-//! envelope and the headers. Each line we send is shown as `> ...`, each reply as `< ...`.
+//! The body comes from stdin; `--from`, `--to` (one or more) and `--subject` make
+//! the envelope and the headers. Each line we send is shown as `> ...`, each reply
+//! as `< ...`.
 
 use std::io::{self, BufReader, IsTerminal, Read, Write};
 use std::net::TcpStream;
@@ -45,14 +46,15 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> netkit::Result<()> {
-    // Read and check the whole message first: a line SMTP cannot carry is found before
-    // anything is sent.
+    // Read and check the whole message first: a line SMTP cannot carry is found
+    // before anything is sent.
     if io::stdin().is_terminal() {
         eprintln!("Type the message; end it with Ctrl-D on a line of its own.");
     }
     let mut body = Vec::new();
     io::stdin().read_to_end(&mut body)?;
-    let text = message_text(&args.from, &args.to, &args.subject, &body).map_err(Fatal::new)?;
+    let text = message_text(&args.from, &args.to, &args.subject, &body)
+        .map_err(Fatal::new)?;
 
     // ANCHOR: dialogue
     // clientSocket = socket(AF_INET, SOCK_STREAM); clientSocket.connect(mailserver)
@@ -60,7 +62,8 @@ fn run(args: Args) -> netkit::Result<()> {
     let mut conn = connect(&args.host, args.port, wait)?;
     let mut replies = BufReader::new(conn.try_clone()?);
 
-    // recv = clientSocket.recv(1024); if recv[:3] != '220': print('220 reply not received')
+    // recv = clientSocket.recv(1024)
+    // if recv[:3] != '220': print('220 reply not received')
     expect(&mut replies, &[220], "the greeting")?;
     command(&mut conn, &format!("HELO {}", args.helo))?;
     expect(&mut replies, &[250], "HELO")?;
@@ -109,7 +112,11 @@ fn command(conn: &mut TcpStream, line: &str) -> netkit::Result<()> {
 
 // ANCHOR: expect
 /// Reads a reply, shows it, and fails unless its code is one of `codes`.
-fn expect(replies: &mut impl io::BufRead, codes: &[u16], after: &str) -> netkit::Result<Reply> {
+fn expect(
+    replies: &mut impl io::BufRead,
+    codes: &[u16],
+    after: &str,
+) -> netkit::Result<Reply> {
     let reply = read_reply(replies).map_err(|e| match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
             Fatal::new(format!("no reply to {after} in time"))

@@ -10,13 +10,15 @@ use std::thread;
 use testkit::{PATIENCE, Server, closed_port, run, sibling_binary};
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_smtp_client");
-static SERVER: LazyLock<String> = LazyLock::new(|| sibling_binary(CLIENT, "smtp_server"));
+static SERVER: LazyLock<String> =
+    LazyLock::new(|| sibling_binary(CLIENT, "smtp_server"));
 
 struct Spool(PathBuf);
 
 impl Spool {
     fn new(test: &str) -> Spool {
-        let path = std::env::temp_dir().join(format!("smtp_client-{test}-{}", std::process::id()));
+        let path = std::env::temp_dir()
+            .join(format!("smtp_client-{test}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&path);
         Spool(path)
     }
@@ -86,7 +88,9 @@ fn a_message_reaches_every_recipients_mailbox_and_the_dialogue_is_shown() {
 }
 
 /// A server that follows a script of replies, one per line it receives, then closes.
-fn scripted_server(replies: &'static [&'static str]) -> (u16, thread::JoinHandle<Vec<String>>) {
+fn scripted_server(
+    replies: &'static [&'static str],
+) -> (u16, thread::JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let serving = thread::spawn(move || {

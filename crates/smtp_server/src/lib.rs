@@ -1,9 +1,10 @@
 //! SMTP, the server's side (RFC 5321), as a state machine that does no I/O.
 //!
-//! [`Session`] takes the lines a client sends, one at a time, and says what to answer. The
-//! program around it (`main.rs`) reads the lines from the socket, writes the replies and
-//! appends each finished message to a mailbox file ([`mbox_entry`], [`deliver`]). Keeping
-//! the protocol apart from the sockets lets the tests feed it any bytes at all.
+//! [`Session`] takes the lines a client sends, one at a time, and says what to
+//! answer. The program around it (`main.rs`) reads the lines from the socket,
+//! writes the replies and appends each finished message to a mailbox file
+//! ([`mbox_entry`], [`deliver`]). Keeping the protocol apart from the sockets lets
+//! the tests feed it any bytes at all.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -25,18 +26,21 @@ pub const MAX_ERRORS: u32 = 10;
 pub struct Config {
     /// The name in the greeting and in replies.
     pub hostname: String,
-    /// The largest message, in bytes, that the server takes (announced as SIZE in EHLO).
+    /// The largest message, in bytes, that the server takes (announced as SIZE in
+    /// EHLO).
     pub max_size: usize,
 }
 
-/// A message the client has finished sending: what [`deliver`] writes to the mailboxes.
+/// A message the client has finished sending: what [`deliver`] writes to the
+/// mailboxes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// The name the client gave in HELO or EHLO.
     pub helo: String,
     /// The client's address.
     pub peer: IpAddr,
-    /// The reverse path from MAIL FROM (empty for `<>`, the null sender of bounces).
+    /// The reverse path from MAIL FROM (empty for `<>`, the null sender of
+    /// bounces).
     pub from: String,
     /// Every accepted recipient from RCPT TO.
     pub recipients: Vec<String>,
@@ -53,7 +57,8 @@ pub enum Step {
     ReplyAndClose(String),
     /// A line of the message was taken: send nothing.
     Nothing,
-    /// The message is complete: deliver it, then send [`Session::delivered`]'s reply.
+    /// The message is complete: deliver it, then send [`Session::delivered`]'s
+    /// reply.
     Deliver(Message),
 }
 
@@ -78,7 +83,8 @@ pub struct Session {
     from: String,
     recipients: Vec<String>,
     text: Vec<u8>,
-    /// Why the message being received cannot be delivered (too big, a line too long).
+    /// Why the message being received cannot be delivered (too big, a line too
+    /// long).
     refused: Option<String>,
     errors: u32,
 }
@@ -118,7 +124,8 @@ impl Session {
     }
 
     // ANCHOR: line
-    /// Takes one line from the client (without its line ending) and says what to do.
+    /// Takes one line from the client (without its line ending) and says what to
+    /// do.
     pub fn line(&mut self, line: &[u8]) -> Step {
         if self.phase == Phase::Data {
             return self.data_line(line);
@@ -126,8 +133,9 @@ impl Session {
         if line.len() > MAX_COMMAND {
             return self.error(500, "Line too long");
         }
-        // Commands are ASCII. Anything else (including invalid UTF-8) is not a command.
-        let Some(line) = std::str::from_utf8(line).ok().filter(|l| l.is_ascii()) else {
+        // Commands are ASCII; anything else (invalid UTF-8 too) is no command.
+        let Some(line) = std::str::from_utf8(line).ok().filter(|l| l.is_ascii())
+        else {
             return self.error(500, "Syntax error, command unrecognized");
         };
         let (verb, rest) = match line.split_once(' ') {
@@ -174,7 +182,8 @@ impl Session {
         self.error(500, "Line too long")
     }
 
-    /// The reply once the program has tried to deliver the message [`Step::Deliver`] gave.
+    /// The reply once the program has tried to deliver the message
+    /// [`Step::Deliver`] gave.
     pub fn delivered(&mut self, result: &io::Result<usize>) -> String {
         match result {
             Ok(1) => reply(250, "OK: delivered to 1 mailbox"),
@@ -192,7 +201,8 @@ impl Session {
         self.reset();
         self.phase = Phase::Ready;
         self.helo = name.to_owned();
-        let hello = format!("{} Hello {name} [{}]", self.config.hostname, self.peer);
+        let hello =
+            format!("{} Hello {name} [{}]", self.config.hostname, self.peer);
         if !extended {
             return Step::Reply(reply(250, &hello));
         }
@@ -203,29 +213,41 @@ impl Session {
     // ANCHOR: mail
     fn mail(&mut self, rest: &str) -> Step {
         match self.phase {
-            Phase::Greeted => return self.error(503, "Bad sequence of commands: send HELO first"),
-            Phase::Mail => return self.error(503, "Bad sequence of commands: nested MAIL"),
+            Phase::Greeted => {
+                return self
+                    .error(503, "Bad sequence of commands: send HELO first");
+            }
+            Phase::Mail => {
+                return self.error(503, "Bad sequence of commands: nested MAIL");
+            }
             _ => {}
         }
         let Some((address, params)) = path_argument(rest, "FROM:") else {
             return self.error(501, "Syntax: MAIL FROM:<address>");
         };
         if !address.is_empty() && !valid_address(address) {
-            return self.error(501, &format!("Bad sender address syntax: {address}"));
+            return self
+                .error(501, &format!("Bad sender address syntax: {address}"));
         }
-        // Parameters: SIZE=n (RFC 1870) and BODY= (RFC 6152), the ones EHLO announced.
+        // Parameters: the ones EHLO announced, SIZE=n (RFC 1870) and BODY=.
         for param in params.split_ascii_whitespace() {
             let (key, value) = param.split_once('=').unwrap_or((param, ""));
             match key.to_ascii_uppercase().as_str() {
                 "SIZE" => match value.parse::<usize>() {
                     Ok(size) if size > self.config.max_size => {
-                        return self.error(552, "Message size exceeds the fixed limit");
+                        return self
+                            .error(552, "Message size exceeds the fixed limit");
                     }
                     Ok(_) => {}
                     Err(_) => return self.error(501, "Syntax: SIZE=number"),
                 },
-                "BODY" if ["7BIT", "8BITMIME"].contains(&value.to_ascii_uppercase().as_str()) => {}
-                _ => return self.error(555, &format!("Parameter not recognised: {param}")),
+                "BODY"
+                    if ["7BIT", "8BITMIME"]
+                        .contains(&value.to_ascii_uppercase().as_str()) => {}
+                _ => {
+                    return self
+                        .error(555, &format!("Parameter not recognised: {param}"));
+                }
             }
         }
         self.from = address.to_owned();
@@ -245,7 +267,8 @@ impl Session {
             return self.error(555, &format!("Parameter not recognised: {params}"));
         }
         if mailbox_name(address).is_none() {
-            return self.error(553, &format!("Mailbox name not allowed: {address}"));
+            return self
+                .error(553, &format!("Mailbox name not allowed: {address}"));
         }
         if self.recipients.len() >= MAX_RECIPIENTS {
             return Step::Reply(reply(452, "Too many recipients"));
@@ -273,7 +296,7 @@ impl Session {
     // ANCHOR: data_line
     fn data_line(&mut self, line: &[u8]) -> Step {
         if line == b"." {
-            // The end of the message. Deliver it, unless it broke a limit on the way.
+            // The end of the message: deliver it, unless it broke a limit.
             let refused = self.refused.take();
             let message = Message {
                 helo: self.helo.clone(),
@@ -288,8 +311,8 @@ impl Session {
                 None => Step::Deliver(message),
             };
         }
-        // Dot-stuffing: the client doubled every dot that starts a line, so that no line
-        // of the message can be the lone "." that ends it. Take one dot back off.
+        // Dot-stuffing: the client doubled every dot that starts a line, so that
+        // no line of the message can be the lone "." that ends it. Undo that.
         let line = line.strip_prefix(b".").unwrap_or(line);
         if self.refused.is_none() {
             if self.text.len() + line.len() + 1 > self.config.max_size {
@@ -336,9 +359,9 @@ impl Session {
     }
 }
 
-/// `250 OK` and its CRLF. Text echoed from the client (an address) may hold anything:
-/// control characters become `?`, so a reply is always one line, and it is cut to fit the
-/// 512 bytes a reply line may have.
+/// `250 OK` and its CRLF. Text echoed from the client (an address) may hold
+/// anything: control characters become `?`, so a reply is always one line, and it
+/// is cut to fit the 512 bytes a reply line may have.
 pub fn reply(code: u16, text: &str) -> String {
     let text: String = text
         .chars()
@@ -354,13 +377,15 @@ pub fn multiline(code: u16, lines: &[&str]) -> String {
     lines
         .iter()
         .enumerate()
-        .map(|(i, line)| format!("{code}{}{line}\r\n", if i == last { ' ' } else { '-' }))
+        .map(|(i, line)| {
+            format!("{code}{}{line}\r\n", if i == last { ' ' } else { '-' })
+        })
         .collect()
 }
 
-/// Splits `FROM:<a@b> SIZE=10` into `a@b` and `SIZE=10`. The angle brackets are what RFC
-/// 5321 asks for; like most servers we also take a bare address (`rcpt to: bob@host`),
-/// which is what people type with nc.
+/// Splits `FROM:<a@b> SIZE=10` into `a@b` and `SIZE=10`. The angle brackets are
+/// what RFC 5321 asks for; like most servers we also take a bare address (`rcpt to:
+/// bob@host`), which is what people type with nc.
 fn path_argument<'a>(rest: &'a str, keyword: &str) -> Option<(&'a str, &'a str)> {
     let head = rest.get(..keyword.len())?;
     if !head.eq_ignore_ascii_case(keyword) {
@@ -390,9 +415,10 @@ fn valid_address(address: &str) -> bool {
 }
 
 // ANCHOR: mailbox_name
-/// The mailbox (a file in the spool folder) a recipient's mail goes to: the part before
-/// the `@`, in lower case, as `/var/mail/NAME`. `postmaster` alone is allowed, as RFC 5321
-/// requires. Names that could leave the folder (`..`, `/`) or hide in it (`.x`) are not.
+/// The mailbox (a file in the spool folder) a recipient's mail goes to: the part
+/// before the `@`, in lower case, as `/var/mail/NAME`. `postmaster` alone is
+/// allowed, as RFC 5321 requires. Names that could leave the folder (`..`, `/`) or
+/// hide in it (`.x`) are not.
 pub fn mailbox_name(address: &str) -> Option<String> {
     let local = match address.rsplit_once('@') {
         Some(_) if !valid_address(address) => return None,
@@ -407,12 +433,13 @@ pub fn mailbox_name(address: &str) -> Option<String> {
 // ANCHOR_END: mailbox_name
 
 // ANCHOR: mbox_entry
-/// The message as one entry of an mbox file for `recipient`: a `From ` line that starts
-/// the entry, a few trace headers, the message, and an empty line that ends it.
+/// The message as one entry of an mbox file for `recipient`: a `From ` line that
+/// starts the entry, a few trace headers, the message, and an empty line that ends
+/// it.
 ///
-/// A line of the message that begins with `From ` (or `>From `, `>>From `...) would look
-/// like the start of a new entry, so it gets one more `>` (the "mboxrd" convention; a mail
-/// reader takes it off again).
+/// A line of the message that begins with `From ` (or `>From `, `>>From `...) would
+/// look like the start of a new entry, so it gets one more `>` (the "mboxrd"
+/// convention; a mail reader takes it off again).
 pub fn mbox_entry(message: &Message, recipient: &str, now: SystemTime) -> Vec<u8> {
     let sender = if message.from.is_empty() {
         "MAILER-DAEMON"
@@ -420,14 +447,17 @@ pub fn mbox_entry(message: &Message, recipient: &str, now: SystemTime) -> Vec<u8
         &message.from
     };
     let date = rfc5322_date(now);
-    let mut entry = format!(
-        "From {sender} {}\nReturn-Path: <{}>\nEnvelope-to: {recipient}\nDelivery-date: {date}\n\
-         Received: from {} ([{}]) by smtp_server with SMTP; {date}\n",
-        asctime(now),
-        message.from,
-        message.helo,
-        message.peer,
-    )
+    let (from, helo, peer) = (&message.from, &message.helo, message.peer);
+    let mut entry = [
+        format!("From {sender} {}\n", asctime(now)),
+        format!("Return-Path: <{from}>\n"),
+        format!("Envelope-to: {recipient}\n"),
+        format!("Delivery-date: {date}\n"),
+        format!(
+            "Received: from {helo} ([{peer}]) by smtp_server with SMTP; {date}\n"
+        ),
+    ]
+    .concat()
     .into_bytes();
     for line in message.text.split_inclusive(|&b| b == b'\n') {
         if line.iter().skip_while(|&&b| b == b'>').take(5).eq(b"From ") {
@@ -443,10 +473,14 @@ pub fn mbox_entry(message: &Message, recipient: &str, now: SystemTime) -> Vec<u8
 }
 // ANCHOR_END: mbox_entry
 
-/// Appends the message to the mailbox of every recipient in `spool`; returns how many
-/// mailboxes got it. The caller must keep two deliveries from running at once (the
-/// server holds a lock around this call).
-pub fn deliver(spool: &Path, message: &Message, now: SystemTime) -> io::Result<usize> {
+/// Appends the message to the mailbox of every recipient in `spool`; returns how
+/// many mailboxes got it. The caller must keep two deliveries from running at once
+/// (the server holds a lock around this call).
+pub fn deliver(
+    spool: &Path,
+    message: &Message,
+    now: SystemTime,
+) -> io::Result<usize> {
     let mut done = Vec::new();
     for recipient in &message.recipients {
         let Some(name) = mailbox_name(recipient) else {
@@ -471,7 +505,8 @@ pub fn prepare_spool(spool: &Path) -> io::Result<()> {
 
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+    "Dec",
 ];
 
 /// (year, month 1-12, day, hour, minute, second, weekday name) in UTC.
@@ -482,8 +517,8 @@ fn civil(time: SystemTime) -> (i64, usize, u32, u64, u64, u64, &'static str) {
         .unwrap_or(0);
     let days = (secs / 86_400) as i64;
     let rest = secs % 86_400;
-    // Days since 1970-01-01 to a calendar date (the proleptic Gregorian calendar, counted
-    // in 400-year eras that start on 1 March, so the leap day comes last).
+    // Days since 1970-01-01 to a calendar date (the proleptic Gregorian calendar,
+    // counted in 400-year eras that start on 1 March, so the leap day comes last).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -624,7 +659,8 @@ mod tests {
     #[test]
     fn garbage_never_panics_and_ten_errors_close_the_connection() {
         let mut s = session();
-        let junk: [&[u8]; 4] = [b"\xff\xfe", b"\x00\x01\x02", "HÉLO x".as_bytes(), b""];
+        let junk: [&[u8]; 4] =
+            [b"\xff\xfe", b"\x00\x01\x02", "HÉLO x".as_bytes(), b""];
         for (i, line) in junk.iter().cycle().take(9).enumerate() {
             let step = s.line(line);
             assert!(
@@ -632,7 +668,9 @@ mod tests {
                 "{i}: {step:?}"
             );
         }
-        assert!(matches!(s.line(b"\xff"), Step::ReplyAndClose(ref r) if r.contains("421 ")));
+        assert!(
+            matches!(s.line(b"\xff"), Step::ReplyAndClose(ref r) if r.contains("421 "))
+        );
     }
 
     #[test]
@@ -660,7 +698,8 @@ mod tests {
             };
             for part in reply.split_terminator("\r\n") {
                 assert!(
-                    part.len() >= 4 && part.as_bytes()[..3].iter().all(u8::is_ascii_digit),
+                    part.len() >= 4
+                        && part.as_bytes()[..3].iter().all(u8::is_ascii_digit),
                     "{part:?}"
                 );
                 assert!(

@@ -1,9 +1,10 @@
-//! An SMTP server you can talk to with nc: the mail dialogue from the notes, delivered to
-//! mbox files.
+//! An SMTP server you can talk to with nc: the mail dialogue from the notes,
+//! delivered to mbox files.
 //!
-//! One thread per client. Each thread reads the client's lines, hands them to the protocol
-//! state machine in `lib.rs`, writes its replies, and appends every finished message to
-//! one mailbox file per recipient in the spool folder (`spool/bob` for `bob@anywhere`).
+//! One thread per client. Each thread reads the client's lines, hands them to the
+//! protocol state machine in `lib.rs`, writes its replies, and appends every
+//! finished message to one mailbox file per recipient in the spool folder
+//! (`spool/bob` for `bob@anywhere`).
 
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -25,7 +26,8 @@ struct Args {
     /// Address to listen on (0.0.0.0 or :: for every interface).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    /// Port to listen on (0 picks any free port; the real SMTP port, 25, needs root).
+    /// Port to listen on (0 picks any free port; the real SMTP port, 25, needs
+    /// root).
     #[arg(long, default_value_t = 2525)]
     port: u16,
     /// Folder of mailboxes: mail for bob@… is appended to SPOOL/bob.
@@ -49,7 +51,8 @@ struct Args {
 struct Shared {
     config: Config,
     spool: PathBuf,
-    /// Held while a message is appended, so two messages never interleave in a file.
+    /// Held while a message is appended, so two messages never interleave in a
+    /// file.
     delivering: Mutex<()>,
     idle: Duration,
     clients: AtomicUsize,
@@ -99,7 +102,10 @@ fn run(args: Args) -> netkit::Result<()> {
             eprintln!("{peer}: connected");
             match serve(&conn, peer, &shared) {
                 Ok(()) => eprintln!("{peer}: closed"),
-                Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
+                Err(e)
+                    if e.kind() == ErrorKind::WouldBlock
+                        || e.kind() == ErrorKind::TimedOut =>
+                {
                     eprintln!("{peer}: idle too long, dropped")
                 }
                 Err(e) => eprintln!("{peer}: dropped: {e}"),
@@ -117,7 +123,11 @@ fn run(args: Args) -> netkit::Result<()> {
 
 // ANCHOR: serve
 /// One client's conversation: greet, then a reply for every command, until QUIT.
-fn serve(conn: &TcpStream, peer: SocketAddr, shared: &Shared) -> std::io::Result<()> {
+fn serve(
+    conn: &TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+) -> std::io::Result<()> {
     conn.set_read_timeout(Some(shared.idle))?;
     conn.set_write_timeout(Some(shared.idle))?;
     let mut session = Session::new(shared.config.clone(), peer.ip());
@@ -126,12 +136,17 @@ fn serve(conn: &TcpStream, peer: SocketAddr, shared: &Shared) -> std::io::Result
     writer.write_all(session.greeting().as_bytes())?; // 220 localhost ESMTP ...
     let mut line = Vec::new();
     loop {
-        // recv() until a whole line has arrived, but never more than a line may hold.
-        let step = match textline::read_line(&mut reader, &mut line, MAX_TEXT_LINE) {
+        // recv() until a whole line has arrived (at most MAX_TEXT_LINE bytes).
+        let step = match textline::read_line(&mut reader, &mut line, MAX_TEXT_LINE)
+        {
             Ok(Line::Complete) => session.line(&line),
             Ok(Line::TooLong) => session.line_too_long(),
-            Ok(Line::End | Line::Unterminated) => return Ok(()), // closed without QUIT
-            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
+            // Closed without QUIT: nothing more to do.
+            Ok(Line::End | Line::Unterminated) => return Ok(()),
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock
+                    || e.kind() == ErrorKind::TimedOut =>
+            {
                 let _ = writer.write_all(session.timeout().as_bytes());
                 return Err(e);
             }
@@ -143,7 +158,11 @@ fn serve(conn: &TcpStream, peer: SocketAddr, shared: &Shared) -> std::io::Result
             Step::Reply(text) => writer.write_all(text.as_bytes())?,
             Step::ReplyAndClose(text) => return writer.write_all(text.as_bytes()),
             Step::Deliver(message) => {
-                let result = append_to_mailboxes(&shared.spool, &shared.delivering, &message);
+                let result = append_to_mailboxes(
+                    &shared.spool,
+                    &shared.delivering,
+                    &message,
+                );
                 match &result {
                     Ok(n) => eprintln!(
                         "{peer}: message from <{}> for {n} mailbox(es)",

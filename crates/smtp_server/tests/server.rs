@@ -17,12 +17,14 @@ struct Spool(PathBuf);
 
 impl Spool {
     fn new(test: &str) -> Spool {
-        let path = std::env::temp_dir().join(format!("smtp_server-{test}-{}", std::process::id()));
+        let path = std::env::temp_dir()
+            .join(format!("smtp_server-{test}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&path);
         Spool(path)
     }
     fn mailbox(&self, name: &str) -> String {
-        fs::read_to_string(self.0.join(name)).unwrap_or_else(|e| panic!("mailbox {name}: {e}"))
+        fs::read_to_string(self.0.join(name))
+            .unwrap_or_else(|e| panic!("mailbox {name}: {e}"))
     }
     fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(&self.0)
@@ -99,7 +101,9 @@ fn the_dialogue_from_the_notes_typed_as_with_nc() {
 
     let mbox = spool.mailbox("bob");
     assert!(mbox.starts_with("From alice@example.org "), "{mbox}");
-    assert!(mbox.contains("\nReturn-Path: <alice@example.org>\nEnvelope-to: bob@localhost\n"));
+    assert!(mbox.contains(
+        "\nReturn-Path: <alice@example.org>\nEnvelope-to: bob@localhost\n"
+    ));
     assert!(mbox.ends_with("\nSubject: lunch\n\nAt noon?\n\n"), "{mbox}");
     assert_eq!(spool.names(), ["bob"]);
 }
@@ -109,7 +113,8 @@ fn python_smtplib_sends_to_two_mailboxes() {
     let spool = Spool::new("smtplib");
     let server = start(&spool, &[]);
     let python = require_tool("python3", "python3");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
+    let script =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
     let port = server.addr.port().to_string();
     let message = b"Subject: from Python\r\n\r\nline one\r\n.starts with a dot\r\n";
     let out = run(
@@ -148,7 +153,8 @@ fn python_smtplib_sees_a_refused_recipient() {
     let spool = Spool::new("refused");
     let server = start(&spool, &[]);
     let python = require_tool("python3", "python3");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
+    let script =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
     let port = server.addr.port().to_string();
     let out = run(
         python.to_str().unwrap(),
@@ -175,7 +181,8 @@ fn python_smtplib_message_over_the_size_limit_is_refused_up_front() {
     let spool = Spool::new("size");
     let server = start(&spool, &["--max-size", "100"]);
     let python = require_tool("python3", "python3");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
+    let script =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
     let port = server.addr.port().to_string();
     let out = run(
         python.to_str().unwrap(),
@@ -424,8 +431,9 @@ fn an_uncreatable_spool_is_one_clear_line() {
     );
     assert_eq!(out.code(), Some(1), "{out:?}");
     assert!(
-        out.stderr
-            .starts_with("smtp_server: cannot create the spool folder /proc/no/such/place"),
+        out.stderr.starts_with(
+            "smtp_server: cannot create the spool folder /proc/no/such/place"
+        ),
         "{out:?}"
     );
     assert_eq!(out.stderr.lines().count(), 1);

@@ -1,6 +1,7 @@
-//! A syslog client after Real World Haskell's chapter 27: every line of input (or the
-//! message on the command line) becomes one message `<PRI>tag: text`, sent over UDP, or
-//! with `--tcp` over one long-lived TCP connection with keep-alive switched on.
+//! A syslog client after Real World Haskell's chapter 27: every line of input (or
+//! the message on the command line) becomes one message `<PRI>tag: text`, sent over
+//! UDP, or with `--tcp` over one long-lived TCP connection with keep-alive switched
+//! on.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -25,11 +26,12 @@ struct Args {
     /// Send over TCP (one connection for all messages) instead of UDP.
     #[arg(long)]
     tcp: bool,
-    /// Over TCP, frame each message with its length (RFC 6587 octet counting) instead of
-    /// ending it with a newline.
+    /// Over TCP, frame each message with its length (RFC 6587 octet counting)
+    /// instead of ending it with a newline.
     #[arg(long, requires = "tcp")]
     octet_count: bool,
-    /// FACILITY.SEVERITY, as with logger -p (user.notice, local3.warning, mail.err...).
+    /// FACILITY.SEVERITY, as with logger -p (user.notice, local3.warning,
+    /// mail.err...).
     #[arg(short, long, default_value = "user.notice")]
     priority: String,
     /// The tag before the message, usually the program's name.
@@ -61,7 +63,7 @@ fn run(args: Args) -> netkit::Result<()> {
         let (stream, addr) = connect_tcp(&addrs)?;
         Sender::Tcp(stream, addr, args.octet_count)
     } else {
-        // socket(SOCK_DGRAM) and connect(): the Haskell openlog takes the first address.
+        // socket(SOCK_DGRAM) and connect() to the first address, as openlog does.
         let addr = addrs[0];
         let local = if addr.is_ipv6() {
             "[::]:0"
@@ -100,8 +102,8 @@ fn run(args: Args) -> netkit::Result<()> {
 }
 
 // ANCHOR: message
-/// `<13>tag: text`: the PRI, the tag, the text. (Real loggers add a timestamp and the
-/// host name; a server takes the message without them.)
+/// `<13>tag: text`: the PRI, the tag, the text. (Real loggers add a timestamp and
+/// the host name; a server takes the message without them.)
 fn format_message(pri: u8, tag: &str, text: &[u8]) -> Vec<u8> {
     let text = text.strip_suffix(b"\r").unwrap_or(text);
     let mut message = format!("<{pri}>{tag}: ").into_bytes();
@@ -117,10 +119,11 @@ fn connect_tcp(addrs: &[SocketAddr]) -> netkit::Result<(TcpStream, SocketAddr)> 
     for &addr in addrs {
         match TcpStream::connect_timeout(&addr, Duration::from_secs(10)) {
             Ok(stream) => {
-                // setSocketOption sock KeepAlive 1: on a connection that may stay idle for
-                // hours, the kernel probes the server now and then, and the connection
-                // fails instead of hanging if the server has vanished. We also shorten the
-                // wait before the first probe from two hours to one minute.
+                // setSocketOption sock KeepAlive 1: on a connection that may stay
+                // idle for hours, the kernel probes the server now and then, and
+                // the connection fails instead of hanging if the server has
+                // vanished. We also shorten the wait before the first probe from
+                // two hours to one minute.
                 let keepalive = TcpKeepalive::new()
                     .with_time(Duration::from_secs(60))
                     .with_interval(Duration::from_secs(10));
@@ -139,13 +142,14 @@ fn connect_tcp(addrs: &[SocketAddr]) -> netkit::Result<(TcpStream, SocketAddr)> 
 fn send(sender: &mut Sender, message: &[u8]) -> netkit::Result<()> {
     if message.len() > MAX_MESSAGE {
         return Err(Fatal::new(format!(
-            "a message of {} bytes is too long (the limit is {MAX_MESSAGE}); shorten the line",
+            "a message of {} bytes is too long (the limit is {MAX_MESSAGE}); \
+             shorten the line",
             message.len()
         )));
     }
     match sender {
-        // sendto(): one datagram per message. If an earlier datagram met a closed port,
-        // the ICMP error comes back here, on this send.
+        // sendto(): one datagram per message. If an earlier datagram met a closed
+        // port, the ICMP error comes back here, on this send.
         Sender::Udp(socket, addr) => {
             socket
                 .send(message)
@@ -160,7 +164,9 @@ fn send(sender: &mut Sender, message: &[u8]) -> netkit::Result<()> {
             };
             stream.write_all(&framed).map_err(|e| match e.kind() {
                 io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => {
-                    Fatal::new(format!("the server at {addr} closed the connection"))
+                    Fatal::new(format!(
+                        "the server at {addr} closed the connection"
+                    ))
                 }
                 _ => Fatal::from(e),
             })?;

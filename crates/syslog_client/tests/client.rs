@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use testkit::{Server, closed_port, require_tool, run, sibling_binary};
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_syslog_client");
-static SERVER: LazyLock<String> = LazyLock::new(|| sibling_binary(CLIENT, "syslog_server"));
+static SERVER: LazyLock<String> =
+    LazyLock::new(|| sibling_binary(CLIENT, "syslog_server"));
 
 fn message(server: &Server) -> String {
     let line = server.next_stdout_line().expect("a message");

@@ -1,18 +1,19 @@
-//! Reading syslog messages: the `<PRI>` at their start, the RFC 5424 header when there is
-//! one, and the TCP framings of RFC 6587.
+//! Reading syslog messages: the `<PRI>` at their start, the RFC 5424 header when
+//! there is one, and the TCP framings of RFC 6587.
 
 use std::io::{self, BufRead, Read};
 
 use netkit::textline::{self, Line};
 
-/// The longest message the TCP server takes (RFC 6587 leaves the limit to the receiver).
+/// The longest message the TCP server takes (RFC 6587 leaves the limit to the
+/// receiver).
 pub const MAX_MESSAGE: usize = 8192;
 
 /// The 24 facilities, in the order of their numbers (RFC 5424 §6.2.1).
 pub const FACILITIES: [&str; 24] = [
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
-    "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4",
-    "local5", "local6", "local7",
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp",
+    "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0",
+    "local1", "local2", "local3", "local4", "local5", "local6", "local7",
 ];
 
 /// The 8 severities, from most to least urgent.
@@ -20,12 +21,14 @@ pub const SEVERITIES: [&str; 8] = [
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 ];
 
-/// The priority a message without a valid `<PRI>` is given (RFC 3164 §4.3.3): user.notice.
+/// The priority a message without a valid `<PRI>` is given (RFC 3164 §4.3.3):
+/// user.notice.
 pub const DEFAULT_PRI: u8 = 13;
 
 // ANCHOR: pri
-/// Splits `<PRI>rest` into the priority and the rest. PRI is 0 to 191 (facility × 8 +
-/// severity), written with one to three digits and no leading zero.
+/// Splits `<PRI>rest` into the priority and the rest. PRI is 0 to 191 (the
+/// facility times 8, plus the severity), written with one to three digits and no
+/// leading zero.
 pub fn parse_pri(message: &[u8]) -> Option<(u8, &[u8])> {
     let inside = message.strip_prefix(b"<")?;
     let close = inside.iter().take(4).position(|&b| b == b'>')?;
@@ -49,7 +52,8 @@ pub fn pri_name(pri: u8) -> String {
 }
 // ANCHOR_END: pri
 
-/// The PRI of `facility.severity` (`local3.warning` → 156), as `logger -p` takes it.
+/// The PRI of `facility.severity` (`local3.warning` → 156), as `logger -p` takes
+/// it.
 pub fn parse_priority(name: &str) -> Option<u8> {
     let (facility, severity) = name.split_once('.')?;
     let facility = FACILITIES.iter().position(|&f| f == facility)?;
@@ -58,12 +62,13 @@ pub fn parse_priority(name: &str) -> Option<u8> {
 }
 
 // ANCHOR: render
-/// The line the server prints for one message from `peer`, and whether its PRI was valid.
+/// The line the server prints for one message from `peer`, and whether its PRI was
+/// valid.
 ///
-/// An RFC 5424 message (`<13>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG`) is shown as
-/// `TIMESTAMP HOST APP[PROCID]: MSG`; anything else (RFC 3164, or just text) as it came.
-/// Control characters are escaped, so a message cannot forge a second log line with a
-/// newline, and invalid UTF-8 is replaced.
+/// An RFC 5424 message (`<13>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG`) is shown
+/// as `TIMESTAMP HOST APP[PROCID]: MSG`; anything else (RFC 3164, or just text) as
+/// it came. Control characters are escaped, so a message cannot forge a second log
+/// line with a newline, and invalid UTF-8 is replaced.
 pub fn render(peer: &str, message: &[u8]) -> (String, bool) {
     let (pri, rest, valid) = match parse_pri(message) {
         Some((pri, rest)) => (pri, rest, true),
@@ -153,10 +158,11 @@ pub enum Frame {
 }
 
 // ANCHOR: frame
-/// Reads one message from a TCP stream. RFC 6587 allows two framings, and the first byte
-/// tells them apart, because a message itself starts with `<`:
-/// - octet counting: the length, a space, and exactly that many bytes (`9 <13>hello`);
-/// - non-transparent framing: the message, then a newline (`<13>hello\n`).
+/// Reads one message from a TCP stream. RFC 6587 allows two framings, and the first
+/// byte tells them apart, because a message itself starts with `<`:
+/// - octet counting: the length, a space, then exactly that many bytes:
+///   `9 <13>hello`;
+/// - non-transparent framing: the message, then a newline: `<13>hello\n`.
 pub fn read_frame(reader: &mut impl BufRead) -> io::Result<Frame> {
     let first = loop {
         match reader.fill_buf() {
@@ -172,7 +178,8 @@ pub fn read_frame(reader: &mut impl BufRead) -> io::Result<Frame> {
             let length = read_octet_count(reader)?;
             if length > MAX_MESSAGE {
                 // Skip exactly that many bytes: the next frame starts after them.
-                let skipped = io::copy(&mut reader.take(length as u64), &mut io::sink())?;
+                let skipped =
+                    io::copy(&mut reader.take(length as u64), &mut io::sink())?;
                 return if skipped == length as u64 {
                     Ok(Frame::TooLong)
                 } else {
@@ -277,7 +284,8 @@ mod tests {
             render("p", logger).0,
             "p user.notice 2026-11-22T02:52:03.123+00:00 box alice: hello there"
         );
-        let with_pid = b"<165>1 2003-10-11T22:14:15.003Z host app 42 ID47 - \xef\xbb\xbfmsg";
+        let with_pid =
+            b"<165>1 2003-10-11T22:14:15.003Z host app 42 ID47 - \xef\xbb\xbfmsg";
         assert_eq!(
             render("p", with_pid).0,
             "p local4.notice 2003-10-11T22:14:15.003Z host app[42]: msg"

@@ -1,8 +1,9 @@
-//! A syslog server after Real World Haskell's chapter 27: first over UDP, one datagram per
-//! message; with `--tcp`, a threaded TCP server with a lock around the output.
+//! A syslog server after Real World Haskell's chapter 27: first over UDP, one
+//! datagram per message; with `--tcp`, a threaded TCP server with a lock around the
+//! output.
 //!
-//! Each message is printed on one line: who sent it, its `<PRI>` decoded into facility
-//! and severity names, and the message.
+//! Each message is printed on one line: who sent it, its `<PRI>` decoded into
+//! facility and severity names, and the message.
 
 use std::io::{self, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -23,7 +24,8 @@ struct Args {
     /// Address to listen on (0.0.0.0 or :: for every interface).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    /// Port to listen on (0 picks any free port; the real syslog port, 514, needs root).
+    /// Port to listen on (0 picks any free port; the real syslog port, 514, needs
+    /// root).
     #[arg(long, default_value_t = 1514)]
     port: u16,
     /// Listen on TCP (a thread per sender) instead of UDP.
@@ -65,8 +67,8 @@ fn serve_udp(addr: SocketAddr, output: &Output) -> netkit::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
             Err(e) => {
-                // No sender can make recvfrom fail; the system might (short of memory):
-                // say so, pause a moment, and go on.
+                // No sender can make recvfrom fail; the system might (short of
+                // memory): say so, pause a moment, and go on.
                 eprintln!("recvfrom failed: {e}");
                 thread::sleep(Duration::from_millis(10));
                 continue;
@@ -78,8 +80,8 @@ fn serve_udp(addr: SocketAddr, output: &Output) -> netkit::Result<()> {
 // ANCHOR_END: udp
 
 // ANCHOR: print
-/// Prints one message. The lock is held for the whole line, so two threads printing at
-/// once produce two whole lines, never a mix of both.
+/// Prints one message. The lock is held for the whole line, so two threads printing
+/// at once produce two whole lines, never a mix of both.
 fn print_message(output: &Output, peer: SocketAddr, message: &[u8]) {
     let (line, valid) = render(&peer.to_string(), message);
     if !valid {
@@ -94,7 +96,11 @@ fn print_message(output: &Output, peer: SocketAddr, message: &[u8]) {
 // ANCHOR_END: print
 
 // ANCHOR: tcp
-fn serve_tcp(addr: SocketAddr, output: Output, max_clients: usize) -> netkit::Result<()> {
+fn serve_tcp(
+    addr: SocketAddr,
+    output: Output,
+    max_clients: usize,
+) -> netkit::Result<()> {
     let listener = netkit::tcp_listen(addr)?;
     netkit::announce(listener.local_addr()?);
     let clients = Arc::new(AtomicUsize::new(0));
@@ -128,8 +134,9 @@ fn serve_tcp(addr: SocketAddr, output: Output, max_clients: usize) -> netkit::Re
 
 /// One sender's messages, until it closes.
 fn receive(conn: &TcpStream, peer: SocketAddr, output: &Output) -> io::Result<u64> {
-    // Log senders may be quiet for hours, so no read timeout; keep-alive probes find
-    // the ones that vanished without closing (a minute of silence, then every 10 s).
+    // Log senders may be quiet for hours, so no read timeout; keep-alive probes
+    // find the ones that vanished without closing (a minute of silence, then every
+    // 10 s).
     let keepalive = TcpKeepalive::new()
         .with_time(Duration::from_secs(60))
         .with_interval(Duration::from_secs(10));
@@ -142,7 +149,9 @@ fn receive(conn: &TcpStream, peer: SocketAddr, output: &Output) -> io::Result<u6
                 print_message(output, peer, &message);
                 count += 1;
             }
-            Frame::TooLong => eprintln!("{peer}: a message over {MAX_MESSAGE} bytes, skipped"),
+            Frame::TooLong => {
+                eprintln!("{peer}: a message over {MAX_MESSAGE} bytes, skipped")
+            }
             Frame::End => return Ok(count),
         }
     }

@@ -158,7 +158,8 @@ fn concurrent_tcp_senders_never_mix_their_lines() {
             thread::spawn(move || {
                 let mut conn = testkit::connect(addr);
                 for i in 0..300 {
-                    let text = format!("<14>sender{n}: message {i} {}\n", "=".repeat(200));
+                    let text =
+                        format!("<14>sender{n}: message {i} {}\n", "=".repeat(200));
                     conn.write_all(text.as_bytes()).unwrap();
                 }
                 conn.shutdown(Shutdown::Write).unwrap();
@@ -184,8 +185,9 @@ fn over_long_tcp_messages_are_skipped_and_the_stream_goes_on() {
     let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
     let mut conn = server.connect();
     let long = "x".repeat(20_000);
-    let stream =
-        format!("<13>{long}\n<13>after the long line\n20000 {long}<13>after the long frame\n");
+    let stream = format!(
+        "<13>{long}\n<13>after the long line\n20000 {long}<13>after the long frame\n"
+    );
     conn.write_all(stream.as_bytes()).unwrap();
     // The counted frame's 20000 bytes are skipped exactly; what follows them is read as
     // the next (newline-framed) message.

@@ -1,5 +1,5 @@
-//! What the pinger's client and server share: the message, the dice that decide which
-//! pings are lost, and the statistics printed at the end.
+//! What the pinger's client and server share: the message, the dice that decide
+//! which pings are lost, and the statistics printed at the end.
 
 use std::time::Duration;
 
@@ -7,8 +7,9 @@ use std::time::Duration;
 pub const MAX_DATAGRAM: usize = 2048;
 
 // ANCHOR: dice
-/// The server's dice: SplitMix64, a small, well-known pseudo-random generator. The same
-/// seed gives the same sequence, so a run with `--seed` can be repeated exactly.
+/// The server's dice: SplitMix64, a small, well-known pseudo-random generator. The
+/// same seed gives the same sequence, so a run with `--seed` can be repeated
+/// exactly.
 pub struct Dice(u64);
 
 impl Dice {
@@ -31,8 +32,8 @@ impl Dice {
 }
 // ANCHOR_END: dice
 
-/// What the client sends: `Ping 3 1763779384.120458`, as in the assignment (the number of
-/// the ping and the time it was sent).
+/// What the client sends: `Ping 3 1763779384.120458`, as in the assignment (the
+/// number of the ping and the time it was sent).
 pub fn ping_message(sequence: u32, unix_time: Duration) -> String {
     format!(
         "Ping {sequence} {}.{:06}",
@@ -41,7 +42,8 @@ pub fn ping_message(sequence: u32, unix_time: Duration) -> String {
     )
 }
 
-/// What the server sends back: the same bytes in capitals (as the assignment's server does).
+/// What the server sends back: the same bytes in capitals (as the assignment's
+/// server does).
 pub fn pong_of(ping: &[u8]) -> Vec<u8> {
     ping.to_ascii_uppercase()
 }
@@ -54,8 +56,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// `10 packets transmitted, 7 received, 30% packet loss` and, when any came back,
-    /// `rtt min/avg/max = 0.051/0.081/0.143 ms`.
+    /// `10 packets transmitted, 7 received, 30% packet loss` and, when any came
+    /// back, `rtt min/avg/max = 0.051/0.081/0.143 ms`.
     pub fn summary(&self) -> String {
         let received = self.rtts.len() as u32;
         let loss = if self.sent == 0 {
@@ -69,7 +71,9 @@ impl Stats {
             "{} packets transmitted, {received} received, {loss}% packet loss\n",
             self.sent
         );
-        if let (Some(min), Some(max)) = (self.rtts.iter().min(), self.rtts.iter().max()) {
+        if let (Some(min), Some(max)) =
+            (self.rtts.iter().min(), self.rtts.iter().max())
+        {
             let avg = self.rtts.iter().sum::<Duration>() / received;
             text.push_str(&format!(
                 "rtt min/avg/max = {}/{}/{} ms\n",

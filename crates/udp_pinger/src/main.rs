@@ -1,9 +1,10 @@
 //! The Kurose UDP pinger assignment, both halves.
 //!
-//! `udp_pinger server` echoes every datagram back in capitals, except a share of them
-//! (30% unless `--drop` says otherwise) that it pretends the network lost.
-//! `udp_pinger client` sends ten pings, waits up to a second for each reply, prints each
-//! round-trip time or `Request timed out`, and ends with the statistics `ping` prints.
+//! `udp_pinger server` echoes every datagram back in capitals, except a share of
+//! them (30% unless `--drop` says otherwise) that it pretends the network lost.
+//! `udp_pinger client` sends ten pings, waits up to a second for each reply, prints
+//! each round-trip time or `Request timed out`, and ends with the statistics `ping`
+//! prints.
 
 use std::io::ErrorKind;
 use std::net::UdpSocket;
@@ -34,7 +35,8 @@ enum Role {
         /// Percentage of pings to lose (0 to 100).
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u8).range(0..=100))]
         drop: u8,
-        /// Seed of the dice that pick the lost pings; the same seed loses the same pings.
+        /// Seed of the dice that pick the lost pings; the same seed loses the same
+        /// pings.
         #[arg(long)]
         seed: Option<u64>,
     },
@@ -79,12 +81,20 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: server
-fn server(host: &str, port: u16, drop: u8, seed: Option<u64>) -> netkit::Result<()> {
+fn server(
+    host: &str,
+    port: u16,
+    drop: u8,
+    seed: Option<u64>,
+) -> netkit::Result<()> {
     // serverSocket = socket(AF_INET, SOCK_DGRAM); serverSocket.bind(('', 12000))
     let addr = netkit::resolve_one(host, port)?;
     let socket = netkit::udp_bind(addr)?;
     let seed = seed.unwrap_or_else(seed_from_clock);
-    eprintln!("losing {drop}% of pings; seed {seed} (pass --seed {seed} to repeat this run)");
+    eprintln!(
+        "losing {drop}% of pings; seed {seed} \
+         (pass --seed {seed} to repeat this run)"
+    );
     let mut dice = Dice::new(seed);
     netkit::announce(socket.local_addr()?);
     let mut buf = [0u8; MAX_DATAGRAM];
@@ -92,12 +102,13 @@ fn server(host: &str, port: u16, drop: u8, seed: Option<u64>) -> netkit::Result<
         // message, address = serverSocket.recvfrom(1024)
         let (n, peer) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
-            // An ICMP error about an earlier reply (the client had gone): not ours to fix.
+            // An ICMP error about an earlier reply (the client had gone): not ours
+            // to fix.
             Err(e) if e.kind() == ErrorKind::ConnectionRefused => continue,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
-                // Nothing a client sends makes recvfrom fail; if the system does (short of
-                // memory, say), say so, pause a moment and go on.
+                // Nothing a client sends makes recvfrom fail; if the system does
+                // (short of memory, say), say so, pause a moment and go on.
                 eprintln!("recvfrom failed: {e}");
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
@@ -105,7 +116,7 @@ fn server(host: &str, port: u16, drop: u8, seed: Option<u64>) -> netkit::Result<
         };
         let text = String::from_utf8_lossy(&buf[..n]);
         let ping = text.trim_end(); // for the log only: nc adds a newline
-        // if rand < 4: continue   (the assignment's way of simulating a lossy network)
+        // if rand < 4: continue   (the assignment's simulated lossy network)
         if dice.lose(drop) {
             eprintln!("{peer}: lost   {ping}");
             continue;
@@ -169,7 +180,12 @@ fn client(host: &str, port: u16, count: u32, timeout: f64) -> netkit::Result<boo
             match socket.recv(&mut buf) {
                 Ok(n) if buf[..n] == expected[..] => break Some(start.elapsed()),
                 Ok(_) => continue, // someone else's datagram, or a late one
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::WouldBlock | ErrorKind::TimedOut
+                    ) =>
+                {
                     break None; // except timeout: print('Request timed out')
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,

@@ -1,6 +1,6 @@
-# Three users of the `irc` library from PyPI (pip install irc) chat through the server
-# (run by the tests). Each step starts when the previous one has been seen, so the output
-# is always the same. usage: python3 irc_client.py PORT
+# Three users of the `irc` library from PyPI (pip install irc) chat through the
+# server (run by the tests). Each step starts when the previous one has been seen,
+# so the output is always the same. usage: python3 irc_client.py PORT
 import sys
 import time
 
@@ -38,12 +38,14 @@ def on_join(connection, event):
 
 
 def on_pubmsg(connection, event):
-    say(who(connection), "heard", event.source.nick, "in", event.target + ":", event.arguments[0])
+    nick, text = event.source.nick, event.arguments[0]
+    say(who(connection), "heard", nick, "in", event.target + ":", text)
     connection.privmsg(event.source.nick, "hi alice, just you")
 
 
 def on_privmsg(connection, event):
-    say(who(connection), "heard privately from", event.source.nick + ":", event.arguments[0])
+    nick, text = event.source.nick, event.arguments[0]
+    say(who(connection), "heard privately from", nick + ":", text)
     users["carol"] = reactor.server().connect("127.0.0.1", port, "ALICE")
 
 

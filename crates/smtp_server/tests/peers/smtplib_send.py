@@ -1,6 +1,6 @@
-# Sends one message with Python's smtplib, the way a program sends mail (run by the tests).
-# usage: python3 smtplib_send.py PORT FROM TO... < message
-# Prints the server's EHLO features, then what each recipient got, then the QUIT reply.
+# Sends one message with Python's smtplib, the way a program sends mail (run by the
+# tests). usage: python3 smtplib_send.py PORT FROM TO... < message Prints the
+# server's EHLO features, then what each recipient got, then the QUIT reply.
 import smtplib
 import sys
 

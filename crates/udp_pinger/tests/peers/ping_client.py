@@ -13,7 +13,8 @@ for sequence in range(1, int(sys.argv[2]) + 1):
     try:
         reply, _ = client.recvfrom(1024)
         rtt = time.time() - sent
-        print(reply.decode().split()[0], reply.decode().split()[1], "rtt ok" if rtt < 1 else "slow")
+        word, number = reply.decode().split()[:2]
+        print(word, number, "rtt ok" if rtt < 1 else "slow")
     except timeout:
         print("Request timed out")
 client.close()
