@@ -95,14 +95,15 @@ fn client(
         return (&conn).write_all(full.as_bytes());
     };
     eprintln!("{peer}: connected");
-    let writer =
-        match thread::Builder::new().spawn(move || write_out(inbox, writer_conn)) {
-            Ok(writer) => writer,
-            Err(e) => {
-                irc.disconnect(id, "Server out of resources");
-                return Err(e);
-            }
-        };
+    let spawned =
+        thread::Builder::new().spawn(move || write_out(inbox, writer_conn));
+    let writer = match spawned {
+        Ok(writer) => writer,
+        Err(e) => {
+            irc.disconnect(id, "Server out of resources");
+            return Err(e);
+        }
+    };
 
     let mut reader = BufReader::new(&conn);
     let mut line = Vec::new();
@@ -121,12 +122,7 @@ fn client(
                 break Some("Connection closed".to_owned());
             }
             Ok(Line::End) => break Some("Connection closed".to_owned()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if timed_out(&e) => {
                 if pinged {
                     break Some("Ping timeout".to_owned());
                 }
@@ -147,6 +143,11 @@ fn client(
     Ok(())
 }
 // ANCHOR_END: client
+
+/// Whether a read failed because the read timeout expired.
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
 
 // ANCHOR: write_out
 /// The writer thread: sends every line of the outbox, in order, until told to close

@@ -8,7 +8,7 @@
 
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -102,10 +102,7 @@ fn run(args: Args) -> netkit::Result<()> {
             eprintln!("{peer}: connected");
             match serve(&conn, peer, &shared) {
                 Ok(()) => eprintln!("{peer}: closed"),
-                Err(e)
-                    if e.kind() == ErrorKind::WouldBlock
-                        || e.kind() == ErrorKind::TimedOut =>
-                {
+                Err(e) if timed_out(&e) => {
                     eprintln!("{peer}: idle too long, dropped")
                 }
                 Err(e) => eprintln!("{peer}: dropped: {e}"),
@@ -137,16 +134,14 @@ fn serve(
     let mut line = Vec::new();
     loop {
         // recv() until a whole line has arrived (at most MAX_TEXT_LINE bytes).
-        let step = match textline::read_line(&mut reader, &mut line, MAX_TEXT_LINE)
-        {
+        let read = textline::read_line(&mut reader, &mut line, MAX_TEXT_LINE);
+        let step = match read {
             Ok(Line::Complete) => session.line(&line),
             Ok(Line::TooLong) => session.line_too_long(),
             // Closed without QUIT: nothing more to do.
             Ok(Line::End | Line::Unterminated) => return Ok(()),
-            Err(e)
-                if e.kind() == ErrorKind::WouldBlock
-                    || e.kind() == ErrorKind::TimedOut =>
-            {
+            Err(e) if timed_out(&e) => {
+                // 421 idle for too long, closing connection
                 let _ = writer.write_all(session.timeout().as_bytes());
                 return Err(e);
             }
@@ -158,11 +153,7 @@ fn serve(
             Step::Reply(text) => writer.write_all(text.as_bytes())?,
             Step::ReplyAndClose(text) => return writer.write_all(text.as_bytes()),
             Step::Deliver(message) => {
-                let result = append_to_mailboxes(
-                    &shared.spool,
-                    &shared.delivering,
-                    &message,
-                );
+                let result = append_to_mailboxes(shared, &message);
                 match &result {
                     Ok(n) => eprintln!(
                         "{peer}: message from <{}> for {n} mailbox(es)",
@@ -178,12 +169,19 @@ fn serve(
 // ANCHOR_END: serve
 
 fn append_to_mailboxes(
-    spool: &Path,
-    lock: &Mutex<()>,
+    shared: &Shared,
     message: &smtp_server::Message,
 ) -> std::io::Result<usize> {
-    // A thread that panicked while holding the lock cannot have left a half-written
-    // entry behind it that matters more than the next message: carry on.
-    let _guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    deliver(spool, message, SystemTime::now())
+    // A thread that panicked while holding the lock cannot have left a
+    // half-written entry behind that matters more than the next message: go on.
+    let _guard = shared
+        .delivering
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    deliver(&shared.spool, message, SystemTime::now())
+}
+
+/// Whether a read failed because the read timeout expired.
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }

@@ -180,14 +180,8 @@ fn client(host: &str, port: u16, count: u32, timeout: f64) -> netkit::Result<boo
             match socket.recv(&mut buf) {
                 Ok(n) if buf[..n] == expected[..] => break Some(start.elapsed()),
                 Ok(_) => continue, // someone else's datagram, or a late one
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::WouldBlock | ErrorKind::TimedOut
-                    ) =>
-                {
-                    break None; // except timeout: print('Request timed out')
-                }
+                // except timeout: print('Request timed out')
+                Err(e) if timed_out(&e) => break None,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => return Err(netkit::connect_error(e, server)),
             }
@@ -208,3 +202,8 @@ fn client(host: &str, port: u16, count: u32, timeout: f64) -> netkit::Result<boo
     Ok(!stats.rtts.is_empty())
 }
 // ANCHOR_END: client
+
+/// Whether a receive failed because the read timeout expired.
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
