@@ -247,14 +247,7 @@ fn out_of_descriptors_it_pauses_accepting_without_spinning_then_recovers() {
 fn a_port_in_use_or_a_bad_argument_is_one_line() {
     let server = start();
     let port = server.addr.port().to_string();
-    let out = testkit::run(SERVER, &["--port", &port], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert_eq!(
-        out.stderr,
-        format!(
-            "chat_server: port {port} is already in use; stop the other server or pass --port\n"
-        )
-    );
+    testkit::assert_port_in_use_error(SERVER, &port, &[]);
     let out = testkit::run(SERVER, &["--grace", "soon"], b"");
     assert_eq!(out.code(), Some(2), "{out:?}");
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");

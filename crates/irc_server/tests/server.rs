@@ -413,12 +413,5 @@ fn over_ipv6_too() {
 fn a_port_in_use_is_one_clear_line() {
     let server = start(&[]);
     let port = server.addr.port().to_string();
-    let out = run(SERVER, &["--port", &port], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert_eq!(
-        out.stderr,
-        format!(
-            "irc_server: port {port} is already in use; stop the other server or pass --port\n"
-        )
-    );
+    testkit::assert_port_in_use_error(SERVER, &port, &[]);
 }

@@ -114,10 +114,5 @@ fn datagram_boundaries_are_kept_and_only_the_first_is_read() {
 fn a_port_in_use_is_one_line_and_status_1() {
     let server = start("127.0.0.1");
     let port = server.addr.port().to_string();
-    let out = run(LISTENER, &["--port", &port], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert_eq!(
-        out.stderr,
-        format!("listener: port {port} is already in use; stop the other server or pass --port\n")
-    );
+    testkit::assert_port_in_use_error(LISTENER, &port, &[]);
 }

@@ -153,14 +153,7 @@ fn a_restarted_server_binds_at_once_thanks_to_so_reuseaddr() {
 fn a_port_in_use_is_one_line_and_status_1() {
     let server = start("127.0.0.1");
     let port = server.addr.port().to_string();
-    let out = run(SERVER, &["--port", &port], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert_eq!(
-        out.stderr,
-        format!(
-            "stream_server: port {port} is already in use; stop the other server or pass --port\n"
-        )
-    );
+    testkit::assert_port_in_use_error(SERVER, &port, &[]);
 }
 
 #[test]

@@ -212,12 +212,5 @@ fn a_bad_octet_count_drops_that_sender_only() {
 fn a_port_in_use_is_one_clear_line() {
     let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
     let port = server.addr.port().to_string();
-    let out = run(SERVER, &["--tcp", "--port", &port], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert_eq!(
-        out.stderr,
-        format!(
-            "syslog_server: port {port} is already in use; stop the other server or pass --port\n"
-        )
-    );
+    testkit::assert_port_in_use_error(SERVER, &port, &["--tcp"]);
 }

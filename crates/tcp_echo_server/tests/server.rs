@@ -89,14 +89,7 @@ fn ipv6_loopback_works_with_host_colon_colon_1() {
 fn a_port_in_use_is_one_clear_line_and_exit_status_1() {
     let server = start();
     let port = server.addr.port().to_string();
-    let out = run(SERVER, &["--port", &port], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert_eq!(
-        out.stderr,
-        format!(
-            "tcp_echo_server: port {port} is already in use; stop the other server or pass --port\n"
-        )
-    );
+    testkit::assert_port_in_use_error(SERVER, &port, &[]);
 }
 
 #[test]

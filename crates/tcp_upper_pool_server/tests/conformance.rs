@@ -205,16 +205,7 @@ fn a_port_in_use_is_one_line_and_exit_status_1() {
     each_server(|bin| {
         let server = start(bin);
         let port = server.addr.port().to_string();
-        let out = run(bin, &["--port", &port], b"");
-        assert_eq!(out.code(), Some(1), "{}: {out:?}", name_of(bin));
-        assert_eq!(
-            out.stderr,
-            format!(
-                "{}: port {port} is already in use; stop the other server or pass --port\n",
-                name_of(bin)
-            )
-        );
-        assert_eq!(out.stdout, "", "{}", name_of(bin));
+        testkit::assert_port_in_use_error(bin, &port, &[]);
     });
 }
 

@@ -315,3 +315,26 @@ pub fn send_signal(pid: i32, signal: libc::c_int) {
         std::io::Error::last_os_error()
     );
 }
+
+/// The start-up mistake every server must report in one line (CONVENTIONS.md, "Command
+/// lines"): `bin`, started with `args` and `--port PORT` on a port already taken, exits
+/// with status 1 and says exactly that, in the words every server shares.
+pub fn assert_port_in_use_error(bin: &str, port: impl std::fmt::Display, args: &[&str]) {
+    let port = port.to_string();
+    let mut all = args.to_vec();
+    all.extend(["--port", &port]);
+    let out = run(bin, &all, b"");
+    let name = std::path::Path::new(bin)
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    assert_eq!(out.code(), Some(1), "{name}: {out:?}");
+    assert_eq!(
+        out.stdout, "",
+        "{name} printed a readiness line it could not keep"
+    );
+    assert_eq!(
+        out.stderr,
+        format!("{name}: port {port} is already in use; stop the other server or pass --port\n"),
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::net::UdpSocket;
 
-use testkit::{Server, noise, run};
+use testkit::{Server, noise};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_udp_echo_server");
 
@@ -75,12 +75,5 @@ fn ipv6_loopback_works_with_host_colon_colon_1() {
 fn a_port_in_use_is_one_clear_line_and_exit_status_1() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let out = run(SERVER, &["--port", &port], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert_eq!(
-        out.stderr,
-        format!(
-            "udp_echo_server: port {port} is already in use; stop the other server or pass --port\n"
-        )
-    );
+    testkit::assert_port_in_use_error(SERVER, &port, &[]);
 }
