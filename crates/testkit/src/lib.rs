@@ -338,3 +338,6 @@ pub fn assert_port_in_use_error(bin: &str, port: impl std::fmt::Display, args: &
         format!("{name}: port {port} is already in use; stop the other server or pass --port\n"),
     );
 }
+
+mod wire;
+pub use wire::{Conversation, show};

@@ -1,0 +1,172 @@
+//! Building an exercise with cargo and running its tests one at a time.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::json::Json;
+
+/// What building an exercise's tests produced.
+pub struct Built {
+    /// Integration test binaries: (file stem of tests/NAME.rs, executable).
+    pub tests: Vec<(String, PathBuf)>,
+    /// The exercise's programs: (binary name, executable).
+    pub bins: BTreeMap<String, PathBuf>,
+}
+
+/// The cargo the user runs (`$CARGO` when we are started by cargo).
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Builds package `package` of the workspace `workspace` (its folder), tests included,
+/// into `target`. `Err` carries the compiler's messages.
+pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, String> {
+    let mut command = cargo();
+    command
+        .args([
+            "test",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+            "--quiet",
+            "-p",
+        ])
+        .arg(package)
+        .arg("--manifest-path")
+        .arg(workspace.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TERM_COLOR", "never")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut stderr = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = String::new();
+    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let errors = errors.join().unwrap_or_default();
+    let mut built = Built {
+        tests: Vec::new(),
+        bins: BTreeMap::new(),
+    };
+    let mut compiler_messages = String::new();
+    for line in stdout.lines() {
+        let Some(message) = Json::parse(line) else {
+            continue;
+        };
+        match message.get("reason").and_then(Json::as_str) {
+            Some("compiler-message") => {
+                if let Some(rendered) = message
+                    .get("message")
+                    .and_then(|m| m.get("rendered"))
+                    .and_then(Json::as_str)
+                {
+                    compiler_messages.push_str(rendered);
+                }
+            }
+            Some("compiler-artifact") => {
+                let Some(exe) = message.get("executable").and_then(Json::as_str) else {
+                    continue;
+                };
+                let target = message.get("target");
+                let name = target
+                    .and_then(|t| t.get("name"))
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let kinds = target
+                    .and_then(|t| t.get("kind"))
+                    .map(Json::as_array)
+                    .unwrap_or(&[]);
+                let is_test = message
+                    .get("profile")
+                    .and_then(|p| p.get("test"))
+                    .and_then(Json::as_bool)
+                    .unwrap_or(false);
+                let kind = kinds.first().and_then(Json::as_str).unwrap_or_default();
+                match (kind, is_test) {
+                    ("test", true) => built.tests.push((name, PathBuf::from(exe))),
+                    ("bin", false) => {
+                        built.bins.insert(name, PathBuf::from(exe));
+                    }
+                    _ => {} // unit tests in src/ are the student's own; they do not count
+                }
+            }
+            _ => {}
+        }
+    }
+    if status.success() {
+        built.tests.sort();
+        Ok(built)
+    } else {
+        let text = if compiler_messages.is_empty() {
+            errors
+        } else {
+            compiler_messages
+        };
+        Err(text)
+    }
+}
+
+/// The names of the tests in a test binary (`--list --format terse`).
+pub fn list_tests(exe: &Path) -> Result<Vec<String>, String> {
+    let mut command = Command::new(exe);
+    command
+        .args(["--list", "--format", "terse"])
+        .stdin(Stdio::null());
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} --list failed: {}",
+            exe.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The failure message libtest printed for `test`: the section between
+/// `---- NAME stdout ----` and the list of failures.
+pub fn failure_text(output: &str, test: &str) -> String {
+    let marker = format!("---- {test} stdout ----");
+    let Some(start) = output.find(&marker) else {
+        return output.trim().to_owned();
+    };
+    let body = &output[start + marker.len()..];
+    let end = body.find("\n\nfailures:").unwrap_or(body.len());
+    let text = body[..end].trim();
+    // The panic location line is noise for a student; keep the message.
+    let mut lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect();
+    if lines.first().is_some_and(|l| l.starts_with("thread '")) {
+        lines.remove(0);
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure_text;
+
+    #[test]
+    fn the_failure_section_is_cut_out() {
+        let output = "running 1 test\ntest a ... FAILED\n\nfailures:\n\n---- a stdout ----\n\nthread 'a' (12) panicked at tests/v.rs:3:5:\nexpected  \"HI\\n\"\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\nfailures:\n    a\n";
+        assert_eq!(failure_text(output, "a"), "expected  \"HI\\n\"");
+    }
+}
