@@ -15,7 +15,8 @@ fn a_200_kb_line_comes_back_whole() {
     let port = listener.local_addr().unwrap().port();
     let server = thread::spawn(move || {
         let (mut conn, _) = listener.accept().unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let mut chunk = [0u8; 7000];
         let mut sizes = [1usize, 13, 4096, 977, 65536].into_iter().cycle();
         while let Ok(n @ 1..) = conn.read(&mut chunk) {

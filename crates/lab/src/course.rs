@@ -54,9 +54,17 @@ impl Course {
         self.root.join("hidden")
     }
 
-    /// Where `cargo lab` builds: one target folder shared by every exercise build.
+    /// Where `cargo lab` keeps its state, scratch trees and builds.
     pub fn target_dir(&self) -> PathBuf {
         self.root.join("target/lab")
+    }
+
+    /// The cargo target folder for builds of `tree`: `check` for the exercises in place,
+    /// `verify` and `grade` for the scratch copies. Every exercise of a tree shares one;
+    /// two trees never do, because cargo names a workspace member's artifacts by its path
+    /// inside its workspace, which is the same in every copy.
+    pub fn build_dir(&self, tree: &str) -> PathBuf {
+        self.target_dir().join(format!("build-{tree}"))
     }
 
     /// The exercise `name` stands for: its full name, its number in the list, or a unique

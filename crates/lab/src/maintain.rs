@@ -36,9 +36,8 @@ pub fn verify(course: &Course, only: &[String], options: &Options) -> Result<boo
             .map(|n| course.pick(n))
             .collect::<Result<_, _>>()?
     };
-    let target = course.target_dir();
-    let scratch = target.join("verify");
-    let _lock = lock(&target.join("verify.lock"))?;
+    let scratch = course.target_dir().join("verify");
+    let _lock = lock(&course.target_dir().join("verify.lock"))?;
     let mut problems = Vec::new();
     for name in &names {
         let ex_src = course.exercise_dir(name).join("src");
@@ -76,12 +75,17 @@ pub fn verify(course: &Course, only: &[String], options: &Options) -> Result<boo
         let solved = grade::run_exercise(
             &scratch.join("exercises"),
             name,
-            &target,
+            &course.build_dir("verify"),
             &transcripts,
             options,
         );
-        let untouched =
-            grade::run_exercise(&course.root.join("exercises"), name, &target, &[], options);
+        let untouched = grade::run_exercise(
+            &course.root.join("exercises"),
+            name,
+            &course.build_dir("check"),
+            &[],
+            options,
+        );
         let mut line = format!(
             "{name}: solution passes {}/{} ({} visible, {} hidden, {} transcripts)",
             solved.passed(None),
@@ -202,9 +206,8 @@ pub fn grade(
             .map(|n| course.pick(n))
             .collect::<Result<_, _>>()?
     };
-    let target = course.target_dir();
-    let scratch = target.join("grade");
-    let _lock = lock(&target.join("grade.lock"))?;
+    let scratch = course.target_dir().join("grade");
+    let _lock = lock(&course.target_dir().join("grade.lock"))?;
     let taken = grade::assemble(
         course,
         &scratch,
@@ -222,7 +225,7 @@ pub fn grade(
         results.push(grade::run_exercise(
             &scratch.join("exercises"),
             name,
-            &target,
+            &course.build_dir("grade"),
             &transcripts,
             options,
         ));

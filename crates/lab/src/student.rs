@@ -148,7 +148,7 @@ pub fn check(course: &Course, name: Option<&str>) -> Result<bool, String> {
     let status = cargo::cargo()
         .args(["test", "-q", "-p", &name, "--manifest-path"])
         .arg(course.root.join("exercises/Cargo.toml"))
-        .env("CARGO_TARGET_DIR", course.target_dir())
+        .env("CARGO_TARGET_DIR", course.build_dir("check"))
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .status()

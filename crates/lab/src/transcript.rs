@@ -49,6 +49,7 @@ enum Action {
     Expect(String),
     Match(String),
     Skip,
+    Connect,
     Close,
     Eof,
     Exit(i32),
@@ -127,6 +128,7 @@ impl Transcript {
                 "<" => Action::Expect(rest.to_owned()),
                 "~" => Action::Match(rest.to_owned()),
                 "..." => Action::Skip,
+                "connect" => Action::Connect,
                 "close" => Action::Close,
                 "eof" => Action::Eof,
                 "exit" => Action::Exit(
@@ -217,7 +219,7 @@ impl Transcript {
                 }
                 other => {
                     return Err(fail(format!(
-                        "unknown line {other:?}: steps start with `>`, `<`, `~`, `...`, close, eof, exit, stdout, sleep or timeout"
+                        "unknown line {other:?}: steps start with `>`, `<`, `~`, `...`, connect, close, eof, exit, stdout, sleep or timeout"
                     )));
                 }
             };
@@ -568,6 +570,9 @@ impl Player<'_> {
                     }
                 }
                 Action::Skip => skip = true,
+                Action::Connect => {
+                    self.connection(&step.connection).map_err(fail)?;
+                }
                 Action::Close => {
                     self.log.push((
                         step.connection.clone(),
@@ -819,7 +824,7 @@ impl Player<'_> {
                         String::from_utf8_lossy(piece)
                     ));
                 } else {
-                    out.push_str(&format!("  {prefix}{mark} {}\n", show(piece)));
+                    out.push_str(&format!("  {prefix}{mark} {}\n", show_short(piece)));
                 }
             }
         }
@@ -841,6 +846,15 @@ pub fn show(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Like [`show`], cut to the first 200 bytes.
+fn show_short(bytes: &[u8]) -> String {
+    if bytes.len() <= 200 {
+        show(bytes)
+    } else {
+        format!("{}... ({} bytes in all)", show(&bytes[..200]), bytes.len())
+    }
 }
 
 /// xorshift64: random enough for test inputs, no dependency.

@@ -123,7 +123,15 @@ impl Conversation {
         for (sent, bytes) in &self.log {
             let mark = if *sent { '>' } else { '<' };
             for piece in bytes.split_inclusive(|b| *b == b'\n') {
-                out.push_str(&format!("  {mark} {}\n", show(piece)));
+                if piece.len() > 200 {
+                    let start = show(&piece[..200]);
+                    out.push_str(&format!(
+                        "  {mark} {start}... ({} bytes in all)\n",
+                        piece.len()
+                    ));
+                } else {
+                    out.push_str(&format!("  {mark} {}\n", show(piece)));
+                }
             }
         }
         if self.log.is_empty() {

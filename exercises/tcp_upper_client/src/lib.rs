@@ -1,5 +1,6 @@
 //! The client's half of the uppercase protocol.
 
+#[allow(unused_imports)] // Read and Write: for your code
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
