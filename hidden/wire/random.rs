@@ -16,7 +16,7 @@ struct Dribble {
 impl Read for Dribble {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.calls += 1;
-        if self.calls % 4 == 0 {
+        if self.calls.is_multiple_of(4) {
             return Err(io::Error::from(io::ErrorKind::Interrupted));
         }
         let n = buf.len().min(self.step);
@@ -29,7 +29,7 @@ struct Writer(Vec<u8>, usize);
 impl Write for Writer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.1 += 1;
-        if self.1 % 5 == 0 {
+        if self.1.is_multiple_of(5) {
             return Err(io::Error::from(io::ErrorKind::Interrupted));
         }
         let n = buf.len().min(self.1 % 7 + 1);

@@ -1,0 +1,110 @@
+//! The self-pipe that turns a signal into something poll() can wait for, and the loop
+//! that uses it.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+/// The write end of the pipe, for the signal handler (a handler can reach only globals).
+static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    let saved = nix::errno::Errno::last_raw();
+    let fd = WAKE_FD.load(Ordering::Relaxed);
+    // SAFETY: write is async-signal-safe; the pipe is non-blocking, so a full pipe (the
+    // signal came many times) cannot block the handler.
+    unsafe { libc::write(fd, b"!".as_ptr().cast(), 1) };
+    nix::errno::Errno::set_raw(saved);
+}
+
+/// The read end of a self-pipe that becomes readable when SIGINT or SIGTERM arrives.
+/// (Given.)
+pub struct Wake {
+    read: OwnedFd,
+    _write: OwnedFd,
+}
+
+impl Wake {
+    pub fn on_sigint_and_sigterm() -> io::Result<Wake> {
+        let (read, write) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
+        WAKE_FD.store(write.as_raw_fd(), Ordering::Relaxed);
+        let action = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        for signal in [Signal::SIGINT, Signal::SIGTERM] {
+            // SAFETY: the handler only writes to a pipe and restores errno.
+            unsafe { sigaction(signal, &action) }?;
+        }
+        Ok(Wake {
+            read,
+            _write: write,
+        })
+    }
+
+    /// The descriptor to poll: readable once a signal has come.
+    pub fn fd(&self) -> &OwnedFd {
+        &self.read
+    }
+}
+
+/// Serves one client: uppercase everything until it closes. (Given.)
+pub fn serve(mut conn: TcpStream) -> io::Result<()> {
+    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = conn.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        conn.write_all(&buf[..n].to_ascii_uppercase())?;
+    }
+}
+
+/// Accepts clients (each served by `serve` in a thread of its own) until `wake` becomes
+/// readable; then accepts no more, waits up to `grace` for the clients being served, and
+/// returns how many had not finished by then.
+pub fn serve_until_signalled(
+    listener: &TcpListener,
+    wake: &Wake,
+    grace: Duration,
+) -> io::Result<usize> {
+    let mut clients: Vec<JoinHandle<()>> = Vec::new();
+    loop {
+        let mut fds = [
+            PollFd::new(listener.as_fd(), PollFlags::POLLIN),
+            PollFd::new(wake.fd().as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+        if ready(&fds[1]) {
+            break;
+        }
+        if ready(&fds[0]) {
+            match listener.accept() {
+                Ok((conn, _)) => clients.push(thread::spawn(move || {
+                    let _ = serve(conn);
+                })),
+                Err(e) => eprintln!("accept: {e}"),
+            }
+        }
+        clients.retain(|c| !c.is_finished());
+    }
+    let deadline = Instant::now() + grace;
+    while clients.iter().any(|c| !c.is_finished()) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    Ok(clients.iter().filter(|c| !c.is_finished()).count())
+}

@@ -1,0 +1,80 @@
+//! Packing a message for the wire and unpacking it from a byte stream
+//! (Beej's pack2.c and "Son of Data Encapsulation").
+//!
+//! A frame on the wire:
+//!
+//! ```text
+//! +----------------+-------------+--------------------+----------+-------------+
+//! | body length    | id          | reading            | name len | name        |
+//! | u32, 4 bytes   | u32         | f64 (IEEE 754 bits)| u8       | UTF-8 bytes |
+//! +----------------+-------------+--------------------+----------+-------------+
+//!   big-endian       big-endian    big-endian
+//! ```
+//!
+//! The length counts the bytes of the body (everything after the length itself).
+
+/// One sensor reading.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub id: u32,
+    pub reading: f64,
+    pub name: String,
+}
+
+/// Largest body a receiver accepts: 4 + 8 + 1 + 255.
+pub const MAX_BODY: usize = 268;
+
+/// Why a frame cannot be unpacked.
+#[derive(Debug, PartialEq)]
+pub enum PackError {
+    /// The body length is below the smallest or above `MAX_BODY`.
+    BadLength(u32),
+    /// The name length does not fit the body.
+    BadNameLength,
+    /// The name is not UTF-8.
+    NotUtf8,
+    /// The name is longer than 255 bytes (only when packing).
+    NameTooLong,
+}
+
+/// The frame for `msg`.
+pub fn pack(msg: &Message) -> Result<Vec<u8>, PackError> {
+    let name = msg.name.as_bytes();
+    let name_len = u8::try_from(name.len()).map_err(|_| PackError::NameTooLong)?;
+    let body_len = 4 + 8 + 1 + name.len();
+    let mut frame = Vec::with_capacity(4 + body_len);
+    frame.extend_from_slice(&(body_len as u32).to_be_bytes()); // htonl(len)
+    frame.extend_from_slice(&msg.id.to_be_bytes()); // htonl(id)
+    frame.extend_from_slice(&msg.reading.to_bits().to_be_bytes()); // pack754, then htonll
+    frame.push(name_len);
+    frame.extend_from_slice(name);
+    Ok(frame)
+}
+
+/// Unpacks the first frame of `buf`, which holds whatever has arrived so far.
+///
+/// `Ok(None)`: not all of the frame has arrived yet (read more, call again).
+/// `Ok(Some((msg, used)))`: a whole frame, `used` bytes long; the bytes after it belong to
+/// the next frame. `Err`: the frame is malformed and the stream cannot be trusted.
+pub fn unpack(buf: &[u8]) -> Result<Option<(Message, usize)>, PackError> {
+    let Some(len) = buf.get(..4) else {
+        return Ok(None);
+    };
+    let body_len = u32::from_be_bytes(len.try_into().unwrap());
+    if !(13..=MAX_BODY as u32).contains(&body_len) {
+        return Err(PackError::BadLength(body_len));
+    }
+    let Some(body) = buf.get(4..4 + body_len as usize) else {
+        return Ok(None);
+    };
+    let id = u32::from_be_bytes(body[0..4].try_into().unwrap());
+    let reading = f64::from_bits(u64::from_be_bytes(body[4..12].try_into().unwrap()));
+    let name_len = body[12] as usize;
+    if 13 + name_len != body.len() {
+        return Err(PackError::BadNameLength);
+    }
+    let name = std::str::from_utf8(&body[13..])
+        .map_err(|_| PackError::NotUtf8)?
+        .to_owned();
+    Ok(Some((Message { id, reading, name }, 4 + body_len as usize)))
+}
