@@ -255,6 +255,7 @@ impl Transcript {
             .into_iter()
             .map(|s| (0, s.as_str(), false))
             .chain(t.files.iter().map(|(_, c)| (0, c.as_str(), false)))
+            .chain(t.files.iter().map(|(n, _)| (0, n.as_str(), false)))
             .chain(t.steps.iter().filter_map(|s| match &s.action {
                 Action::Send(x) | Action::Expect(x) | Action::Stdout(x) => {
                     Some((s.line, x.as_str(), false))
@@ -297,8 +298,12 @@ impl Transcript {
         let scratch = ScratchDir::new(seed)?;
         vars.insert("dir".into(), scratch.path.to_string_lossy().into_owned());
         for (name, content) in &self.files {
+            let name = String::from_utf8_lossy(&render(name, &vars, false)?).into_owned();
+            if name.contains('/') || name.starts_with('.') {
+                return Err(format!("`file` needs a plain file name, not {name:?}"));
+            }
             let bytes = render(content, &vars, false)?;
-            std::fs::write(scratch.path.join(name), bytes)
+            std::fs::write(scratch.path.join(&name), bytes)
                 .map_err(|e| format!("cannot create the file {name}: {e}"))?;
         }
         let listener = match self.role {

@@ -1,0 +1,68 @@
+//! Pings over UDP: each datagram may be lost, and a reply may come too late.
+
+use std::io;
+use std::net::UdpSocket;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The ping for sequence number `seq`: `Ping SEQ TIME`, as in the assignment. (Given.)
+pub fn message(seq: u32) -> Vec<u8> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    format!("Ping {seq} {now:.6}").into_bytes()
+}
+
+/// The sequence number a reply carries (the server may uppercase it: `PING 3 ...`).
+/// (Given.)
+pub fn seq_of(reply: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(reply).ok()?;
+    let mut words = text.split(' ');
+    if !words.next()?.eq_ignore_ascii_case("ping") {
+        return None;
+    }
+    words.next()?.parse().ok()
+}
+
+/// Sends pings 1 to `count` over the connected `socket`, one at a time, and waits up to
+/// `timeout` for each reply. Returns, for each ping in order, its round-trip time, or
+/// `None` if no reply to *that* ping came in time. A late reply to an earlier ping, or a
+/// datagram that is not a reply, is ignored: it must not count for the ping being
+/// waited for, and it must not extend the wait.
+pub fn ping_all(
+    socket: &UdpSocket,
+    count: u32,
+    timeout: Duration,
+) -> io::Result<Vec<Option<Duration>>> {
+    // TODO: for seq in 1..=count: note the time, send message(seq), and wait until
+    // `timeout` after sending for a datagram whose seq_of is Some(seq). Any other
+    // datagram (a late reply to an earlier ping) is skipped without restarting the wait.
+    // A read timeout (WouldBlock or TimedOut) or ConnectionRefused means no reply: None.
+    let _ = (socket, count, timeout, Instant::now());
+    todo!("ping_all")
+}
+
+/// The last line: how many were sent and received, the loss, and min/avg/max RTT.
+/// (Given.)
+pub fn summary(rtts: &[Option<Duration>]) -> String {
+    let got: Vec<f64> = rtts
+        .iter()
+        .flatten()
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .collect();
+    let loss = if rtts.is_empty() {
+        0
+    } else {
+        (rtts.len() - got.len()) * 100 / rtts.len()
+    };
+    let mut line = format!("{} sent, {} received, {loss}% loss", rtts.len(), got.len());
+    if !got.is_empty() {
+        let min = got.iter().cloned().fold(f64::INFINITY, f64::min);
+        let max = got.iter().cloned().fold(0.0, f64::max);
+        let avg = got.iter().sum::<f64>() / got.len() as f64;
+        line.push_str(&format!(
+            "; rtt min/avg/max = {min:.3}/{avg:.3}/{max:.3} ms"
+        ));
+    }
+    line
+}
