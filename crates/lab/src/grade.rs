@@ -204,7 +204,9 @@ fn play(
     match transcript.play(program, &options.limits, seed, options.time_limit) {
         Ok(()) => Ok(()),
         Err(report) => {
-            let reason = if report.contains("left processes running") {
+            let reason = if report.contains("hit the process limit") {
+                "hit the process limit: does it fork without end?".to_owned()
+            } else if report.contains("left processes running") {
                 "left processes behind".to_owned()
             } else if report.contains("time limit for the whole transcript") {
                 format!("timed out after {} s", options.time_limit.as_secs())
@@ -250,10 +252,26 @@ fn run_test(
     let stderr = String::from_utf8_lossy(&ending.stderr).into_owned();
     let seconds = started.elapsed().as_secs_f64();
     let (passed, reason, detail) = match status {
+        _ if ending.hit_process_limit => (
+            false,
+            format!(
+                "hit the process limit ({} processes): does it fork without end?",
+                options.limits.processes
+            ),
+            format!(
+                "{}\n{}",
+                cargo::failure_text(&stdout, test),
+                tail(&stderr, 10)
+            ),
+        ),
         None => (
             false,
             format!("timed out after {} s", options.time_limit.as_secs()),
-            tail(&stdout, 20),
+            format!(
+                "the test was still running when its time was up (waiting for something the \
+                 program never did?); its output so far:\n{}",
+                tail(&stdout, 20)
+            ),
         ),
         Some(status) if status.success() && stdout.contains("1 passed") => {
             if ending.leftovers.is_empty() {

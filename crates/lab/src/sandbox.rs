@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::io::{self, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -58,6 +59,10 @@ pub struct Sandboxed {
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
     status: Option<ExitStatus>,
+    /// The most processes the sandbox's user had at once, sampled while it ran.
+    peak: Arc<AtomicU64>,
+    sampling: Arc<AtomicBool>,
+    limit: u64,
 }
 
 /// How a sandboxed run ended.
@@ -66,6 +71,8 @@ pub struct Ending {
     pub stderr: Vec<u8>,
     /// Processes that outlived the program: `pid command line`.
     pub leftovers: Vec<String>,
+    /// Whether the program came close to its process limit (a fork bomb, most likely).
+    pub hit_process_limit: bool,
 }
 
 impl Sandboxed {
@@ -119,12 +126,32 @@ impl Sandboxed {
         let stdout = collect(child.stdout.take().expect("stdout is piped"));
         let stderr = collect(child.stderr.take().expect("stderr is piped"));
         let group = child.id() as libc::pid_t;
+        let peak = Arc::new(AtomicU64::new(0));
+        let sampling = Arc::new(AtomicBool::new(true));
+        // SAFETY: getuid cannot fail.
+        let uid = if drop_root {
+            NOBODY
+        } else {
+            unsafe { libc::getuid() }
+        };
+        {
+            let (peak, sampling) = (Arc::clone(&peak), Arc::clone(&sampling));
+            thread::spawn(move || {
+                while sampling.load(Ordering::Relaxed) {
+                    peak.fetch_max(process_count(uid), Ordering::Relaxed);
+                    thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
         Ok(Sandboxed {
             child,
             group,
             stdout,
             stderr,
             status: None,
+            peak,
+            sampling,
+            limit: processes,
         })
     }
 
@@ -158,6 +185,8 @@ impl Sandboxed {
         if self.status.is_none() {
             self.status = self.child.try_wait().ok().flatten();
         }
+        self.sampling.store(false, Ordering::Relaxed);
+        let hit_process_limit = self.peak.load(Ordering::Relaxed) + 16 >= self.limit;
         let exited = self.status.is_some();
         let mut leftovers = Vec::new();
         if exited {
@@ -188,6 +217,7 @@ impl Sandboxed {
             stdout: self.stdout(),
             stderr: self.stderr(),
             leftovers,
+            hit_process_limit,
         }
     }
 }
@@ -277,7 +307,11 @@ fn processes() -> Vec<Proc> {
 /// How many processes (threads included) this user has now.
 fn own_process_count() -> u64 {
     // SAFETY: getuid cannot fail.
-    let me = unsafe { libc::getuid() };
+    process_count(unsafe { libc::getuid() })
+}
+
+/// How many processes (threads included) user `me` has now.
+fn process_count(me: libc::uid_t) -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };

@@ -346,10 +346,16 @@ impl Transcript {
         let ending = child.finish();
         let stderr = String::from_utf8_lossy(&ending.stderr).into_owned();
         let mut report = match played {
-            Ok(()) if ending.leftovers.is_empty() => return Ok(()),
+            Ok(()) if ending.leftovers.is_empty() && !ending.hit_process_limit => return Ok(()),
             Ok(()) => String::new(),
             Err(message) => format!("{message}\n{}", player.conversation()),
         };
+        if ending.hit_process_limit {
+            report.push_str(&format!(
+                "the program hit the process limit ({}): does it fork without end?\n",
+                limits.processes
+            ));
+        }
         if !ending.leftovers.is_empty() {
             report.push_str(&format!(
                 "the program left processes running after it was stopped: {}\n",
