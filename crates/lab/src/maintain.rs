@@ -154,7 +154,7 @@ pub fn export(course: &Course, dest: &Path) -> Result<(), String> {
     for (rel, abs) in course::files_under(&root, 100_000) {
         let first = rel.components().next().map(|c| c.as_os_str().to_owned());
         let first = first.as_deref().and_then(|f| f.to_str()).unwrap_or("");
-        let leave_out = matches!(first, "solutions" | "hidden" | ".lab")
+        let leave_out = matches!(first, "solutions" | "hidden" | ".lab" | ".git" | "target")
             || rel.starts_with("book/book")
             // The maintainer's checks need the solutions; a student edition has none.
             || rel == Path::new("crates/lab/tests/verify.rs")

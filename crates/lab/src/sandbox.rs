@@ -91,6 +91,7 @@ impl Sandboxed {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        // ANCHOR: limits
         // SAFETY: between fork and exec the closure only makes async-signal-safe system
         // calls (setrlimit, setgroups, setgid, setuid) and allocates nothing.
         unsafe {
@@ -117,6 +118,7 @@ impl Sandboxed {
                 Ok(())
             });
         }
+        // ANCHOR_END: limits
         let mut child = command.spawn()?;
         let mut input = child.stdin.take().expect("stdin is piped");
         let stdin = stdin.to_vec();
@@ -171,6 +173,12 @@ impl Sandboxed {
     /// Everything the program wrote to stdout so far.
     pub fn stdout(&self) -> Vec<u8> {
         self.stdout.lock().unwrap().clone()
+    }
+
+    /// Whether the program has closed its stdout (exited, or closed it) and everything it
+    /// wrote there has been collected.
+    pub fn stdout_closed(&self) -> bool {
+        Arc::strong_count(&self.stdout) == 1
     }
 
     /// Everything the program wrote to stderr so far.

@@ -83,6 +83,7 @@ fn state(course: &Course, progress: &Progress, name: &str) -> State {
 
 /// `cargo lab list`.
 pub fn list(course: &Course) {
+    use std::fmt::Write as _;
     let progress = Progress::load(course);
     let states: Vec<State> = course
         .exercises
@@ -91,10 +92,12 @@ pub fn list(course: &Course) {
         .collect();
     let next = states.iter().position(|s| *s != State::Done);
     let width = course.exercises.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut out = String::new();
     for (i, (name, s)) in course.exercises.iter().zip(&states).enumerate() {
         let mark = if Some(i) == next { "->" } else { "  " };
         let title = title(course, name);
-        println!(
+        let _ = writeln!(
+            out,
             "{mark} {:>2}. {name:<width$}  {:<20}  {title}",
             i + 1,
             s.word()
@@ -104,15 +107,18 @@ pub fn list(course: &Course) {
     let total = states.len();
     let bar_width = 30;
     let filled = done * bar_width / total.max(1);
-    println!(
+    let _ = writeln!(
+        out,
         "\nprogress: [{}{}] {done}/{total} done",
         "#".repeat(filled),
         "-".repeat(bar_width - filled)
     );
-    match next {
-        Some(i) => println!("next: cargo lab check {}", course.exercises[i]),
-        None => println!("every exercise passes its visible tests: well done"),
-    }
+    let _ = match next {
+        Some(i) => writeln!(out, "next: cargo lab check {}", course.exercises[i]),
+        None => writeln!(out, "every exercise passes its visible tests: well done"),
+    };
+    // A closed pipe (`cargo lab list | head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
 }
 
 /// The task's title: the first heading of the exercise's README.md.
@@ -146,7 +152,9 @@ pub fn check(course: &Course, name: Option<&str>) -> Result<bool, String> {
     let print = course::fingerprint(&course.exercise_dir(&name).join("src"));
     println!("checking {name} ({})", title(course, &name));
     let status = cargo::cargo()
-        .args(["test", "-q", "-p", &name, "--manifest-path"])
+        // The visible tests are the files in tests/ (`--test '*'`): no empty runs of the
+        // unit-test harnesses of src/.
+        .args(["test", "-q", "-p", &name, "--test", "*", "--manifest-path"])
         .arg(course.root.join("exercises/Cargo.toml"))
         .env("CARGO_TARGET_DIR", course.build_dir("check"))
         .env("RUST_BACKTRACE", "0")

@@ -635,12 +635,22 @@ impl Player<'_> {
                 }
                 Action::Stdout(text) => {
                     let want = render(text, &self.vars, false).map_err(fail)?;
-                    let stdout = self.child.as_ref().expect("the child runs").stdout();
-                    if !stdout
-                        .windows(want.len().max(1))
-                        .any(|w| w == want.as_slice())
-                        && !want.is_empty()
-                    {
+                    let contains = |out: &[u8]| {
+                        want.is_empty() || out.windows(want.len()).any(|w| w == want.as_slice())
+                    };
+                    // Output may still be on its way through the pipe: wait for it until
+                    // the step times out or the program has closed its stdout.
+                    let deadline = self.step_deadline();
+                    let child = self.child.as_ref().expect("the child runs");
+                    let stdout = loop {
+                        let closed = child.stdout_closed();
+                        let out = child.stdout();
+                        if contains(&out) || closed || Instant::now() >= deadline {
+                            break out;
+                        }
+                        thread::sleep(Duration::from_millis(5));
+                    };
+                    if !contains(&stdout) {
                         return Err(fail(format!(
                             "expected the program's output to contain \"{}\"\n         its output: \"{}\"",
                             show(&want),

@@ -46,8 +46,9 @@ fn every_line_is_answered_even_when_the_reply_arrives_byte_by_byte() {
     assert_eq!(
         out.stdout,
         "From Server: HELLO\nFrom Server: SOCKET WORLD\n",
-        "\nthe server received \"{}\" and replied one byte at a time; the client printed \
-         the stdout above (stderr: {:?})",
+        "\nleft: what the client printed; right: what it should print.\n\
+         The test's server received \"{}\" and sent each reply one byte at a time.\n\
+         The client's stderr: {}",
         show(&received),
         out.stderr
     );
@@ -69,7 +70,10 @@ fn a_server_that_closes_early_is_an_error_not_a_short_reply() {
     assert_eq!(
         out.code(),
         Some(1),
-        "the server sent \"HEL\" and closed; expected exit status 1, got {out:?}"
+        "\nthe server sent \"HEL\" (3 bytes of a 5-byte reply) and closed: expected exit \
+         status 1 (left: the status seen).\nstdout: {:?}\nstderr: {:?}",
+        out.stdout,
+        out.stderr
     );
     assert!(
         !out.stdout.contains("From Server"),
