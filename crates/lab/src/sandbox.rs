@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Read, Write};
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -78,14 +79,27 @@ pub struct Ending {
 impl Sandboxed {
     /// Starts `command` in its own process group, under `limits`, with `stdin` as input.
     pub fn spawn(mut command: Command, limits: &Limits, stdin: &[u8]) -> io::Result<Sandboxed> {
-        let processes = if limits.drop_root && is_root() {
+        // As nobody, the program must be able to reach its binary and its folder; a
+        // course kept under a private home folder (mode 700) is not reachable. Then the
+        // tests run as root, without a process limit, and the grader says so once.
+        let reachable = [
+            command.get_program().as_ref(),
+            command.get_current_dir().unwrap_or(Path::new("/")),
+        ]
+        .iter()
+        .all(|p| others_can_reach(p));
+        if limits.drop_root && is_root() && !reachable {
+            warn_unreachable(command.get_program().as_ref());
+        }
+        let drop_root = limits.drop_root && is_root() && reachable;
+        let processes = if drop_root {
             limits.processes
         } else {
             // Not root: the limit counts every process of this user, so leave room for
             // the ones that already exist.
             own_process_count() + limits.processes
         };
-        let drop_root = limits.drop_root && is_root();
+
         command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -227,6 +241,40 @@ impl Sandboxed {
             leftovers,
             hit_process_limit,
         }
+    }
+}
+
+/// Whether a user other than the owner may reach `path`: every folder on the way is
+/// searchable by others (the `x` bit), and the file itself readable and, for a program,
+/// executable by them.
+fn others_can_reach(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(path) = path.canonicalize() else {
+        return false;
+    };
+    let mode = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0)
+    };
+    let folders_ok = path.ancestors().skip(1).all(|dir| mode(dir) & 0o001 != 0);
+    let own = mode(&path);
+    folders_ok
+        && (if path.is_dir() {
+            own & 0o001 != 0
+        } else {
+            own & 0o005 == 0o005
+        })
+}
+
+fn warn_unreachable(program: &Path) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "cargo lab: warning: user nobody cannot reach {}; tests run as root, without a \
+             process limit (move the course to a folder others can enter, such as /srv)",
+            program.display()
+        );
     }
 }
 
