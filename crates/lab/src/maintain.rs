@@ -218,6 +218,19 @@ pub fn grade(
     .map_err(|e| format!("cannot prepare {}: {e}", scratch.display()))?;
     let mut results = Vec::new();
     for name in &names {
+        if !exercises.join(name).join("src").is_dir() {
+            eprintln!("grading {name}: not in the submission");
+            results.push(ExerciseResult {
+                name: name.clone(),
+                problem: Some("not submitted".to_owned()),
+                detail: format!(
+                    "{} does not exist",
+                    exercises.join(name).join("src").display()
+                ),
+                tests: Vec::new(),
+            });
+            continue;
+        }
         eprintln!(
             "grading {name}: {}",
             taken.get(name).map(String::as_str).unwrap_or("")
