@@ -151,7 +151,7 @@ pub fn export(course: &Course, dest: &Path) -> Result<(), String> {
     let dest = dest.canonicalize().map_err(|e| e.to_string())?;
     let root = course.root.canonicalize().map_err(|e| e.to_string())?;
     let mut files = std::collections::BTreeMap::new();
-    for (rel, abs) in course::files_under(&root, 100_000) {
+    for (rel, abs) in course_files(&root) {
         let first = rel.components().next().map(|c| c.as_os_str().to_owned());
         let first = first.as_deref().and_then(|f| f.to_str()).unwrap_or("");
         let leave_out = matches!(first, "solutions" | "hidden" | ".lab" | ".git" | "target")
@@ -176,6 +176,39 @@ pub fn export(course: &Course, dest: &Path) -> Result<(), String> {
         files.len()
     );
     Ok(())
+}
+
+/// The files of the course: in a git repository, those git knows or would add (tracked,
+/// or untracked and not ignored: no build output, no local clutter); otherwise every file
+/// outside `target` folders.
+fn course_files(root: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let listed = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    match listed {
+        Some(output) => output
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned()))
+            .map(|rel| (root.join(&rel), rel))
+            // A file deleted but not yet committed is still listed by git.
+            .filter(|(abs, _)| abs.is_file())
+            .map(|(abs, rel)| (rel, abs))
+            .collect(),
+        None => course::files_under(root, 100_000),
+    }
 }
 
 /// `cargo lab grade`: the submission's exercise sources in a copy of this course, all
