@@ -26,6 +26,8 @@ pub const CHANNELLEN: usize = 50;
 pub const MAX_CHANNELS: usize = 20;
 /// How many targets one PRIVMSG may name.
 pub const MAX_TARGETS: usize = 4;
+/// The reason clients are given when the server stops.
+pub const SHUTTING_DOWN: &str = "Server shutting down";
 
 /// What the reader thread should do after a line.
 #[derive(Debug, PartialEq, Eq)]
@@ -88,6 +90,8 @@ struct State {
     nicks: HashMap<String, u64>,
     /// Channel name in lower case -> channel.
     channels: BTreeMap<String, Channel>,
+    /// The server is shutting down: nobody new may connect.
+    closed: bool,
 }
 
 /// The whole server.
@@ -113,11 +117,15 @@ impl Irc {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A new connection: its id, or `None` when the server is full.
-    pub fn connect(&self, peer: IpAddr, out: Outlet) -> Option<u64> {
+    /// A new connection: its id, or why it is refused (the server is full, or
+    /// shutting down), to be sent to the client as `ERROR :Closing Link`.
+    pub fn connect(&self, peer: IpAddr, out: Outlet) -> Result<u64, &'static str> {
         let mut state = self.lock();
+        if state.closed {
+            return Err(SHUTTING_DOWN);
+        }
         if state.clients.len() >= self.max_clients {
-            return None;
+            return Err("Server is full");
         }
         state.next_id += 1;
         let id = state.next_id;
@@ -137,7 +145,36 @@ impl Irc {
                 channels: BTreeSet::new(),
             },
         );
-        Some(id)
+        Ok(id)
+    }
+
+    // ANCHOR: close_all
+    /// The server is shutting down: every client gets `ERROR :Closing Link: host
+    /// (Server shutting down)` after whatever its outbox already holds, then its
+    /// writer closes the connection. Nobody can connect from now on. Returns how
+    /// many clients were told.
+    pub fn close_all(&self) -> usize {
+        let mut state = self.lock();
+        state.closed = true;
+        let ids: Vec<u64> = state.clients.keys().copied().collect();
+        for &id in &ids {
+            let host = &state.clients[&id].host;
+            let farewell =
+                format!("ERROR :Closing Link: {host} ({SHUTTING_DOWN})\r\n");
+            send(&state, id, &farewell);
+            let _ = state.clients[&id].out.outbox.try_send(Out::Close);
+        }
+        // Everyone is gone at once: no QUIT to relay, no channel left.
+        state.clients.clear();
+        state.nicks.clear();
+        state.channels.clear();
+        ids.len()
+    }
+    // ANCHOR_END: close_all
+
+    /// Whether [`Irc::close_all`] has run: the server is shutting down.
+    pub fn closed(&self) -> bool {
+        self.lock().closed
     }
 
     /// The client is leaving (QUIT, closed, reset or timed out): say goodbye to it,
@@ -190,7 +227,10 @@ impl Irc {
             return Next::Continue; // an empty line: ignored, as RFC 1459 says
         };
         let mut state = self.lock();
-        let registered = state.clients.get(&id).is_some_and(|c| c.registered);
+        if !state.clients.contains_key(&id) {
+            return Next::Close; // the server has closed this client (close_all)
+        }
+        let registered = state.clients[&id].registered;
         let p = &msg.params;
         match msg.command.as_str() {
             "NICK" => self.nick(&mut state, id, p),
@@ -918,6 +958,49 @@ mod tests {
         // Nothing blocked; alice is still served.
         say(&irc, &alice, "PING done");
         assert_eq!(alice.heard(), [":irc.test PONG irc.test :done"]);
+    }
+
+    #[test]
+    fn close_all_says_goodbye_to_everyone_and_lets_nobody_in() {
+        let irc = irc();
+        let alice = registered(&irc, "alice");
+        let bob = registered(&irc, "bob");
+        say(&irc, &alice, "JOIN #rust");
+        say(&irc, &bob, "JOIN #rust");
+        say(&irc, &alice, "PRIVMSG #rust :last words");
+        alice.heard();
+        assert_eq!(irc.close_all(), 2);
+        // What was queued first still comes first; then the goodbye, then close.
+        let heard = bob.heard();
+        assert_eq!(
+            heard[heard.len() - 3..],
+            [
+                ":alice!alice@127.0.0.1 PRIVMSG #rust :last words",
+                "ERROR :Closing Link: 127.0.0.1 (Server shutting down)",
+                "<close>"
+            ]
+        );
+        // No QUIT relayed between those who are all leaving anyway.
+        assert_eq!(
+            alice.heard(),
+            [
+                "ERROR :Closing Link: 127.0.0.1 (Server shutting down)",
+                "<close>"
+            ]
+        );
+        assert!(irc.nicks().is_empty());
+        // A line that was on its way is not an error: the reader is told to stop.
+        assert_eq!(say(&irc, &alice, "PRIVMSG bob :hello?"), Next::Close);
+        assert_eq!(say(&irc, &bob, "NICK carol"), Next::Close);
+        let (outbox, _inbox) = sync_channel(OUTBOX);
+        let late = irc.connect(
+            "127.0.0.1".parse().unwrap(),
+            Outlet {
+                outbox,
+                socket: None,
+            },
+        );
+        assert_eq!(late, Err(SHUTTING_DOWN));
     }
 
     #[test]

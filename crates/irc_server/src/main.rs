@@ -5,6 +5,10 @@
 //! Two threads per client: a reader that parses its lines and applies them to the
 //! shared state (`lib.rs`), and a writer that sends whatever lands in the client's
 //! outbox.
+//!
+//! SIGINT and SIGTERM stop it: no new connections, and every client gets
+//! `ERROR :Closing Link: ... (Server shutting down)` after whatever was already
+//! queued for it; the writers have a grace period to send it.
 
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -16,8 +20,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use irc_server::message::MAX_LINE;
-use irc_server::{Irc, Next, OUTBOX, Out, Outlet};
+use irc_server::{Irc, Next, OUTBOX, Out, Outlet, SHUTTING_DOWN};
 use netkit::textline::{self, Line};
+use netkit::{Connections, Signal, Signals, Woken};
 
 /// A small IRC server for nc and real IRC clients.
 #[derive(Parser)]
@@ -39,6 +44,10 @@ struct Args {
     /// Clients connected at once.
     #[arg(long, default_value_t = 256)]
     max_clients: usize,
+    /// Seconds the clients' last lines get to reach them after SIGINT or
+    /// SIGTERM.
+    #[arg(long, default_value_t = 5)]
+    grace: u64,
 }
 
 fn main() -> ExitCode {
@@ -48,6 +57,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> netkit::Result<()> {
     let addr = netkit::resolve_one(&args.host, args.port)?;
     let listener = netkit::tcp_listen(addr)?;
+    let signals = Signals::catch(&[Signal::SIGINT, Signal::SIGTERM])?;
     netkit::announce(listener.local_addr()?);
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -55,12 +65,23 @@ fn run(args: Args) -> netkit::Result<()> {
     let created = format!("at Unix time {}", started.as_secs());
     let irc = Arc::new(Irc::new(&args.name, &created, args.max_clients));
     let ping_after = Duration::from_secs(args.ping_after.max(1));
+    // The connections being served, counted for the shutdown.
+    let connections = Connections::new();
     let mut backoff = netkit::AcceptBackoff::new();
     loop {
-        let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
+        // poll() on the listener and the signal pipe, then accept().
+        let (conn, peer) =
+            match netkit::accept_or_signal(&listener, &signals, &mut backoff)? {
+                Woken::Client(conn, peer) => (conn, peer),
+                Woken::Signals(arrived) => {
+                    eprintln!("{}: no new connections from now on", arrived[0]);
+                    break;
+                }
+            };
+        let conn = connections.track(conn);
         let irc = Arc::clone(&irc);
         let spawned = thread::Builder::new().spawn(move || {
-            if let Err(e) = client(&irc, conn, peer, ping_after) {
+            if let Err(e) = client(&irc, &conn, peer, ping_after) {
                 eprintln!("{peer}: {e}");
             }
         });
@@ -68,13 +89,25 @@ fn run(args: Args) -> netkit::Result<()> {
             eprintln!("{peer}: cannot start a thread: {e}"); // the connection is closed
         }
     }
+
+    // ANCHOR: shutdown
+    // close() the listener; tell every client the server is going (ERROR), and
+    // give their writers --grace seconds to send what is queued and close.
+    drop(listener);
+    let told = irc.close_all();
+    eprintln!("shutting down: told {told} client(s)");
+    netkit::wait_for_clients(Duration::from_secs(args.grace), || {
+        connections.count()
+    });
+    Ok(())
+    // ANCHOR_END: shutdown
 }
 
 // ANCHOR: client
 /// One client, from connection to goodbye.
 fn client(
     irc: &Irc,
-    conn: TcpStream,
+    conn: &TcpStream,
     peer: SocketAddr,
     ping_after: Duration,
 ) -> std::io::Result<()> {
@@ -89,10 +122,12 @@ fn client(
         outbox,
         socket: Some(cut_off_handle),
     };
-    let Some(id) = irc.connect(peer.ip(), outlet) else {
-        let full =
-            format!("ERROR :Closing Link: {} (Server is full)\r\n", peer.ip());
-        return (&conn).write_all(full.as_bytes());
+    let id = match irc.connect(peer.ip(), outlet) {
+        Ok(id) => id,
+        Err(why) => {
+            let refused = format!("ERROR :Closing Link: {} ({why})\r\n", peer.ip());
+            return (&*conn).write_all(refused.as_bytes());
+        }
     };
     eprintln!("{peer}: connected");
     let spawned =
@@ -105,7 +140,7 @@ fn client(
         }
     };
 
-    let mut reader = BufReader::new(&conn);
+    let mut reader = BufReader::new(conn);
     let mut line = Vec::new();
     let mut pinged = false;
     let reason = loop {
@@ -138,7 +173,12 @@ fn client(
     if let Some(reason) = &reason {
         irc.disconnect(id, reason);
     }
-    eprintln!("{peer}: gone ({})", reason.as_deref().unwrap_or("QUIT"));
+    let why = match &reason {
+        _ if irc.closed() => SHUTTING_DOWN, // close_all ended it
+        Some(reason) => reason,
+        None => "QUIT",
+    };
+    eprintln!("{peer}: gone ({why})");
     let _ = writer.join();
     Ok(())
 }

@@ -415,3 +415,48 @@ fn a_port_in_use_is_one_clear_line() {
     let port = server.addr.port().to_string();
     testkit::assert_port_in_use_error(SERVER, &port, &[]);
 }
+
+#[test]
+fn sigterm_tells_every_client_the_server_is_shutting_down_then_exits_0() {
+    let mut server = start(&["--grace", "10"]);
+    let mut alice = User::registered(&server, "alice");
+    let mut bob = User::registered(&server, "bob");
+    let mut stranger = User::connect(&server); // connected, never registered
+    stranger.send("PING hello\r\n");
+    stranger.until("PONG");
+    alice.send("JOIN #last\r\n");
+    alice.until(" 366 ");
+    bob.send("JOIN #last\r\n");
+    bob.until(" 366 ");
+    bob.send("PRIVMSG #last :see you\r\n");
+    assert_eq!(
+        alice.until("PRIVMSG"),
+        ":bob!bob@127.0.0.1 PRIVMSG #last :see you"
+    );
+    let signalled = Instant::now();
+    server.signal(netkit::Signal::SIGTERM as i32);
+    let goodbye = "ERROR :Closing Link: 127.0.0.1 (Server shutting down)";
+    for (who, user) in [
+        ("alice", &mut alice),
+        ("bob", &mut bob),
+        ("stranger", &mut stranger),
+    ] {
+        // The goodbye comes next (no QUITs of the others before it), then the end.
+        assert_eq!(user.next(), goodbye, "{who}");
+        assert_eq!(read_to_close(&mut user.conn), b"", "{who}");
+    }
+    let status = server.wait_for_exit();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(signalled.elapsed() < Duration::from_secs(5));
+    let log = server.stderr_so_far();
+    assert!(log.contains("SIGTERM: no new connections"), "{log}");
+    assert!(log.contains("told 3 client(s)"), "{log}");
+    assert!(log.contains("every client has finished"), "{log}");
+}
+
+#[test]
+fn with_no_client_sigint_ends_the_server_at_once_with_status_0() {
+    let mut server = start(&[]);
+    server.signal(netkit::Signal::SIGINT as i32);
+    assert_eq!(server.wait_for_exit().code(), Some(0));
+}

@@ -8,6 +8,7 @@
 
 mod accept;
 mod args;
+mod connections;
 mod error;
 mod hexdump;
 mod listen;
@@ -16,8 +17,11 @@ pub mod textline;
 
 pub use accept::{AcceptBackoff, accept_patiently};
 pub use args::{parse_args, resolve, resolve_one};
+pub use connections::{Connections, Tracked};
 pub use error::{Fatal, Result, finish, program_name};
 pub use hexdump::hexdump;
 pub use listen::{announce, bind_error, connect_error, tcp_listen, udp_bind};
 pub use nix::sys::signal::Signal;
-pub use shutdown::{Signals, Woken, accept_or_signal, is_stop, wait_for_clients};
+pub use shutdown::{
+    Ready, Signals, Woken, accept_or_signal, is_stop, wait_for_clients, wait_readable,
+};

@@ -172,6 +172,43 @@ pub fn accept_or_signal(
 }
 // ANCHOR_END: accept_or_signal
 
+/// What [`wait_readable`] woke up for.
+pub enum Ready {
+    /// The descriptor has something to read (a datagram, say).
+    Readable,
+    /// One or more signals (in order of arrival).
+    Signals(Vec<Signal>),
+}
+
+// ANCHOR: wait_readable
+/// Waits until `fd` is readable or a signal arrives, whichever comes first:
+/// `poll` on the descriptor and the self-pipe, as in [`accept_or_signal`]. For
+/// the UDP servers, which stop at once: they call `recvfrom` only after this
+/// returns [`Ready::Readable`].
+pub fn wait_readable(fd: impl AsFd, signals: &Signals) -> io::Result<Ready> {
+    loop {
+        let mut fds = [
+            PollFd::new(fd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(signals.fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        if fds[1].any().unwrap_or(true) {
+            let arrived = signals.drain();
+            if !arrived.is_empty() {
+                return Ok(Ready::Signals(arrived));
+            }
+        }
+        if fds[0].any().unwrap_or(true) {
+            return Ok(Ready::Readable);
+        }
+    }
+}
+// ANCHOR_END: wait_readable
+
 /// Whether `signal` asks the server to stop (SIGINT from Ctrl-C, SIGTERM from `kill`).
 pub fn is_stop(signal: Signal) -> bool {
     matches!(signal, Signal::SIGINT | Signal::SIGTERM)

@@ -87,6 +87,8 @@ pub struct Session {
     /// long).
     refused: Option<String>,
     errors: u32,
+    /// The server is shutting down: no new transaction may begin.
+    stopping: bool,
 }
 
 impl Session {
@@ -101,6 +103,7 @@ impl Session {
             text: Vec::new(),
             refused: None,
             errors: 0,
+            stopping: false,
         }
     }
 
@@ -118,6 +121,27 @@ impl Session {
             421,
             &format!(
                 "{} idle for too long, closing connection",
+                self.config.hostname
+            ),
+        )
+    }
+
+    /// The server is shutting down. A transaction under way (after MAIL) may
+    /// still finish: its message is delivered. Any other command but QUIT is
+    /// answered with [`Session::shutting_down`]'s 421, and the connection closed.
+    pub fn server_stopping(&mut self) {
+        self.stopping = true;
+    }
+
+    /// 421, the reply RFC 5321 (section 3.8) has for a server that must shut
+    /// down: to the next command, or unprompted when the server cannot wait any
+    /// longer. A 4xx code is a temporary failure: the client keeps any message it
+    /// has not seen accepted with 250, and tries again later.
+    pub fn shutting_down(&self) -> String {
+        reply(
+            421,
+            &format!(
+                "{} Service not available, shutting down; try again later",
                 self.config.hostname
             ),
         )
@@ -142,7 +166,13 @@ impl Session {
             Some((verb, rest)) => (verb, rest.trim()),
             None => (line.trim(), ""),
         };
-        match verb.to_ascii_uppercase().as_str() {
+        let verb = verb.to_ascii_uppercase();
+        // Shutting down: only a transaction under way goes on (see
+        // server_stopping).
+        if self.stopping && self.phase != Phase::Mail && verb != "QUIT" {
+            return Step::ReplyAndClose(self.shutting_down());
+        }
+        match verb.as_str() {
             "HELO" => self.helo(rest, false),
             "EHLO" => self.helo(rest, true),
             "MAIL" => self.mail(rest),
@@ -711,6 +741,33 @@ mod tests {
                 s = session(); // ten errors: a new connection
             }
         }
+    }
+
+    #[test]
+    fn while_stopping_a_transaction_under_way_finishes_and_nothing_new_begins() {
+        let mut s = session();
+        for line in ["EHLO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>"] {
+            say(&mut s, line);
+        }
+        s.server_stopping();
+        // The transaction that had begun goes on to its delivery...
+        assert_eq!(code(&say(&mut s, "RCPT TO:<e@f>")), "250");
+        assert_eq!(code(&say(&mut s, "DATA")), "354");
+        assert_eq!(s.line(b"MAIL FROM is just text in here"), Step::Nothing);
+        assert!(matches!(s.line(b"."), Step::Deliver(_)));
+        // ...but the next command is told 421, and the connection closes.
+        let Step::ReplyAndClose(r) = s.line(b"MAIL FROM:<a@b>") else {
+            panic!("a new transaction began while stopping")
+        };
+        assert!(r.starts_with("421 mx.test Service not available"), "{r}");
+        // QUIT is still QUIT.
+        let mut quitter = session();
+        quitter.server_stopping();
+        assert_eq!(code(&say(&mut quitter, "QUIT")), "221");
+        let mut idle = session();
+        say(&mut idle, "HELO me");
+        idle.server_stopping();
+        assert_eq!(code(&say(&mut idle, "NOOP")), "421");
     }
 
     #[test]

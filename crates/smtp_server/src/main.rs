@@ -5,18 +5,24 @@
 //! protocol state machine in `lib.rs`, writes its replies, and appends every
 //! finished message to one mailbox file per recipient in the spool folder
 //! (`spool/bob` for `bob@anywhere`).
+//!
+//! SIGINT and SIGTERM stop it gracefully (RFC 5321, section 3.8): no new
+//! connections; a message already under way is still received and delivered;
+//! other commands get `421`, and sessions still open when the grace period ends
+//! are told `421` unprompted.
 
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use netkit::textline::{self, Line};
+use netkit::{Connections, Signal, Signals, Tracked, Woken};
 use smtp_server::{Config, MAX_TEXT_LINE, Session, Step, deliver, reply};
 
 /// Receive mail over SMTP and append it to mbox files.
@@ -45,6 +51,10 @@ struct Args {
     /// Clients served at once; more are told to come back later (421).
     #[arg(long, default_value_t = 64)]
     max_clients: usize,
+    /// Seconds the sessions get to finish after SIGINT or SIGTERM; a message
+    /// under way is still delivered.
+    #[arg(long, default_value_t = 5)]
+    grace: u64,
 }
 
 /// What every client thread shares.
@@ -55,8 +65,8 @@ struct Shared {
     /// file.
     delivering: Mutex<()>,
     idle: Duration,
-    clients: AtomicUsize,
-    max_clients: usize,
+    /// Set on SIGINT or SIGTERM: the server is shutting down.
+    stopping: AtomicBool,
 }
 
 fn main() -> ExitCode {
@@ -74,6 +84,7 @@ fn run(args: Args) -> netkit::Result<()> {
     // getaddrinfo(), socket(), setsockopt(SO_REUSEADDR), bind(), listen()
     let addr = netkit::resolve_one(&args.host, args.port)?;
     let listener = netkit::tcp_listen(addr)?;
+    let signals = Signals::catch(&[Signal::SIGINT, Signal::SIGTERM])?;
     netkit::announce(listener.local_addr()?);
     let shared = Arc::new(Shared {
         config: Config {
@@ -83,21 +94,29 @@ fn run(args: Args) -> netkit::Result<()> {
         spool: args.spool,
         delivering: Mutex::new(()),
         idle: Duration::from_secs(args.idle_timeout),
-        clients: AtomicUsize::new(0),
-        max_clients: args.max_clients,
+        stopping: AtomicBool::new(false),
     });
+    // The sessions being served: counted for --max-clients and the shutdown.
+    let sessions = Connections::new();
     let mut backoff = netkit::AcceptBackoff::new();
     loop {
-        // accept(), then a thread for this client.
-        let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
-        let shared = Arc::clone(&shared);
-        if shared.clients.fetch_add(1, Ordering::SeqCst) >= shared.max_clients {
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
+        // poll() on the listener and the signal pipe, then accept().
+        let (conn, peer) =
+            match netkit::accept_or_signal(&listener, &signals, &mut backoff)? {
+                Woken::Client(conn, peer) => (conn, peer),
+                Woken::Signals(arrived) => {
+                    eprintln!("{}: no new connections from now on", arrived[0]);
+                    break;
+                }
+            };
+        if sessions.count() >= args.max_clients {
             let busy = reply(421, "too many connections, try again later");
             let _ = (&conn).write_all(busy.as_bytes());
             continue;
         }
-        let counted = Arc::clone(&shared);
+        let conn = sessions.track(conn);
+        let shared = Arc::clone(&shared);
+        // A thread for this client.
         let spawned = thread::Builder::new().spawn(move || {
             eprintln!("{peer}: connected");
             match serve(&conn, peer, &shared) {
@@ -107,37 +126,55 @@ fn run(args: Args) -> netkit::Result<()> {
                 }
                 Err(e) => eprintln!("{peer}: dropped: {e}"),
             }
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
         });
         if let Err(e) = spawned {
             // The system is out of threads; this client is closed unserved.
             eprintln!("{peer}: cannot start a thread: {e}");
-            counted.clients.fetch_sub(1, Ordering::SeqCst);
         }
     }
     // ANCHOR_END: listen
+
+    // ANCHOR: shutdown
+    // Tell the sessions that no new mail transaction may begin (see serve), and
+    // close() the listener, so new clients are refused.
+    shared.stopping.store(true, Ordering::SeqCst);
+    drop(listener);
+    let grace = Duration::from_secs(args.grace);
+    if netkit::wait_for_clients(grace, || sessions.count()) > 0 {
+        // Time is up: wake the sessions still waiting, so they can say 421.
+        sessions.cut_off(Duration::from_secs(1));
+    }
+    Ok(())
+    // ANCHOR_END: shutdown
 }
 
 // ANCHOR: serve
 /// One client's conversation: greet, then a reply for every command, until QUIT.
-fn serve(
-    conn: &TcpStream,
-    peer: SocketAddr,
-    shared: &Shared,
-) -> std::io::Result<()> {
+fn serve(conn: &Tracked, peer: SocketAddr, shared: &Shared) -> std::io::Result<()> {
     conn.set_read_timeout(Some(shared.idle))?;
     conn.set_write_timeout(Some(shared.idle))?;
     let mut session = Session::new(shared.config.clone(), peer.ip());
-    let mut writer = conn;
-    let mut reader = BufReader::new(conn);
+    let mut writer: &TcpStream = conn;
+    let mut reader = BufReader::new(writer);
     writer.write_all(session.greeting().as_bytes())?; // 220 localhost ESMTP ...
     let mut line = Vec::new();
     loop {
         // recv() until a whole line has arrived (at most MAX_TEXT_LINE bytes).
         let read = textline::read_line(&mut reader, &mut line, MAX_TEXT_LINE);
+        if shared.stopping.load(Ordering::SeqCst) {
+            // The next command gets 421, unless it belongs to a transaction
+            // under way (RFC 5321, section 3.8).
+            session.server_stopping();
+        }
         let step = match read {
             Ok(Line::Complete) => session.line(&line),
             Ok(Line::TooLong) => session.line_too_long(),
+            // The grace period is over (the server shut down our reading
+            // side): 421, unprompted. A message not yet ended with "." is not
+            // delivered; without a 250 the client still has it, and will retry.
+            Ok(Line::End | Line::Unterminated) if conn.was_cut_off() => {
+                return writer.write_all(session.shutting_down().as_bytes());
+            }
             // Closed without QUIT: nothing more to do.
             Ok(Line::End | Line::Unterminated) => return Ok(()),
             Err(e) if timed_out(&e) => {

@@ -6,9 +6,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use testkit::{Server, read_to_close, require_tool, run};
+use netkit::Signal;
+use testkit::{PATIENCE, Server, read_to_close, require_tool, run};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_smtp_server");
 
@@ -445,4 +446,103 @@ fn over_ipv6_too() {
     let server = start(&spool, &["--host", "::1"]);
     let mut nc = Typist::new(&server);
     assert_eq!(nc.say("HELO six"), "250 localhost Hello six [::1]");
+}
+
+/// What a session is told when the server shuts down under it.
+const SHUTTING_DOWN: &str =
+    "421 localhost Service not available, shutting down; try again later";
+
+/// Waits (bounded) until connecting is refused: the server has closed its listener.
+fn wait_until_refused(server: &Server) {
+    let deadline = Instant::now() + PATIENCE;
+    while TcpStream::connect_timeout(&server.addr, PATIENCE).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the server still accepts connections"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn sigterm_in_the_middle_of_data_the_message_is_still_delivered() {
+    let spool = Spool::new("term-data");
+    let mut server = start(&spool, &["--grace", "10"]);
+    let mut nc = Typist::new(&server);
+    assert!(nc.say("HELO me").starts_with("250 "));
+    assert_eq!(nc.say("MAIL FROM:<alice@example.org>"), "250 OK");
+    assert_eq!(nc.say("RCPT TO:<bob@localhost>"), "250 Accepted");
+    assert!(nc.say("DATA").starts_with("354 "));
+    nc.send(b"Subject: half way\n\nfirst half\n");
+    server.signal(Signal::SIGTERM as i32);
+    wait_until_refused(&server);
+    // The rest of the message, after the signal: it is taken and delivered.
+    nc.send(b"second half\n");
+    assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
+    assert_eq!(nc.say("QUIT"), "221 localhost closing connection");
+    assert_eq!(read_to_close(&mut nc.conn), b"");
+    // With its last client gone, the server exits well before the 10 s, with 0.
+    let start = Instant::now();
+    let status = server.wait_for_exit();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let mbox = spool.mailbox("bob");
+    assert!(
+        mbox.ends_with("\nSubject: half way\n\nfirst half\nsecond half\n\n"),
+        "{mbox}"
+    );
+    let log = server.stderr_so_far();
+    assert!(log.contains("SIGTERM: no new connections"), "{log}");
+    assert!(log.contains("every client has finished"), "{log}");
+}
+
+#[test]
+fn when_stopping_idle_sessions_get_421_and_an_unfinished_message_is_not_kept() {
+    let spool = Spool::new("int-idle");
+    let mut server = start(&spool, &["--grace", "1"]);
+    let mut idle = Typist::new(&server); // greeted, then silent
+    let mut asks = Typist::new(&server);
+    assert!(asks.say("HELO me").starts_with("250 "));
+    let mut stalled = Typist::new(&server);
+    for (line, code) in [
+        ("HELO me", "250"),
+        ("MAIL FROM:<a@b.c>", "250"),
+        ("RCPT TO:<carol@localhost>", "250"),
+        ("DATA", "354"),
+    ] {
+        assert!(stalled.say(line).starts_with(code), "{line}");
+    }
+    stalled.send(b"Subject: never finished\n\nhalf a messa");
+    let signalled = Instant::now();
+    server.signal(Signal::SIGINT as i32);
+    wait_until_refused(&server);
+    // A command outside a transaction is answered 421 at once, and the session
+    // ends.
+    assert_eq!(asks.say("MAIL FROM:<a@b.c>"), SHUTTING_DOWN);
+    assert_eq!(read_to_close(&mut asks.conn), b"");
+    // The others hear 421 when the grace period is over, unprompted.
+    assert_eq!(idle.reply(), SHUTTING_DOWN);
+    assert!(signalled.elapsed() >= Duration::from_millis(900));
+    assert_eq!(read_to_close(&mut idle.conn), b"");
+    assert_eq!(stalled.reply(), SHUTTING_DOWN);
+    assert_eq!(read_to_close(&mut stalled.conn), b"");
+    let status = server.wait_for_exit();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(signalled.elapsed() < Duration::from_secs(4));
+    // Without a 250 the message stays the client's to send again: no mailbox.
+    assert!(spool.names().is_empty(), "{:?}", spool.names());
+    let log = server.stderr_so_far();
+    assert!(log.contains("SIGINT: no new connections"), "{log}");
+    assert!(
+        log.contains("still connected after the grace period"),
+        "{log}"
+    );
+}
+
+#[test]
+fn with_no_client_sigterm_ends_the_server_at_once_with_status_0() {
+    let spool = Spool::new("term-none");
+    let mut server = start(&spool, &[]);
+    server.signal(Signal::SIGTERM as i32);
+    assert_eq!(server.wait_for_exit().code(), Some(0));
 }

@@ -4,16 +4,20 @@
 //!
 //! Each message is printed on one line: who sent it, its `<PRI>` decoded into
 //! facility and severity names, and the message.
+//!
+//! SIGINT and SIGTERM end the UDP server at once. The TCP server stops accepting,
+//! lets its senders finish within a grace period, then cuts off the rest, still
+//! printing everything they had sent.
 
 use std::io::{self, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
+use netkit::{Connections, Ready, Signal, Signals, Woken};
 use socket2::{SockRef, TcpKeepalive};
 use syslog_server::{Frame, MAX_MESSAGE, read_frame, render};
 
@@ -34,6 +38,9 @@ struct Args {
     /// TCP senders connected at once.
     #[arg(long, default_value_t = 64)]
     max_clients: usize,
+    /// Seconds TCP senders get to finish after SIGINT or SIGTERM.
+    #[arg(long, default_value_t = 5)]
+    grace: u64,
 }
 
 /// The output every thread prints to: one lock, so lines never mix.
@@ -47,7 +54,7 @@ fn run(args: Args) -> netkit::Result<()> {
     let addr = netkit::resolve_one(&args.host, args.port)?;
     let output: Output = Arc::new(Mutex::new(io::stdout()));
     if args.tcp {
-        serve_tcp(addr, output, args.max_clients)
+        serve_tcp(addr, output, &args)
     } else {
         serve_udp(addr, &output)
     }
@@ -57,13 +64,25 @@ fn run(args: Args) -> netkit::Result<()> {
 fn serve_udp(addr: SocketAddr, output: &Output) -> netkit::Result<()> {
     // socket(AF_INET, SOCK_DGRAM, 0) + bind(): the Haskell serveLog's first half.
     let socket = netkit::udp_bind(addr)?;
+    // SIGINT and SIGTERM end the server at once, with status 0 (each datagram is
+    // printed as it arrives: nothing is under way).
+    let signals = Signals::catch(&[Signal::SIGINT, Signal::SIGTERM])?;
+    // Non-blocking: poll() may report a datagram that recvfrom then drops (a bad
+    // checksum), and the loop must go back to poll, not hang in recvfrom.
+    socket.set_nonblocking(true)?;
     netkit::announce(socket.local_addr()?);
     // The largest UDP payload there is: no datagram is ever cut short.
     let mut buf = vec![0u8; 65_536];
     loop {
+        // poll() on the socket and the signal pipe: a message, or the end?
+        if let Ready::Signals(arrived) = netkit::wait_readable(&socket, &signals)? {
+            eprintln!("{}: stopping", arrived[0]);
+            return Ok(());
+        }
         // recvfrom(): one datagram is one message, and says who sent it.
         let (n, peer) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
             Err(e) => {
@@ -96,40 +115,58 @@ fn print_message(output: &Output, peer: SocketAddr, message: &[u8]) {
 // ANCHOR_END: print
 
 // ANCHOR: tcp
-fn serve_tcp(
-    addr: SocketAddr,
-    output: Output,
-    max_clients: usize,
-) -> netkit::Result<()> {
+fn serve_tcp(addr: SocketAddr, output: Output, args: &Args) -> netkit::Result<()> {
     let listener = netkit::tcp_listen(addr)?;
+    let signals = Signals::catch(&[Signal::SIGINT, Signal::SIGTERM])?;
     netkit::announce(listener.local_addr()?);
-    let clients = Arc::new(AtomicUsize::new(0));
+    // The senders being served: counted for --max-clients and for the shutdown.
+    let senders = Connections::new();
     let mut backoff = netkit::AcceptBackoff::new();
     loop {
-        // accept(), then forkIO in the Haskell: a thread per sender.
-        let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
-        if clients.fetch_add(1, Ordering::SeqCst) >= max_clients {
-            clients.fetch_sub(1, Ordering::SeqCst);
-            eprintln!("{peer}: refused, {max_clients} senders already connected");
+        // poll() on the listener and the signal pipe, then accept().
+        let (conn, peer) =
+            match netkit::accept_or_signal(&listener, &signals, &mut backoff)? {
+                Woken::Client(conn, peer) => (conn, peer),
+                Woken::Signals(arrived) => {
+                    eprintln!("{}: no new connections from now on", arrived[0]);
+                    break;
+                }
+            };
+        if senders.count() >= args.max_clients {
+            let max = args.max_clients;
+            eprintln!("{peer}: refused, {max} senders already connected");
             continue; // dropping `conn` closes it
         }
+        let conn = senders.track(conn);
         let output = Arc::clone(&output);
-        let counted = Arc::clone(&clients);
+        // forkIO in the Haskell: a thread per sender.
         let spawned = thread::Builder::new().spawn(move || {
             eprintln!("{peer}: connected");
-            match receive(&conn, peer, &output) {
-                Ok(1) => eprintln!("{peer}: closed after 1 message"),
-                Ok(count) => eprintln!("{peer}: closed after {count} messages"),
+            let received = receive(&conn, peer, &output);
+            let how = if conn.was_cut_off() {
+                "cut off"
+            } else {
+                "closed"
+            };
+            match received {
+                Ok(1) => eprintln!("{peer}: {how} after 1 message"),
+                Ok(count) => eprintln!("{peer}: {how} after {count} messages"),
                 Err(e) => eprintln!("{peer}: dropped: {e}"),
             }
-            counted.fetch_sub(1, Ordering::SeqCst);
         });
         if let Err(e) = spawned {
             // The system is out of threads; this sender is closed unserved.
             eprintln!("{peer}: cannot start a thread: {e}");
-            clients.fetch_sub(1, Ordering::SeqCst);
         }
     }
+    // close() the listener, give the senders --grace seconds to finish, and
+    // then cut off the rest: what they had sent by then is still printed.
+    drop(listener);
+    let grace = Duration::from_secs(args.grace);
+    if netkit::wait_for_clients(grace, || senders.count()) > 0 {
+        senders.cut_off(Duration::from_secs(1));
+    }
+    Ok(())
 }
 
 /// One sender's messages, until it closes.

@@ -1,10 +1,11 @@
 //! syslog_server as a black box, fed by util-linux `logger` and by raw sockets.
 
 use std::io::Write;
-use std::net::Shutdown;
+use std::net::{Shutdown, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use netkit::Signal;
 use testkit::{Server, require_tool, run};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_syslog_server");
@@ -213,4 +214,84 @@ fn a_port_in_use_is_one_clear_line() {
     let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
     let port = server.addr.port().to_string();
     testkit::assert_port_in_use_error(SERVER, &port, &["--tcp"]);
+}
+
+/// Waits (bounded) until connecting is refused: the server has closed its listener.
+fn wait_until_refused(server: &Server) {
+    let deadline = Instant::now() + testkit::PATIENCE;
+    while TcpStream::connect_timeout(&server.addr, testkit::PATIENCE).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the server still accepts connections"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn sigterm_over_tcp_lets_a_sender_finish_and_prints_what_it_sent_after() {
+    let mut server =
+        Server::start(SERVER, &["--port", "0", "--tcp", "--grace", "10"]);
+    let mut sender = server.connect();
+    sender.write_all(b"<13>before the signal\n").unwrap();
+    assert_eq!(next_message(&server), "user.notice before the signal");
+    server.signal(Signal::SIGTERM as i32);
+    wait_until_refused(&server);
+    sender.write_all(b"<11>after the signal\n").unwrap();
+    sender.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(next_message(&server), "user.err after the signal");
+    let start = Instant::now();
+    let status = server.wait_for_exit();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let log = server.stderr_so_far();
+    assert!(log.contains("SIGTERM: no new connections"), "{log}");
+    assert!(log.contains("closed after 2 messages"), "{log}");
+    assert!(log.contains("every client has finished"), "{log}");
+}
+
+#[test]
+fn a_sender_that_stays_is_cut_off_after_the_grace_period_and_nothing_is_lost() {
+    let mut server =
+        Server::start(SERVER, &["--port", "0", "--tcp", "--grace", "1"]);
+    let mut sender = server.connect();
+    sender.write_all(b"<13>one\n").unwrap();
+    assert_eq!(next_message(&server), "user.notice one");
+    let signalled = Instant::now();
+    server.signal(Signal::SIGINT as i32);
+    wait_until_refused(&server);
+    // Sent during the grace period by a sender that never closes: still printed.
+    sender.write_all(b"<13>two\n9 <13>three").unwrap();
+    let status = server.wait_for_exit();
+    let took = signalled.elapsed();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    let rest: Vec<String> = server
+        .remaining_lines()
+        .iter()
+        .map(|line| line.split_once(' ').unwrap().1.to_owned())
+        .collect();
+    assert_eq!(rest, ["user.notice two", "user.notice three"]);
+    // The sender sees its connection end.
+    assert_eq!(testkit::read_to_close(&mut sender), b"");
+    let log = server.stderr_so_far();
+    assert!(log.contains("SIGINT: no new connections"), "{log}");
+    assert!(log.contains("cut off after 3 messages"), "{log}");
+}
+
+#[test]
+fn over_udp_sigterm_ends_the_server_at_once_with_status_0() {
+    let mut server = Server::start(SERVER, &["--port", "0"]);
+    let peer = server.udp_peer();
+    peer.send(b"<13>still here").unwrap();
+    assert_eq!(next_message(&server), "user.notice still here");
+    let signalled = Instant::now();
+    server.signal(Signal::SIGTERM as i32);
+    let status = server.wait_for_exit();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(signalled.elapsed() < Duration::from_secs(2));
+    assert!(server.stderr_so_far().contains("SIGTERM: stopping"));
 }

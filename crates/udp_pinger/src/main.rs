@@ -5,6 +5,8 @@
 //! `udp_pinger client` sends ten pings, waits up to a second for each reply, prints
 //! each round-trip time or `Request timed out`, and ends with the statistics `ping`
 //! prints.
+//!
+//! SIGINT or SIGTERM ends the server at once, with status 0.
 
 use std::io::ErrorKind;
 use std::net::UdpSocket;
@@ -12,6 +14,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
+use netkit::{Ready, Signal, Signals};
 use udp_pinger::{Dice, MAX_DATAGRAM, Stats, millis, ping_message, pong_of};
 
 /// A UDP ping server that loses pings on purpose, and a client that measures them.
@@ -96,12 +99,24 @@ fn server(
          (pass --seed {seed} to repeat this run)"
     );
     let mut dice = Dice::new(seed);
+    // Ctrl-C and SIGTERM end the server at once, with status 0: a datagram
+    // server has no conversation under way to finish.
+    let signals = Signals::catch(&[Signal::SIGINT, Signal::SIGTERM])?;
+    // Non-blocking: poll() may report a datagram that recvfrom then drops (a bad
+    // checksum), and the loop must go back to poll, not hang in recvfrom.
+    socket.set_nonblocking(true)?;
     netkit::announce(socket.local_addr()?);
     let mut buf = [0u8; MAX_DATAGRAM];
     loop {
+        // poll() on the socket and the signal pipe: a ping, or the end?
+        if let Ready::Signals(arrived) = netkit::wait_readable(&socket, &signals)? {
+            eprintln!("{}: stopping", arrived[0]);
+            return Ok(());
+        }
         // message, address = serverSocket.recvfrom(1024)
         let (n, peer) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
             // An ICMP error about an earlier reply (the client had gone): not ours
             // to fix.
             Err(e) if e.kind() == ErrorKind::ConnectionRefused => continue,

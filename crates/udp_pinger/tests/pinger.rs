@@ -1,10 +1,12 @@
 //! udp_pinger's server and client as black boxes, with loss rates that make the outcome
 //! certain (0 and 100 %) or predictable (a seed).
 
+use std::io::ErrorKind;
 use std::net::UdpSocket;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use netkit::Signal;
 use testkit::{PATIENCE, Server, require_tool, run};
 
 const PINGER: &str = env!("CARGO_BIN_EXE_udp_pinger");
@@ -232,4 +234,30 @@ fn a_drop_rate_over_100_is_a_usage_error() {
     assert_eq!(out.code(), Some(2), "{out:?}");
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
     assert!(out.stderr.contains("101"), "{out:?}");
+}
+
+#[test]
+fn sigterm_and_sigint_end_the_server_at_once_with_status_0() {
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        let mut server = server("0", "1");
+        let peer = server.udp_peer();
+        let mut buf = [0u8; 64];
+        peer.send(b"ping 1").unwrap();
+        let n = peer.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"PING 1");
+        let signalled = Instant::now();
+        server.signal(signal as i32);
+        let status = server.wait_for_exit();
+        assert_eq!(status.code(), Some(0), "{signal}: {status:?}");
+        assert!(signalled.elapsed() < Duration::from_secs(2), "{signal}");
+        assert!(
+            server
+                .stderr_so_far()
+                .contains(&format!("{signal}: stopping"))
+        );
+        // Nobody answers any more: the kernel says the port is closed.
+        peer.send(b"ping 2").unwrap();
+        let after = peer.recv(&mut buf).unwrap_err();
+        assert_eq!(after.kind(), ErrorKind::ConnectionRefused, "{signal}");
+    }
 }
