@@ -120,6 +120,9 @@ fn run(args: Args) -> netkit::Result<()> {
         let spawned = thread::Builder::new().spawn(move || {
             eprintln!("{peer}: connected");
             match serve(&conn, peer, &shared) {
+                Ok(()) if conn.was_cut_off() => {
+                    eprintln!("{peer}: told 421 at the end of the grace period")
+                }
                 Ok(()) => eprintln!("{peer}: closed"),
                 Err(e) if timed_out(&e) => {
                     eprintln!("{peer}: idle too long, dropped")
