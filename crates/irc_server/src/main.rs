@@ -107,7 +107,7 @@ fn run(args: Args) -> netkit::Result<()> {
 /// One client, from connection to goodbye.
 fn client(
     irc: &Irc,
-    conn: &TcpStream,
+    mut conn: &TcpStream,
     peer: SocketAddr,
     ping_after: Duration,
 ) -> std::io::Result<()> {
@@ -126,7 +126,7 @@ fn client(
         Ok(id) => id,
         Err(why) => {
             let refused = format!("ERROR :Closing Link: {} ({why})\r\n", peer.ip());
-            return (&*conn).write_all(refused.as_bytes());
+            return conn.write_all(refused.as_bytes());
         }
     };
     eprintln!("{peer}: connected");

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use netkit::Signal;
-use testkit::{PATIENCE, Server, read_to_close, require_tool, run};
+use testkit::{PATIENCE, Running, Server, read_to_close, require_tool, run};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_smtp_server");
 
@@ -545,4 +545,24 @@ fn with_no_client_sigterm_ends_the_server_at_once_with_status_0() {
     let mut server = start(&spool, &[]);
     server.signal(Signal::SIGTERM as i32);
     assert_eq!(server.wait_for_exit().code(), Some(0));
+}
+
+#[test]
+fn python_smtplib_connected_when_the_server_stops_is_refused_with_421() {
+    let spool = Spool::new("smtplib-late");
+    let mut server = start(&spool, &["--grace", "10"]);
+    let python = require_tool("python3", "python3");
+    let script =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_late.py");
+    let port = server.addr.port().to_string();
+    let mut client = Running::start(python.to_str().unwrap(), &[script, &port]);
+    client.expect_line("ready");
+    server.signal(Signal::SIGTERM as i32);
+    wait_until_refused(&server);
+    client.type_in(b"go\n");
+    // smtplib takes the 421 to MAIL FROM as a refusal, and closes its end.
+    client.expect_line(&format!("sender refused: {SHUTTING_DOWN}"));
+    assert_eq!(client.wait_for_exit().code(), Some(0));
+    assert_eq!(server.wait_for_exit().code(), Some(0));
+    assert!(spool.names().is_empty(), "{:?}", spool.names());
 }
