@@ -250,11 +250,7 @@ fn sigterm_and_sigint_end_the_server_at_once_with_status_0() {
         let status = server.wait_for_exit();
         assert_eq!(status.code(), Some(0), "{signal}: {status:?}");
         assert!(signalled.elapsed() < Duration::from_secs(2), "{signal}");
-        assert!(
-            server
-                .stderr_so_far()
-                .contains(&format!("{signal}: stopping"))
-        );
+        server.wait_for_stderr(&format!("{signal}: stopping"));
         // Nobody answers any more: the kernel says the port is closed.
         peer.send(b"ping 2").unwrap();
         let after = peer.recv(&mut buf).unwrap_err();
