@@ -220,11 +220,7 @@ fn out_of_descriptors_it_pauses_accepting_without_spinning_then_recovers() {
         }
     }
     let (conn, mut lines) = waiting.expect("never ran out of descriptors");
-    assert!(
-        server
-            .wait_for_stderr("Too many open files")
-            .contains("accept failed: Too many open files")
-    );
+    server.wait_for_stderr("accept failed: Too many open files");
     let before = proc_stat(server.pid()).unwrap().cpu_ticks;
     std::thread::sleep(Duration::from_secs(1));
     let ticks = proc_stat(server.pid()).unwrap().cpu_ticks - before;

@@ -56,11 +56,7 @@ fn ctrl_c_to_the_whole_process_group_lets_the_children_finish() {
     // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group,
     // the server and the child serving us (the harness made the server a group leader).
     send_signal(-(server.pid() as i32), libc::SIGINT);
-    assert!(
-        server
-            .wait_for_stderr("SIGINT")
-            .contains("SIGINT: no new connections")
-    );
+    server.wait_for_stderr("SIGINT: no new connections");
     // The child ignores SIGINT and goes on serving us.
     conn.write_all(b"two").unwrap();
     conn.read_exact(&mut reply).unwrap();

@@ -250,11 +250,7 @@ fn out_of_descriptors_thread_and_pool_wait_without_spinning_then_recover() {
             let mut reply = [0u8; 4];
             waiting.read_exact(&mut reply).unwrap();
             assert_eq!(&reply, b"PING", "{}", name_of(bin));
-            assert!(
-                server
-                    .wait_for_stderr("accepting connections again")
-                    .contains("again")
-            );
+            server.wait_for_stderr("accepting connections again");
         },
     );
 }

@@ -253,10 +253,19 @@ fn kill_group(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// A loopback port with nothing listening on it (it was free a moment ago).
+/// A loopback TCP port where nothing listens, and nothing will while the tests run.
+///
+/// A socket of this test process keeps the port: bound, never listening, so a connection
+/// to it is refused, and no other test (or program) can bind it in the meantime.
 pub fn closed_port() -> u16 {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe listener");
-    probe.local_addr().unwrap().port()
+    static HELD: Mutex<Vec<socket2::Socket>> = Mutex::new(Vec::new());
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("create a socket");
+    let any_port: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any_port.into()).expect("bind a loopback port");
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    HELD.lock().unwrap().push(socket);
+    port
 }
 
 /// A pseudo-random byte stream, the same for the same seed (xorshift; no dependency).
