@@ -15,6 +15,7 @@ use std::ops::{Deref, DerefMut};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -25,6 +26,9 @@ pub use running::{Running, compile_c};
 
 /// The longest any single step of a test may wait: a read, a connect, a program start.
 pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long, after a program has exited, its last output may take to be collected.
+const OUTPUT_DRAIN: Duration = Duration::from_secs(2);
 
 /// A server started for one test and killed when the test ends.
 ///
@@ -157,26 +161,23 @@ pub fn run_command(mut command: Command, stdin: &[u8]) -> Finished {
     thread::spawn(move || {
         let _ = input.write_all(&stdin);
     });
-    let stdout = collect(child.stdout.take().unwrap());
-    let stderr = collect(child.stderr.take().unwrap());
+    let stdout = Collected::start(child.stdout.take().unwrap());
+    let stderr = Collected::start(child.stderr.take().unwrap());
     let Some(status) = wait_bounded(&mut child, PATIENCE) else {
         kill_group(&mut child);
         panic!(
             "{command:?} did not finish within {PATIENCE:?}; stdout so far:\n{}\nstderr so far:\n{}",
-            stdout.lock().unwrap(),
-            stderr.lock().unwrap()
+            stdout.text(),
+            stderr.text()
         );
     };
-    // The pipes close when the program exits; give the reader threads a moment to finish.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Arc::strong_count(&stdout) + Arc::strong_count(&stderr) > 2 && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(5));
-    }
-    let text = |buffer: Arc<Mutex<String>>| buffer.lock().unwrap().clone();
+    // Anything the program forked may still hold the pipes open: the wait is bounded.
+    stdout.wait_for_end(OUTPUT_DRAIN);
+    stderr.wait_for_end(OUTPUT_DRAIN);
     Finished {
         status,
-        stdout: text(stdout),
-        stderr: text(stderr),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
     }
 }
 
@@ -213,19 +214,38 @@ fn lines_of(source: impl Read + Send + 'static) -> Receiver<String> {
     receiver
 }
 
-fn collect(mut source: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let buffer = Arc::new(Mutex::new(String::new()));
-    let filling = Arc::clone(&buffer);
-    thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(n @ 1..) = source.read(&mut chunk) {
-            filling
-                .lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+/// What a program writes to one of its pipes, gathered by a thread as it comes.
+#[derive(Clone)]
+pub(crate) struct Collected(Arc<(Mutex<Vec<u8>>, AtomicBool)>);
+
+impl Collected {
+    /// Reads `source` to its end in a thread of its own.
+    fn start(mut source: impl Read + Send + 'static) -> Collected {
+        let collected = Collected(Arc::new((Mutex::new(Vec::new()), AtomicBool::new(false))));
+        let filling = collected.clone();
+        thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = source.read(&mut chunk) {
+                filling.0.0.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+            filling.0.1.store(true, Ordering::Release);
+        });
+        collected
+    }
+
+    /// Everything so far, as text (bytes that are not UTF-8 become U+FFFD).
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.0.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (at most `limit`) until the pipe has been read to its end: after a program
+    /// exits, the last of its output may still be on its way to the reading thread.
+    pub(crate) fn wait_for_end(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.0.1.load(Ordering::Acquire) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(2));
         }
-    });
-    buffer
+    }
 }
 
 fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {

@@ -7,18 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::{PATIENCE, collect, kill_group, lines_of, require_tool, wait_bounded};
+use crate::{Collected, OUTPUT_DRAIN, PATIENCE, kill_group, lines_of, require_tool, wait_bounded};
 
 /// A program started for one test, killed (with its process group) when the test ends.
 pub struct Running {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
+    stderr: Collected,
     description: String,
 }
 
@@ -47,7 +46,7 @@ impl Running {
         Running {
             stdin: child.stdin.take(),
             stdout: lines_of(child.stdout.take().unwrap()),
-            stderr: collect(child.stderr.take().unwrap()),
+            stderr: Collected::start(child.stderr.take().unwrap()),
             child,
             description,
         }
@@ -93,7 +92,7 @@ impl Running {
 
     /// Everything the program has written to stderr so far.
     pub fn stderr_so_far(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.stderr.text()
     }
 
     /// Waits (bounded) until the program's stderr contains `needle`; returns all of it.
@@ -132,14 +131,19 @@ impl Running {
     }
 
     /// Waits (bounded) for the program to exit by itself.
+    ///
+    /// Once it returns, everything the program wrote to stderr has been collected, so
+    /// `stderr_so_far` holds its last words.
     pub fn wait_for_exit(&mut self) -> ExitStatus {
-        wait_bounded(&mut self.child, PATIENCE).unwrap_or_else(|| {
+        let status = wait_bounded(&mut self.child, PATIENCE).unwrap_or_else(|| {
             panic!(
                 "{} did not exit within {PATIENCE:?}; stderr:\n{}",
                 self.description,
                 self.stderr_so_far()
             )
-        })
+        });
+        self.stderr.wait_for_end(OUTPUT_DRAIN);
+        status
     }
 
     /// Every stdout line still to come, until the program closes stdout (bounded).
