@@ -64,6 +64,7 @@ pub struct Sandboxed {
     peak: Arc<AtomicU64>,
     sampling: Arc<AtomicBool>,
     limit: u64,
+    uid: libc::uid_t,
 }
 
 /// How a sandboxed run ended.
@@ -168,6 +169,7 @@ impl Sandboxed {
             peak,
             sampling,
             limit: processes,
+            uid,
         })
     }
 
@@ -208,6 +210,10 @@ impl Sandboxed {
             self.status = self.child.try_wait().ok().flatten();
         }
         self.sampling.store(false, Ordering::Relaxed);
+        // One last count before the kill: a fork bomb is still running now, so it is seen
+        // even when the sampling thread got no time on a busy machine.
+        self.peak
+            .fetch_max(process_count(self.uid), Ordering::Relaxed);
         let hit_process_limit = self.peak.load(Ordering::Relaxed) + 16 >= self.limit;
         let exited = self.status.is_some();
         let mut leftovers = Vec::new();
