@@ -63,7 +63,10 @@ pub fn lookup(root: &Path, target: &str) -> Lookup {
     };
     if meta.is_dir() {
         if !path.ends_with('/') {
-            return Lookup::AddSlash(format!("{path}/"));
+            // One leading slash only: a browser reads `//docs/` (or `/\\docs/`) as a
+            // link to the host `docs`, which would make this an open redirect.
+            let path = path.trim_start_matches(['/', '\\']);
+            return Lookup::AddSlash(format!("/{path}/"));
         }
         let index = real.join("index.html");
         return match fs::metadata(&index) {

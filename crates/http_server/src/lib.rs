@@ -143,12 +143,30 @@ fn answer(
     let is_form = request.target.split('?').next() == Some(FORM_PATH);
     let allowed = if is_form { "POST" } else { "GET, HEAD" };
     let method = request.method.as_str();
+    let head_only = method == "HEAD";
+    if !(is_form && method == "POST") {
+        // A body sent where none is used is still read (and dropped): left in the buffer,
+        // its bytes would be taken for the next request, which a proxy in front of us
+        // would never have seen as one.
+        match request.body_length() {
+            Ok(0) => {}
+            Ok(length) if length > config.max_body => {
+                return send_error(conn, Status::PayloadTooLarge, head_only, true);
+            }
+            Ok(length) => {
+                if incoming.read_body(length as usize, config)?.is_none() {
+                    return send_error(conn, Status::RequestTimeout, head_only, true);
+                }
+            }
+            Err(status) => return send_error(conn, status, head_only, true),
+        }
+    }
     if !allowed.split(", ").any(|m| m == method) {
         let refused = Status::MethodNotAllowed;
         let body = error_page(refused);
         let head = response_head(refused, "text/html; charset=utf-8", body.len(), last)
             .with("Allow", allowed);
-        write_response(conn, &head, body.as_bytes(), method == "HEAD")?;
+        write_response(conn, &head, body.as_bytes(), head_only)?;
         return Ok(Reply {
             status: refused,
             close: last,
@@ -158,7 +176,6 @@ fn answer(
         return answer_form(incoming, request, config, last);
     }
     // GET and HEAD: find the file and send it.
-    let head_only = method == "HEAD";
     match lookup(&config.root, &request.target) {
         Lookup::File(path, len) => {
             let head = response_head(Status::Ok, content_type(&path), len as usize, last);

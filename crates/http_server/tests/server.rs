@@ -143,6 +143,58 @@ fn a_folder_without_its_slash_is_a_301_that_curl_can_follow() {
 }
 
 #[test]
+fn a_redirect_never_leaves_the_server() {
+    // A browser reads `Location: //docs/` as the host `docs`: the extra slashes must go.
+    let server = start(&[]);
+    for target in ["//docs", "///docs", "//docs/."] {
+        let response = raw(&server, format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes());
+        assert_eq!(status_line(&response), "HTTP/1.1 301 Moved Permanently");
+        let location = header(&response, "location").unwrap_or_default();
+        assert!(location.starts_with("/docs/"), "{target}: {location}");
+    }
+}
+
+#[test]
+fn a_body_on_any_request_is_read_and_never_taken_for_the_next_request() {
+    // The body below looks like a request. Were it taken for one, a proxy in front (which
+    // sees one request with a body) and this server would disagree about what was asked.
+    let server = start(&[]);
+    let hidden = "GET /app.js HTTP/1.1\r\nHost: x\r\n\r\n";
+    for method in ["GET", "HEAD", "DELETE", "PUT"] {
+        let response = raw(
+            &server,
+            format!(
+                "{method} /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{hidden}\
+                 GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                hidden.len()
+            )
+            .as_bytes(),
+        );
+        let statuses: Vec<&str> = response
+            .lines()
+            .filter(|l| l.starts_with("HTTP/1.1 "))
+            .collect();
+        assert_eq!(statuses.len(), 2, "{method}: {response}");
+        assert!(
+            !response.contains("text/javascript"),
+            "{method}: the body was served as a request: {response}"
+        );
+        assert!(response.contains("text/css"), "{method}: {response}");
+    }
+    // A body framed by chunks is refused, and the connection closed.
+    let response = raw(
+        &server,
+        format!("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{hidden}\r\n0\r\n\r\n", hidden.len()).as_bytes(),
+    );
+    assert_eq!(
+        status_line(&response),
+        "HTTP/1.1 501 Not Implemented",
+        "{response}"
+    );
+    assert!(!response.contains("text/javascript"), "{response}");
+}
+
+#[test]
 fn the_form_from_the_notes_is_decoded_and_echoed_in_chunks() {
     let server = start(&[]);
     let out = curl(&[
