@@ -223,7 +223,9 @@ impl Session {
     }
 
     fn helo(&mut self, name: &str, extended: bool) -> Step {
-        if name.is_empty() || name.contains(' ') {
+        // Visible ASCII only: the name is copied into the Received: line of every
+        // mailbox, where a CR or an escape sequence would forge or garble it.
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
             let verb = if extended { "EHLO" } else { "HELO" };
             return self.error(501, &format!("Syntax: {verb} hostname"));
         }
@@ -654,6 +656,9 @@ mod tests {
     fn bad_syntax_gets_501_and_unknown_commands_500() {
         let mut s = session();
         assert_eq!(code(&say(&mut s, "HELO")), "501");
+        // The name goes into the Received: line of every mailbox: no control bytes.
+        assert_eq!(code(&say(&mut s, "HELO a\rX-Injected:yes")), "501");
+        assert_eq!(code(&say(&mut s, "EHLO \x1b[31mred")), "501");
         say(&mut s, "HELO me");
         assert_eq!(code(&say(&mut s, "MAIL <a@b>")), "501");
         assert_eq!(code(&say(&mut s, "MAIL FROM:<a@b")), "501");
