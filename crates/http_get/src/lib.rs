@@ -252,8 +252,12 @@ pub fn read_response<R: Read>(
     };
     loop {
         let mut response = read_head(&mut wire)?;
-        // 1xx responses (100 Continue) are interim: the real one follows.
+        // 1xx responses (100 Continue) are interim: the real one follows. All the heads
+        // together stay within MAX_HEAD, or a server could send interim ones forever.
         if (100..200).contains(&response.status) {
+            if wire.raw.len() > MAX_HEAD {
+                return Err(ResponseError::TooLarge("interim 1xx responses".into()));
+            }
             continue;
         }
         response.framing = framing(&response, head_request)?;
@@ -350,8 +354,19 @@ fn framing(response: &Response, head_request: bool) -> Result<Framing, ResponseE
 /// 0, optional trailer lines, and an empty line.
 fn read_chunks<R: Read>(wire: &mut Wire<R>, max_body: u64) -> Result<Vec<u8>, ResponseError> {
     let mut body = Vec::new();
+    // The bytes around the data (size lines, extensions, trailers) are bounded too: a
+    // server could otherwise send one-byte chunks with long extensions, or trailer lines
+    // without end, and every byte of them is kept.
+    let mut framing_left = max_body.saturating_add(MAX_HEAD as u64);
+    let mut framing = |line: &[u8]| {
+        framing_left = framing_left.checked_sub(line.len() as u64).ok_or_else(|| {
+            ResponseError::TooLarge("the chunk sizes, extensions and trailers".into())
+        })?;
+        Ok::<_, ResponseError>(())
+    };
     loop {
         let line = wire.line(MAX_CHUNK_LINE, "a chunk size")?;
+        framing(&line)?;
         let text = String::from_utf8_lossy(trim_eol(&line)).into_owned();
         let digits = text.split(';').next().unwrap_or_default().trim();
         let size = u64::from_str_radix(digits, 16)
@@ -366,6 +381,7 @@ fn read_chunks<R: Read>(wire: &mut Wire<R>, max_body: u64) -> Result<Vec<u8>, Re
         }
         body.extend(wire.exact(size as usize, "a chunk")?);
         let end = wire.line(2, "the end of a chunk")?;
+        framing(&end)?;
         if !trim_eol(&end).is_empty() {
             return Err(ResponseError::Malformed(
                 "a chunk longer than its size".into(),
@@ -373,7 +389,13 @@ fn read_chunks<R: Read>(wire: &mut Wire<R>, max_body: u64) -> Result<Vec<u8>, Re
         }
     }
     // Trailer fields, if any, then the empty line.
-    while !trim_eol(&wire.line(MAX_CHUNK_LINE, "the trailer")?).is_empty() {}
+    loop {
+        let line = wire.line(MAX_CHUNK_LINE, "the trailer")?;
+        framing(&line)?;
+        if trim_eol(&line).is_empty() {
+            break;
+        }
+    }
     Ok(body)
 }
 // ANCHOR_END: read_chunks
@@ -482,6 +504,58 @@ mod tests {
             read(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 .unwrap();
         assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+    }
+
+    /// A server that sends `start`, then `pattern` again and again (up to 32 MiB, so that a
+    /// client without a bound still ends), and counts what it sent.
+    struct Endless {
+        start: &'static [u8],
+        pattern: &'static [u8],
+        sent: usize,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.sent >= 32 << 20 {
+                return Ok(0);
+            }
+            let n = out.len().min(4096);
+            for slot in &mut out[..n] {
+                *slot = match self.start.get(self.sent) {
+                    Some(&byte) => byte,
+                    None => self.pattern[(self.sent - self.start.len()) % self.pattern.len()],
+                };
+                self.sent += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn an_endless_stream_of_small_parts_is_refused_early() {
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let servers = [
+            // 100 Continue, forever.
+            (&b""[..], &b"HTTP/1.1 100 Continue\r\n\r\n"[..]),
+            // The last chunk, then trailer fields without end.
+            (&b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"[..], &b"X-Trailer: more\r\n"[..]),
+            // One-byte chunks, each with a long extension.
+            (&chunked[..], &b"1;ext=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nx\r\n"[..]),
+        ];
+        for (start, pattern) in servers {
+            let mut server = Endless {
+                start,
+                pattern,
+                sent: 0,
+            };
+            let result = read_response(&mut server, false, 1 << 16);
+            let shown = String::from_utf8_lossy(pattern);
+            assert!(
+                matches!(result, Err(ResponseError::TooLarge(_))),
+                "{shown}: {result:?}"
+            );
+            assert!(server.sent < 1 << 20, "{shown}: read {} bytes", server.sent);
+        }
     }
 
     #[test]
