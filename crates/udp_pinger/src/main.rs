@@ -130,7 +130,9 @@ fn server(
             }
         };
         let text = String::from_utf8_lossy(&buf[..n]);
-        let ping = text.trim_end(); // for the log only: nc adds a newline
+        // For the log only: nc adds a newline, and any other control character is
+        // shown escaped, so that a datagram cannot forge log lines or drive the terminal.
+        let ping = text.trim_end().escape_debug();
         // if rand < 4: continue   (the assignment's simulated lossy network)
         if dice.lose(drop) {
             eprintln!("{peer}: lost   {ping}");

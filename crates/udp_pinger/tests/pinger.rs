@@ -197,6 +197,23 @@ fn odd_datagrams_are_echoed_as_bytes_and_the_server_carries_on() {
 }
 
 #[test]
+fn a_datagram_cannot_forge_or_garble_the_servers_log() {
+    let server = server("0", "3");
+    let peer = server.udp_peer();
+    peer.send(b"ping\n127.0.0.1:9: echoed forged\x1b[2J\n")
+        .unwrap();
+    let mut buf = [0u8; 100];
+    peer.recv(&mut buf).unwrap();
+    let log =
+        server.wait_for_stderr(r"echoed ping\n127.0.0.1:9: echoed forged\u{1b}[2J");
+    assert!(
+        !log.lines().any(|line| line.starts_with("127.0.0.1:9:"))
+            && !log.contains('\x1b'),
+        "{log}"
+    );
+}
+
+#[test]
 fn no_server_is_one_clear_line_and_exit_status_1() {
     // A UDP port nobody has bound: the kernel answers with ICMP port unreachable.
     let port = {
