@@ -237,10 +237,10 @@ fn resolver_error(status: c_int) -> Error {
 /// # Safety
 /// `sa` must be null or point to `len` readable bytes holding a socket address.
 unsafe fn socket_addr(sa: *const sockaddr, len: socklen_t) -> Option<SocketAddr> {
-    if sa.is_null() {
-        return None;
-    }
     let len = len as usize;
+    if sa.is_null() || len < size_of::<libc::sa_family_t>() {
+        return None; // not even the family field is there to read
+    }
     // SAFETY (all three reads): the caller promises `len` bytes; we check
     // that the family's struct fits in them before reading it, unaligned to
     // be safe.
