@@ -13,6 +13,10 @@ pub struct Built {
     pub tests: Vec<(String, PathBuf)>,
     /// The exercise's programs: (binary name, executable).
     pub bins: BTreeMap<String, PathBuf>,
+    /// Files outside the exercise's `src/` that the compiler read for its library or
+    /// programs (`include!`, `include_str!`, `#[path]`): a submission that pulls in the
+    /// course's solutions or hidden tests that way.
+    pub outside: Vec<PathBuf>,
 }
 
 /// The cargo the user runs (`$CARGO` when we are started by cargo).
@@ -23,6 +27,9 @@ pub fn cargo() -> Command {
 /// Builds package `package` of the workspace `workspace` (its folder), tests included,
 /// into `target`. `Err` carries the compiler's messages.
 pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, String> {
+    let workspace = &workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
     let mut command = cargo();
     command
         .args([
@@ -56,7 +63,9 @@ pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, St
     let mut built = Built {
         tests: Vec::new(),
         bins: BTreeMap::new(),
+        outside: Vec::new(),
     };
+    let src = workspace.join(package).join("src");
     let mut compiler_messages = String::new();
     for line in stdout.lines() {
         let Some(message) = Json::parse(line) else {
@@ -73,9 +82,6 @@ pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, St
                 }
             }
             Some("compiler-artifact") => {
-                let Some(exe) = message.get("executable").and_then(Json::as_str) else {
-                    continue;
-                };
                 let target = message.get("target");
                 let name = target
                     .and_then(|t| t.get("name"))
@@ -92,6 +98,24 @@ pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, St
                     .and_then(Json::as_bool)
                     .unwrap_or(false);
                 let kind = kinds.first().and_then(Json::as_str).unwrap_or_default();
+                if matches!(kind, "lib" | "bin") {
+                    let is_ours = message
+                        .get("manifest_path")
+                        .and_then(Json::as_str)
+                        .and_then(|m| Path::new(m).parent()?.canonicalize().ok())
+                        .is_some_and(|dir| dir == workspace.join(package));
+                    let outputs = message.get("filenames").map(Json::as_array).unwrap_or(&[]);
+                    for output in outputs.iter().filter_map(Json::as_str).filter(|_| is_ours) {
+                        for file in sources_read(Path::new(output), &name, workspace) {
+                            if !file.starts_with(&src) && !built.outside.contains(&file) {
+                                built.outside.push(file);
+                            }
+                        }
+                    }
+                }
+                let Some(exe) = message.get("executable").and_then(Json::as_str) else {
+                    continue;
+                };
                 match (kind, is_test) {
                     ("test", true) => built.tests.push((name, PathBuf::from(exe))),
                     ("bin", false) => {
@@ -114,6 +138,53 @@ pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, St
         };
         Err(text)
     }
+}
+
+/// The source files rustc read to produce `output` (an artifact of target `target`), from
+/// the dep-info file it wrote next to it (`deps/NAME-HASH.d`), made absolute against
+/// `workspace` (where cargo runs rustc) with `..` resolved.
+fn sources_read(output: &Path, target: &str, workspace: &Path) -> Vec<PathBuf> {
+    let Some(file_name) = output.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    // libNAME-HASH.rlib, NAME-HASH, NAME-HASH.exe: the hash is what follows the last '-'.
+    let Some(hash) = file_name
+        .rsplit('-')
+        .next()
+        .map(|h| h.split('.').next().unwrap_or(h))
+    else {
+        return Vec::new();
+    };
+    let dir = output.parent().unwrap_or(Path::new(""));
+    let dep_info = dir.join(format!("{}-{hash}.d", target.replace('-', "_")));
+    let Ok(text) = std::fs::read_to_string(&dep_info) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for line in text.lines() {
+        // Every source appears as a rule of its own, `path:` with nothing after the colon.
+        let Some(path) = line.strip_suffix(':') else {
+            continue;
+        };
+        if path.starts_with('#') || path.is_empty() {
+            continue;
+        }
+        let path = PathBuf::from(path.replace("\\ ", " "));
+        let mut absolute = PathBuf::new();
+        for part in workspace.join(path).components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    absolute.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => absolute.push(other),
+            }
+        }
+        if !files.contains(&absolute) {
+            files.push(absolute);
+        }
+    }
+    files
 }
 
 /// The names of the tests in a test binary (`--list --format terse`).

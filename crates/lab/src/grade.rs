@@ -129,6 +129,20 @@ pub fn run_exercise(
             return result;
         }
     };
+    if !built.outside.is_empty() {
+        result.problem = Some("reads files outside its src/ when compiled".to_owned());
+        result.detail = format!(
+            "include!, include_str!, include_bytes! or #[path] took in {}; only the \
+             exercise's own src/ may be compiled in",
+            built
+                .outside
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return result;
+    }
     let exercise_dir = workspace.join(name);
     for (stem, exe) in &built.tests {
         let kind = if stem.starts_with("hidden_") {

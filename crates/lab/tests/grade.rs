@@ -167,3 +167,36 @@ fn each_kind_of_broken_submission_costs_its_exercise_only() {
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_submission_that_compiles_in_the_solution_gains_nothing() {
+    let dir = std::env::temp_dir().join(format!("lab-grade-path-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let src = dir.join("exercises/wire/src");
+    fs::create_dir_all(&src).unwrap();
+    // The scratch copy lives in target/lab/grade/ of the course, next to solutions/.
+    fs::write(
+        src.join("lib.rs"),
+        "#[path = \"../../../../../../solutions/wire/src/lib.rs\"]\nmod answer;\npub use answer::*;\n",
+    )
+    .unwrap();
+    let out = Command::new(LAB)
+        .arg("--root")
+        .arg(root())
+        .args(["grade", "--submission"])
+        .arg(&dir)
+        .args(["--time-limit", "10", "--only", "wire"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("wire "))
+        .unwrap_or_else(|| panic!("no row for wire:\n{table}"));
+    assert!(
+        row.contains("0.0") && row.contains("reads files outside its src/"),
+        "{table}"
+    );
+    assert!(table.contains("solutions/wire/src/lib.rs"), "{table}");
+    fs::remove_dir_all(&dir).unwrap();
+}
