@@ -2,7 +2,7 @@
 //!
 //! Every program the grader starts (a test binary, a student's server) gets its own process
 //! group, a limit on the number of processes (so a fork bomb stops at the limit instead of
-//! taking the machine), and, when the grader runs as root, the identity of `nobody` (root
+//! taking the machine), and, when the grader runs as root, an identity of its own (root
 //! ignores the process limit). The grader itself is a "child subreaper": whatever a program
 //! forks and abandons is re-parented to the grader instead of to init, so after each run it
 //! can find every survivor, name it in the report, and kill it.
@@ -17,15 +17,39 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The identity untrusted code runs under when the grader is root.
-const NOBODY: libc::uid_t = 65534;
+/// The identity untrusted code runs under when the grader is root: a user id nobody else
+/// has, one per grader (2^30 + its pid). The process limit counts every process of a
+/// user, so a shared identity such as `nobody` would let two graders (or anything else
+/// running as `nobody`) eat into each other's limit: one submission's fork bomb would make
+/// another grader's tests fail to start and be reported as fork bombs. When that id does
+/// not exist here (a container that maps only a few user ids), `nobody` it is.
+fn sandbox_uid() -> libc::uid_t {
+    const NOBODY: libc::uid_t = 65534;
+    static UID: std::sync::OnceLock<libc::uid_t> = std::sync::OnceLock::new();
+    *UID.get_or_init(|| {
+        let own = (1 << 30) + std::process::id();
+        // The id serves as the group id too, so both maps must have it.
+        let mapped = ["uid_map", "gid_map"].iter().all(|file| {
+            let map = std::fs::read_to_string(format!("/proc/self/{file}")).unwrap_or_default();
+            map.lines().any(|line| {
+                let numbers: Vec<u64> = line
+                    .split_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect();
+                matches!(numbers[..], [inside, _, count]
+                    if (inside..inside + count).contains(&u64::from(own)))
+            })
+        });
+        if mapped { own } else { NOBODY }
+    })
+}
 
 /// How much room a program gets.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Processes and threads the program may have at once (RLIMIT_NPROC).
     pub processes: u64,
-    /// Run as `nobody` when we are root (so that the process limit applies at all).
+    /// Run as a user of our own when we are root (so that the process limit applies at all).
     pub drop_root: bool,
 }
 
@@ -80,7 +104,7 @@ pub struct Ending {
 impl Sandboxed {
     /// Starts `command` in its own process group, under `limits`, with `stdin` as input.
     pub fn spawn(mut command: Command, limits: &Limits, stdin: &[u8]) -> io::Result<Sandboxed> {
-        // As nobody, the program must be able to reach its binary and its folder; a
+        // As another user, the program must be able to reach its binary and its folder; a
         // course kept under a private home folder (mode 700) is not reachable. Then the
         // tests run as root, without a process limit, and the grader says so once.
         let reachable = [
@@ -93,6 +117,7 @@ impl Sandboxed {
             warn_unreachable(command.get_program().as_ref());
         }
         let drop_root = limits.drop_root && is_root() && reachable;
+        let uid = sandbox_uid();
         let processes = if drop_root {
             limits.processes
         } else {
@@ -125,8 +150,8 @@ impl Sandboxed {
                 libc::setrlimit(libc::RLIMIT_CORE, &no_core);
                 if drop_root
                     && (libc::setgroups(0, std::ptr::null()) != 0
-                        || libc::setgid(NOBODY) != 0
-                        || libc::setuid(NOBODY) != 0)
+                        || libc::setgid(uid) != 0
+                        || libc::setuid(uid) != 0)
                 {
                     return Err(io::Error::last_os_error());
                 }
@@ -147,7 +172,7 @@ impl Sandboxed {
         let sampling = Arc::new(AtomicBool::new(true));
         // SAFETY: getuid cannot fail.
         let uid = if drop_root {
-            NOBODY
+            uid
         } else {
             unsafe { libc::getuid() }
         };
@@ -277,7 +302,7 @@ fn warn_unreachable(program: &Path) {
     static WARNED: AtomicBool = AtomicBool::new(false);
     if !WARNED.swap(true, Ordering::Relaxed) {
         eprintln!(
-            "cargo lab: warning: user nobody cannot reach {}; tests run as root, without a \
+            "cargo lab: warning: other users cannot reach {}; tests run as root, without a \
              process limit (move the course to a folder others can enter, such as /srv)",
             program.display()
         );
@@ -413,4 +438,29 @@ fn collect(mut source: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
         }
     });
     buffer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grader_running_as_root_gives_its_programs_a_user_of_their_own() {
+        if !is_root() {
+            return; // only root changes identity
+        }
+        let mut command = Command::new("/usr/bin/id");
+        command.args(["-u"]).current_dir("/");
+        let mut child = Sandboxed::spawn(command, &Limits::grading(), b"").unwrap();
+        child.wait_until(Instant::now() + Duration::from_secs(10));
+        let ending = child.finish();
+        let uid: libc::uid_t = String::from_utf8_lossy(&ending.stdout)
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(uid, sandbox_uid());
+        // Not a user that anything else on the machine runs as.
+        assert!(uid >= 1 << 30 || uid == 65534, "{uid}");
+        assert_eq!(process_count(uid), 0, "nothing else runs as {uid}");
+    }
 }
