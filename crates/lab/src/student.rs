@@ -296,7 +296,8 @@ pub fn watch(course: &Course) -> Result<(), String> {
                 break;
             }
         }
-        let _ = keys.send("q".to_owned());
+        // The end of the input (no terminal: an editor's task runner, `< /dev/null`)
+        // closes the channel; watching goes on without keys.
     });
     let current = |course: &Course| {
         let progress = Progress::load(course);
@@ -317,6 +318,7 @@ pub fn watch(course: &Course) -> Result<(), String> {
     let mut last_print = course::fingerprint(&course.exercise_dir(&name).join("src"));
     let mut last_change = Instant::now();
     let mut hint_number = 1;
+    let mut keys_open = true;
     loop {
         if last_change.elapsed() > IDLE {
             println!("no change for an hour: stopping. `cargo lab watch` picks up where you were.");
@@ -337,7 +339,13 @@ pub fn watch(course: &Course) -> Result<(), String> {
                 _ => run = true,
             },
             Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                if keys_open {
+                    keys_open = false;
+                    println!("(no more input: keys are off; Ctrl-C stops watching)");
+                }
+                std::thread::sleep(POLL);
+            }
         }
         let print = course::fingerprint(&course.exercise_dir(&name).join("src"));
         if print != last_print {
