@@ -261,10 +261,16 @@ pub fn reset(course: &Course, name: &str) -> Result<(), String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let backup = course
-        .target_dir()
-        .join("backup")
-        .join(format!("{name}-{stamp}"));
+    // Outside target/, which `cargo clean` empties; a second reset within the same
+    // second gets a folder of its own rather than writing over the first one's copy.
+    let folder = course.root.join(".lab/backup");
+    let backup = (1..)
+        .map(|n| match n {
+            1 => folder.join(format!("{name}-{stamp}")),
+            n => folder.join(format!("{name}-{stamp}-{n}")),
+        })
+        .find(|dir| !dir.exists())
+        .expect("some folder name is free");
     for (rel, abs) in course::files_under(&src, 10_000) {
         let to = backup.join(&rel);
         std::fs::create_dir_all(to.parent().unwrap()).map_err(|e| e.to_string())?;

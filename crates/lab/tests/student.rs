@@ -55,10 +55,19 @@ fn a_student_edition_has_no_answers_and_resets_from_its_pristine_copies() {
     let (ok, out) = lab(&dest, &["reset", "pack"]);
     assert!(ok, "{out}");
     assert_eq!(fs::read_to_string(&lib).unwrap(), pristine);
-    let backups: Vec<_> = fs::read_dir(dest.join("target/lab/backup"))
+    // A second reset at once must not write over the copy of the student's work, and
+    // the copies are kept out of target/ (which `cargo clean` empties).
+    let (ok, out) = lab(&dest, &["reset", "pack"]);
+    assert!(ok, "{out}");
+    let backups: Vec<_> = fs::read_dir(dest.join(".lab/backup"))
         .unwrap()
+        .map(|e| fs::read_to_string(e.unwrap().path().join("lib.rs")).unwrap())
         .collect();
-    assert_eq!(backups.len(), 1, "the student's version is kept");
+    assert_eq!(backups.len(), 2, "one copy per reset");
+    assert!(
+        backups.iter().any(|b| b.ends_with("// my work\n")),
+        "the student's version is kept"
+    );
 
     let (ok, out) = lab(&dest, &["hint", "pack"]);
     assert!(ok && out.contains("pack, hint 1 of 3"), "{out}");
