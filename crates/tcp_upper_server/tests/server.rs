@@ -1,12 +1,12 @@
 //! tcp_upper_server as a black box: started with --port 0, spoken to over loopback.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::Shutdown;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use testkit::{PATIENCE, Server, noise, read_to_close, require_tool, run};
+use testkit::{PATIENCE, Running, Server, noise, read_to_close, require_tool, run};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_tcp_upper_server");
 
@@ -51,23 +51,15 @@ fn nc_gets_every_line_back_uppercased() {
 fn nc_typed_line_by_line_gets_each_reply_before_the_next_line() {
     let server = start();
     let nc = require_tool("nc", "netcat-openbsd");
-    let mut typing = Command::new(nc)
-        .args(["127.0.0.1", &server.addr.port().to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start nc");
-    let mut keyboard = typing.stdin.take().unwrap();
-    let mut screen = BufReader::new(typing.stdout.take().unwrap());
+    // Running bounds every wait for a line, and kills nc when the test ends.
+    let mut typing = Running::start(
+        nc.to_str().unwrap(),
+        &["127.0.0.1", &server.addr.port().to_string()],
+    );
     for (typed, shown) in [("one", "ONE"), ("two words", "TWO WORDS"), ("3rd!", "3RD!")] {
-        writeln!(keyboard, "{typed}").unwrap();
-        let mut line = String::new();
-        screen.read_line(&mut line).unwrap();
-        assert_eq!(line, format!("{shown}\n"));
+        typing.type_in(format!("{typed}\n").as_bytes());
+        typing.expect_line(shown);
     }
-    drop(keyboard);
-    let _ = typing.kill();
-    let _ = typing.wait();
 }
 
 #[test]
