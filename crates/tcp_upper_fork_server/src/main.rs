@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
@@ -39,6 +40,9 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     grace: u64,
 }
+
+/// How long the accept loop waits after a failed fork before it takes the next client.
+const FORK_PAUSE: Duration = Duration::from_millis(100);
 
 fn main() -> ExitCode {
     netkit::finish(run(netkit::parse_args()))
@@ -86,10 +90,10 @@ fn run(args: Args) -> netkit::Result<()> {
             }
             Err(e) => {
                 // Out of processes (EAGAIN) or memory: turn this client away,
-                // pause a little as for EMFILE so a full process table does not
-                // make us spin.
+                // and pause a moment, since the next fork would most likely fail
+                // too.
                 eprintln!("{peer}: fork failed ({e}); connection closed");
-                backoff.failed(&e.into());
+                thread::sleep(FORK_PAUSE);
             }
         }
     }

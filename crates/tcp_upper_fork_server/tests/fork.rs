@@ -85,3 +85,31 @@ fn a_child_still_busy_after_the_grace_period_is_sent_sigterm() {
         "child {child} outlived the server"
     );
 }
+
+#[test]
+fn when_fork_fails_the_client_is_closed_and_the_log_says_fork_not_accept() {
+    // RLIMIT_NPROC of 1: the server is its user's one allowed process, so every fork
+    // fails with EAGAIN. Root is exempt from the limit, hence an ordinary user.
+    let prlimit = testkit::require_tool("prlimit", "util-linux");
+    let mut command = if testkit::running_as_root() {
+        let setpriv = testkit::require_tool("setpriv", "util-linux");
+        let mut command = std::process::Command::new(setpriv);
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        command.arg(prlimit);
+        command
+    } else {
+        std::process::Command::new(prlimit)
+    };
+    command.args(["--nproc=1:1", SERVER, "--port", "0"]);
+    let mut server = Server::spawn(command);
+    let mut last = None;
+    for _ in 0..2 {
+        let mut conn = server.connect();
+        assert_eq!(read_to_close(&mut conn), b"");
+        last = Some(conn.local_addr().unwrap());
+    }
+    // The second client's line comes after everything logged about the first one.
+    let log = server.wait_for_stderr(&format!("{}: fork failed (EAGAIN", last.unwrap()));
+    assert!(!log.contains("accept failed"), "{log}");
+    assert!(server.is_running(), "{log}");
+}
