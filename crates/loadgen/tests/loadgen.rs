@@ -43,9 +43,11 @@ fn four_clients_of_fifty_requests_are_all_answered_correctly() {
     assert_eq!(json_number(json, "total"), 0, "{json}");
     assert_eq!(json_number(json, "connections"), 4, "{json}");
     assert!(json.contains("\"mode\":\"persistent\""), "{json}");
-    // The server saw four clients, each sending 50 requests of 64 bytes.
-    let log = server.wait_for_stderr("closed after 3200 bytes");
+    // The server saw four clients, each sending 50 requests of 64 bytes. (It logs each
+    // close as it reads it, maybe after loadgen has exited: wait for all four.)
+    let log = server.wait_for_stderr_count("closed after 3200 bytes", 4);
     assert_eq!(log.matches("closed after 3200 bytes").count(), 4, "{log}");
+    assert_eq!(log.matches("closed after").count(), 4, "{log}");
 }
 
 #[test]
@@ -80,7 +82,9 @@ fn connection_per_request_opens_one_connection_for_every_request() {
         &row[..6],
         ["per-request", "connect-per-request", "2", "100", "20", "0"]
     );
-    let log = server.wait_for_stderr("closed after 100 bytes");
+    // Each client's "connected" comes before its "closed after": once the twentieth
+    // close is in, every connection is.
+    let log = server.wait_for_stderr_count("closed after 100 bytes", 20);
     assert_eq!(log.matches("connected").count(), 20, "{log}");
 }
 

@@ -100,15 +100,23 @@ impl Running {
     /// stderr is collected by a thread as the program writes it, so a line it has already
     /// written may not have been collected yet: wait for it rather than read once.
     pub fn wait_for_stderr(&self, needle: &str) -> String {
+        self.wait_for_stderr_count(needle, 1)
+    }
+
+    /// Waits (bounded) until `needle` occurs at least `count` times in the program's
+    /// stderr; returns all of it. For a log that several clients add to: the first
+    /// occurrence says nothing about the lines still on their way.
+    pub fn wait_for_stderr_count(&self, needle: &str, count: usize) -> String {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let text = self.stderr_so_far();
-            if text.contains(needle) {
+            let seen = text.matches(needle).count();
+            if seen >= count {
                 return text;
             }
             assert!(
                 Instant::now() < deadline,
-                "{}: stderr never contained {needle:?}; it was:\n{text}",
+                "{}: stderr contained {needle:?} {seen} time(s), never {count}; it was:\n{text}",
                 self.description
             );
             thread::sleep(Duration::from_millis(5));
