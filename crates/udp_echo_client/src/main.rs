@@ -50,15 +50,17 @@ fn main() -> ExitCode {
 fn run(args: Args) -> netkit::Result<()> {
     let server = netkit::resolve_one(&args.host, args.port)?;
     let limit = max_payload(server);
+    // Counted before any is built: thousands of --size 65507 would fill the memory.
+    let asked = args.size.len().max(args.message.len());
+    if asked > MAX_DATAGRAMS {
+        return Err(too_many(asked));
+    }
     let datagrams = datagrams(&args, limit)?;
     if datagrams.iter().any(|d| d.len() > limit) {
         return Err(too_long(server));
     }
     if datagrams.len() > MAX_DATAGRAMS {
-        return Err(Fatal::new(format!(
-            "{} datagrams: send at most {MAX_DATAGRAMS} at a time",
-            datagrams.len()
-        )));
+        return Err(too_many(datagrams.len()));
     }
     let text = args.size.is_empty();
 
@@ -99,6 +101,13 @@ fn run(args: Args) -> netkit::Result<()> {
     }
     // ANCHOR_END: send_receive
     Ok(())
+}
+
+/// The error for more datagrams than one run sends.
+fn too_many(count: usize) -> Fatal {
+    Fatal::new(format!(
+        "{count} datagrams: send at most {MAX_DATAGRAMS} at a time"
+    ))
 }
 
 /// The datagrams to send. One longer than `limit` may be cut at `limit + 1` bytes: it

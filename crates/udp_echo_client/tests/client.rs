@@ -146,3 +146,23 @@ fn over_ipv6_too() {
     assert_eq!(out.code(), Some(0), "{out:?}");
     assert_eq!(out.stdout, "received 65527 bytes\n");
 }
+
+#[test]
+fn too_many_datagrams_is_one_line_before_any_is_built() {
+    // Thousands of --size 65507 would be hundreds of megabytes of datagrams; the count
+    // is refused first, so the client stays small (here: at most 256 MiB of address
+    // space).
+    let prlimit = testkit::require_tool("prlimit", "util-linux");
+    let mut command = std::process::Command::new(prlimit);
+    command.args(["--as=268435456", CLIENT, "--port", "9"]);
+    command.env("RUST_BACKTRACE", "0");
+    for _ in 0..5_000 {
+        command.args(["--size", "65507"]);
+    }
+    let out = testkit::run_command(command, b"");
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "udp_echo_client: 5000 datagrams: send at most 100 at a time\n"
+    );
+}
