@@ -208,3 +208,27 @@ fn the_first_reply_includes_the_wait_for_a_busy_iterative_server() {
     let waited = json_number(first, "p50");
     assert!(waited >= 400_000, "first reply after {waited} µs: {json}");
 }
+
+#[test]
+fn with_a_connection_per_request_every_failed_request_counts() {
+    let port = closed_port().to_string();
+    let out = run(
+        LOADGEN,
+        &[
+            "--port",
+            &port,
+            "-c",
+            "2",
+            "-n",
+            "3",
+            "-q",
+            "--connect-per-request",
+        ],
+        b"",
+    );
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "loadgen: 6 request(s) failed (connect 6, io 0, wrong reply 0)\n"
+    );
+}
