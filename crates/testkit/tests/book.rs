@@ -171,10 +171,41 @@ fn no_page_loads_anything_from_outside_the_book() {
         let text = fs::read_to_string(&chapter).unwrap();
         for (number, line) in text.lines().enumerate() {
             let lower = line.to_ascii_lowercase();
-            if (lower.contains("<img") || lower.contains("<script") || lower.contains("<link"))
+            if (lower.contains("<img")
+                || lower.contains("<script")
+                || lower.contains("<link")
+                || lower.contains("<iframe"))
                 && lower.contains("://")
             {
                 problems.push(format!("{}:{}", chapter.display(), number + 1));
+            }
+        }
+        // Markdown images: `![text](https://...)` is fetched by the reader's browser.
+        for piece in text.split("![").skip(1) {
+            let target = piece
+                .split_once("](")
+                .map(|(_, after)| after.split(')').next().unwrap_or(""));
+            if target.is_some_and(|t| t.contains("://")) {
+                problems.push(format!("{}: image {}", chapter.display(), target.unwrap()));
+            }
+        }
+    }
+    // The diagrams: an SVG may fetch images, fonts or styles too (its xmlns
+    // declarations are names, not fetches).
+    for entry in fs::read_dir(book_src().join("images")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            let svg = fs::read_to_string(&path).unwrap().to_ascii_lowercase();
+            for fetch in [
+                "href=\"http",
+                "href='http",
+                "url(http",
+                "url('http",
+                "@import",
+            ] {
+                if svg.contains(fetch) {
+                    problems.push(format!("{}: {fetch}", path.display()));
+                }
             }
         }
     }
@@ -182,6 +213,11 @@ fn no_page_loads_anything_from_outside_the_book() {
     assert!(
         toml.contains("runnable = false"),
         "book.toml must keep the playground offline"
+    );
+    // MathJax support loads its script from a CDN.
+    assert!(
+        !toml.contains("mathjax-support = true"),
+        "book.toml must not turn on MathJax (it loads from outside)"
     );
     assert!(
         problems.is_empty(),
