@@ -22,7 +22,9 @@ pub struct Inbox {
 impl Inbox {
     /// Adds what `recv` returned; gives back every line it completes (without
     /// `\n` or a `\r` before it), holding the rest until its newline arrives.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, LineTooLong> {
+    /// The lines that came before an over-long one are given back too, with
+    /// the error.
+    pub fn push(&mut self, bytes: &[u8]) -> (Vec<Vec<u8>>, Result<(), LineTooLong>) {
         self.partial.extend_from_slice(bytes);
         let mut lines = Vec::new();
         while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
@@ -32,14 +34,14 @@ impl Inbox {
                 line.pop();
             }
             if line.len() > MAX_LINE {
-                return Err(LineTooLong);
+                return (lines, Err(LineTooLong));
             }
             lines.push(line);
         }
         if self.partial.len() > MAX_LINE {
-            return Err(LineTooLong);
+            return (lines, Err(LineTooLong));
         }
-        Ok(lines)
+        (lines, Ok(()))
     }
 }
 // ANCHOR_END: inbox
@@ -51,25 +53,38 @@ mod tests {
     #[test]
     fn a_line_split_across_reads_comes_out_whole() {
         let mut inbox = Inbox::default();
-        assert_eq!(inbox.push(b"hel").unwrap(), Vec::<Vec<u8>>::new());
-        assert_eq!(inbox.push(b"lo\r\nwor").unwrap(), vec![b"hello".to_vec()]);
+        assert_eq!(inbox.push(b"hel"), (vec![], Ok(())));
+        assert_eq!(inbox.push(b"lo\r\nwor"), (vec![b"hello".to_vec()], Ok(())));
         assert_eq!(
-            inbox.push(b"ld\n\n").unwrap(),
-            vec![b"world".to_vec(), b"".to_vec()]
+            inbox.push(b"ld\n\n"),
+            (vec![b"world".to_vec(), b"".to_vec()], Ok(()))
         );
     }
 
     #[test]
     fn a_line_longer_than_the_limit_is_refused_even_before_its_newline() {
         let mut inbox = Inbox::default();
-        assert!(inbox.push(&[b'x'; MAX_LINE]).unwrap().is_empty());
-        assert_eq!(inbox.push(b"y"), Err(LineTooLong));
+        assert_eq!(inbox.push(&[b'x'; MAX_LINE]), (vec![], Ok(())));
+        assert_eq!(inbox.push(b"y"), (vec![], Err(LineTooLong)));
         let mut inbox = Inbox::default();
         let mut long = vec![b'x'; MAX_LINE + 1];
         long.push(b'\n');
-        assert_eq!(inbox.push(&long), Err(LineTooLong));
+        assert_eq!(inbox.push(&long), (vec![], Err(LineTooLong)));
         let mut exact = vec![b'x'; MAX_LINE];
         exact.push(b'\n');
-        assert_eq!(Inbox::default().push(&exact).unwrap().len(), 1);
+        assert_eq!(
+            Inbox::default().push(&exact),
+            (vec![exact[..MAX_LINE].to_vec()], Ok(()))
+        );
+    }
+
+    #[test]
+    fn the_lines_before_an_over_long_one_are_given_back_with_the_error() {
+        let mut burst = b"one\ntwo\n".to_vec();
+        burst.extend_from_slice(&[b'x'; MAX_LINE + 1]);
+        assert_eq!(
+            Inbox::default().push(&burst),
+            (vec![b"one".to_vec(), b"two".to_vec()], Err(LineTooLong))
+        );
     }
 }

@@ -210,20 +210,17 @@ fn receive(clients: &mut [Client], i: usize) {
         }
     };
     let sender = clients[i].peer;
-    match clients[i].inbox.push(&buf[..n]) {
-        Ok(lines) => {
-            for line in lines {
-                let mut message = format!("{sender}: ").into_bytes();
-                message.extend_from_slice(&line);
-                message.push(b'\n');
-                broadcast(clients, Some(i), &message);
-            }
-        }
-        Err(_) => {
-            let notice = format!("*** line longer than {MAX_LINE} bytes; disconnected\n");
-            let _ = clients[i].conn.write(notice.as_bytes()); // best effort
-            clients[i].gone.get_or_insert("dropped (line too long)");
-        }
+    let (lines, too_long) = clients[i].inbox.push(&buf[..n]);
+    for line in lines {
+        let mut message = format!("{sender}: ").into_bytes();
+        message.extend_from_slice(&line);
+        message.push(b'\n');
+        broadcast(clients, Some(i), &message);
+    }
+    if too_long.is_err() {
+        let notice = format!("*** line longer than {MAX_LINE} bytes; disconnected\n");
+        let _ = clients[i].conn.write(notice.as_bytes()); // best effort
+        clients[i].gone.get_or_insert("dropped (line too long)");
     }
 }
 

@@ -248,3 +248,20 @@ fn a_port_in_use_or_a_bad_argument_is_one_line() {
     assert_eq!(out.code(), Some(2), "{out:?}");
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
 }
+
+#[test]
+fn lines_completed_before_an_over_long_one_are_still_relayed() {
+    let server = start();
+    let mut a = Chatter::join(&server);
+    let mut b = Chatter::join(&server);
+    a.line();
+    // One write: a good line, then more than the limit without a newline.
+    let mut burst = b"hello first\n".to_vec();
+    burst.extend_from_slice(&[b'x'; 5000]);
+    b.say(&burst);
+    assert_eq!(a.line(), format!("{}: hello first\n", b.name));
+    assert_eq!(
+        a.line(),
+        format!("*** {} dropped (line too long)\n", b.name)
+    );
+}
