@@ -216,10 +216,21 @@ fn a_server_busy_with_another_client_costs_the_wait_and_one_line() {
     // The iterative server is serving this connection, so the client's bytes wait unread.
     let _first = server.connect();
     let port = server.addr.port().to_string();
-    let out = run(CLIENT, &["--port", &port, "--size", "20000000"], b"");
+    // Far more than the small send buffer and the server's receive buffer hold, so the
+    // sending thread is stuck too when the wait ends. (Small enough to generate quickly:
+    // the client's 5 s wait must fit in the test's 10 s patience on a busy machine.)
+    let args = [
+        "--port",
+        &port,
+        "--size",
+        "4000000",
+        "--send-buffer",
+        "65536",
+    ];
+    let out = run(CLIENT, &args, b"");
     assert_eq!(out.code(), Some(1), "{out:?}");
     assert_eq!(
         out.stderr,
-        "tcp_echo_client: no more bytes within 5 s after 0 of 20000000 (an iterative server serves one client at a time: is another client connected?)\n"
+        "tcp_echo_client: no more bytes within 5 s after 0 of 4000000 (an iterative server serves one client at a time: is another client connected?)\n"
     );
 }
