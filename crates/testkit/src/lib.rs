@@ -288,6 +288,25 @@ pub fn closed_port() -> u16 {
     port
 }
 
+/// A loopback UDP port where nothing receives, and nothing will while the tests run.
+///
+/// A socket of this test process keeps the port, bound and *connected* to another port of
+/// its own: the kernel hands such a socket only datagrams from that one peer, so a
+/// datagram from anyone else finds no receiver and is answered with ICMP "port
+/// unreachable" (ECONNREFUSED for a connected sender), while no other test can bind the
+/// port in the meantime.
+pub fn closed_udp_port() -> u16 {
+    static HELD: Mutex<Vec<UdpSocket>> = Mutex::new(Vec::new());
+    let peer = UdpSocket::bind("127.0.0.1:0").expect("bind a loopback UDP port");
+    let holder = UdpSocket::bind("127.0.0.1:0").expect("bind a loopback UDP port");
+    holder
+        .connect(peer.local_addr().unwrap())
+        .expect("connect the UDP socket");
+    let port = holder.local_addr().unwrap().port();
+    HELD.lock().unwrap().extend([holder, peer]);
+    port
+}
+
 /// A pseudo-random byte stream, the same for the same seed (xorshift; no dependency).
 pub fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed | 1;

@@ -30,3 +30,17 @@ fn wait_for_stderr_count_waits_for_the_last_of_several_lines() {
     assert!(run.wait_for_stderr("tick").contains("tick"));
     assert_eq!(run.wait_for_stderr_count("tick", 3), "tick\ntick\ntick\n");
 }
+
+#[test]
+fn a_datagram_to_the_closed_udp_port_is_refused() {
+    use std::net::UdpSocket;
+    let port = testkit::closed_udp_port();
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sender.connect(("127.0.0.1", port)).unwrap();
+    sender.set_read_timeout(Some(testkit::PATIENCE)).unwrap();
+    sender.send(b"anyone?").unwrap();
+    let err = sender.recv(&mut [0u8; 16]).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+    // And the port stays taken.
+    assert!(UdpSocket::bind(("127.0.0.1", port)).is_err());
+}

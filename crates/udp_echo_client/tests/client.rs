@@ -110,10 +110,9 @@ fn a_lost_echo_is_one_line_and_exit_status_1() {
 
 #[test]
 fn nothing_listening_is_one_line_and_exit_status_1() {
-    let port = {
-        let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port().to_string()
-    };
+    // A port nothing receives on (and no other test can take): the kernel answers
+    // "port unreachable".
+    let port = testkit::closed_udp_port().to_string();
     let out = run(CLIENT, &["--port", &port, "anyone?"], b"");
     assert_eq!(out.code(), Some(1), "{out:?}");
     assert_eq!(

@@ -68,11 +68,9 @@ fn over_ipv6_too() {
 
 #[test]
 fn nothing_listening_is_one_line_and_exit_status_1_without_waiting() {
-    // A port bound and then released: the kernel answers "port unreachable".
-    let port = {
-        let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port().to_string()
-    };
+    // A port nothing receives on (and no other test can take): the kernel answers
+    // "port unreachable".
+    let port = testkit::closed_udp_port().to_string();
     let start = Instant::now();
     let out = run(CLIENT, &["--port", &port, "--timeout", "5", "anyone?"], b"");
     let took = start.elapsed();
