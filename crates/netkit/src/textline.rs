@@ -40,6 +40,10 @@ pub fn read_line(
         };
         if available.is_empty() {
             // End of the stream.
+            too_long |= line.len() > max;
+            if too_long {
+                line.clear();
+            }
             return Ok(match (too_long, line.is_empty()) {
                 (true, _) => Line::TooLong,
                 (false, true) => Line::End,
@@ -51,7 +55,8 @@ pub fn read_line(
             Some(at) => (&available[..at], true),
             None => (available, false),
         };
-        if !too_long && line.len() + chunk.len() <= max {
+        // One byte of room more than `max`: for a '\r' before the '\n'.
+        if !too_long && line.len() + chunk.len() <= max + 1 {
             line.extend_from_slice(chunk);
         } else {
             // Over the limit: stop keeping bytes, but go on reading to the newline.
@@ -61,11 +66,12 @@ pub fn read_line(
         let used = chunk.len() + usize::from(found_newline);
         reader.consume(used);
         if found_newline {
-            if too_long {
-                return Ok(Line::TooLong);
-            }
             if line.last() == Some(&b'\r') {
                 line.pop();
+            }
+            if too_long || line.len() > max {
+                line.clear();
+                return Ok(Line::TooLong);
             }
             return Ok(Line::Complete);
         }
@@ -119,6 +125,28 @@ mod tests {
                     (Line::Complete, b"ok".to_vec()),
                     (Line::End, b"".to_vec()),
                 ],
+                "buffer of {buffer}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_of_the_limit_may_end_in_crlf_but_not_one_byte_longer() {
+        for buffer in [1, 2, 3, 6, 7, 64] {
+            assert_eq!(
+                all_lines(b"12345\r\n123456\r\n12345\r\r\nok", 5, buffer),
+                vec![
+                    (Line::Complete, b"12345".to_vec()),
+                    (Line::TooLong, b"".to_vec()),
+                    (Line::TooLong, b"".to_vec()),
+                    (Line::Unterminated, b"ok".to_vec()),
+                ],
+                "buffer of {buffer}"
+            );
+            // Cut short by the end of the stream, the line still has the limit.
+            assert_eq!(
+                all_lines(b"123456", 5, buffer),
+                vec![(Line::TooLong, b"".to_vec()), (Line::End, b"".to_vec())],
                 "buffer of {buffer}"
             );
         }
