@@ -7,6 +7,10 @@ use std::time::Duration;
 /// How long to wait for a connection and for each reply.
 pub const WAIT: Duration = Duration::from_secs(5);
 
+/// The longest line of stdin the client sends. It sends a line whole before it reads the
+/// reply, so the line must also fit in the sockets' buffers on the way.
+pub const MAX_LINE: usize = 1 << 20;
+
 // ANCHOR: connect
 /// socket() + connect(), trying each address the name resolved to, in order.
 pub fn connect_any(addrs: &[SocketAddr]) -> netkit::Result<TcpStream> {
@@ -14,7 +18,9 @@ pub fn connect_any(addrs: &[SocketAddr]) -> netkit::Result<TcpStream> {
     for &addr in addrs {
         match TcpStream::connect_timeout(&addr, WAIT) {
             Ok(stream) => {
+                // No wait without an end, sending or receiving.
                 stream.set_read_timeout(Some(WAIT))?;
+                stream.set_write_timeout(Some(WAIT))?;
                 return Ok(stream);
             }
             Err(e) => last_error = Some(netkit::connect_error(e, addr)),

@@ -4,12 +4,12 @@
 //! lines from stdin (prompting when stdin is a terminal) and sends each one over the same
 //! connection, until end of input.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use netkit::Fatal;
-use tcp_upper_client::{connect_any, describe_failure, exchange};
+use tcp_upper_client::{MAX_LINE, connect_any, describe_failure, exchange};
 
 /// Send sentences to tcp_upper_server and print the uppercased replies.
 #[derive(Parser)]
@@ -57,10 +57,18 @@ fn run(args: Args) -> netkit::Result<()> {
             io::stdout().flush()?;
         }
         line.clear();
-        if stdin.lock().read_until(b'\n', &mut line)? == 0 {
+        // At most one byte past the limit (and the newline): an endless line
+        // cannot fill the memory.
+        let mut lines = stdin.lock().take(MAX_LINE as u64 + 2);
+        if lines.read_until(b'\n', &mut line)? == 0 {
             return Ok(()); // end of input: clientSocket.close() as `stream` drops
         }
-        send(line.strip_suffix(b"\n").unwrap_or(&line))?;
+        let sentence = line.strip_suffix(b"\n").unwrap_or(&line);
+        if sentence.len() > MAX_LINE {
+            let words = format!("a line of more than {MAX_LINE} bytes; send shorter lines");
+            return Err(Fatal::new(words));
+        }
+        send(sentence)?;
     }
     // ANCHOR_END: run
 }

@@ -52,3 +52,16 @@ fn no_server_is_one_clear_line_and_exit_status_1() {
         )
     );
 }
+
+#[test]
+fn an_endless_line_on_stdin_is_one_line_not_all_the_memory() {
+    let server = Server::start(&SERVER, &["--port", "0"]);
+    let port = server.addr.port().to_string();
+    let line = vec![b'a'; 3 << 20];
+    let out = run(CLIENT, &["--port", &port], &line);
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "tcp_upper_client: a line of more than 1048576 bytes; send shorter lines\n"
+    );
+}
