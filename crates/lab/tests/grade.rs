@@ -35,12 +35,17 @@ fn replace_body(text: String, name: &str, body: &str) -> String {
     format!("{}{body}{}", &text[..open], &text[close..])
 }
 
-/// Processes still running from the grader's build folder.
+/// Processes still running from this course's grading build folder (not another
+/// checkout's: other graders may be running on the same machine).
 fn survivors() -> Vec<String> {
+    let builds = root()
+        .canonicalize()
+        .unwrap()
+        .join("target/lab/build-grade");
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").unwrap().flatten() {
         if let Ok(exe) = fs::read_link(entry.path().join("exe"))
-            && exe.to_string_lossy().contains("target/lab/build-grade")
+            && exe.starts_with(&builds)
         {
             found.push(format!(
                 "{} {}",
