@@ -49,7 +49,7 @@ impl PythonServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("start python3 -m http.server");
-        // It prints "Serving HTTP on 127.0.0.1 port 40235 (http://127.0.0.1:40235/) ...".
+        // It prints "Serving HTTP on 127.0.0.1 port PORT (http://127.0.0.1:PORT/) ...".
         let stdout = child.stdout.take().unwrap();
         let (send, receive) = mpsc::channel();
         thread::spawn(move || {
