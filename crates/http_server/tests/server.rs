@@ -510,9 +510,7 @@ fn resets_and_garbage_do_not_stop_the_server() {
     for seed in 0..20 {
         let conn = server.connect();
         let _ = (&conn).write_all(&testkit::noise(3000, seed));
-        socket2::SockRef::from(&conn)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
+        testkit::reset(conn);
     }
     let response = raw(&server, b"GET /app.js HTTP/1.0\r\n\r\n");
     assert_eq!(status_line(&response), "HTTP/1.1 200 OK");

@@ -275,9 +275,7 @@ fn a_reset_connection_is_a_quit_for_everyone_else() {
         gone.send("JOIN #x\r\n");
         gone.until(" 366 ");
         alice.until("gone!gone@127.0.0.1 JOIN");
-        socket2::SockRef::from(&gone.conn)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
+        testkit::reset(gone.conn);
     }
     let quit = alice.next();
     assert!(

@@ -300,9 +300,7 @@ fn a_client_that_resets_or_stalls_costs_only_itself() {
         (&resetter)
             .write_all(b"HELO x\r\nMAIL FROM:<a@b.c>\r\n")
             .unwrap();
-        socket2::SockRef::from(&resetter)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
+        testkit::reset(resetter);
     }
     let mut other = Typist::new(&server);
     assert!(other.say("HELO other").starts_with("250 "));

@@ -161,9 +161,7 @@ fn a_client_that_resets_at_once_costs_only_its_own_child() {
     let server = start("127.0.0.1");
     for _ in 0..5 {
         let conn = server.connect();
-        socket2::SockRef::from(&conn)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
+        testkit::reset(conn);
     }
     let mut conn = server.connect();
     assert_eq!(read_to_close(&mut conn), b"Hello, world!");

@@ -3,7 +3,6 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, UdpSocket};
 use std::thread;
-use std::time::Duration;
 
 use testkit::{Server, noise, read_to_close, require_tool, run};
 
@@ -62,10 +61,7 @@ fn a_client_that_resets_mid_stream_is_followed_by_one_that_is_served() {
     {
         let conn = server.connect();
         (&conn).write_all(&noise(300_000, 4)).unwrap();
-        // SO_LINGER with a zero timeout turns close() into a reset (RST).
-        socket2::SockRef::from(&conn)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
+        testkit::reset(conn);
     }
     let mut next = server.connect();
     next.write_all(b"still there?").unwrap();

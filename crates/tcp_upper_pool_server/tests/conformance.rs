@@ -10,7 +10,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::Shutdown;
 use std::path::Path;
 use std::thread;
-use std::time::Duration;
 
 use testkit::{Server, check_each, noise, read_to_close, require_tool, run};
 
@@ -139,10 +138,7 @@ fn a_client_that_resets_mid_stream_costs_only_itself() {
         {
             let conn = server.connect();
             (&conn).write_all(&noise(200_000, 5)).unwrap();
-            // SO_LINGER 0: close() sends a reset instead of a FIN.
-            socket2::SockRef::from(&conn)
-                .set_linger(Some(Duration::ZERO))
-                .unwrap();
+            testkit::reset(conn);
         }
         let mut next = server.connect();
         next.write_all(b"still there?").unwrap();

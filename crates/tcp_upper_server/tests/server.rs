@@ -104,10 +104,7 @@ fn a_client_that_resets_mid_stream_does_not_stop_the_server() {
     {
         let conn = server.connect();
         (&conn).write_all(&noise(200_000, 3)).unwrap();
-        // SO_LINGER with a zero timeout turns close() into a reset (RST).
-        socket2::SockRef::from(&conn)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
+        testkit::reset(conn);
     }
     let mut next = server.connect();
     next.write_all(b"still there?").unwrap();

@@ -389,3 +389,13 @@ pub fn assert_port_in_use_error(bin: &str, port: impl std::fmt::Display, args: &
 
 mod wire;
 pub use wire::{Conversation, show};
+
+/// Closes `conn` the rude way: with SO_LINGER set to zero, close() sends a reset (RST)
+/// instead of a FIN, and whatever was still unsent is thrown away. That is what a client
+/// that crashes, or a cable that is pulled, looks like to a server.
+pub fn reset(conn: TcpStream) {
+    socket2::SockRef::from(&conn)
+        .set_linger(Some(Duration::ZERO))
+        .expect("set SO_LINGER to zero");
+    drop(conn);
+}
