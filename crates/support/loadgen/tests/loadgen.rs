@@ -1,0 +1,237 @@
+//! loadgen against real servers, with small bounded loads: the counts, the checks of every
+//! reply, the output formats, and the refusals.
+
+use std::time::{Duration, Instant};
+
+use testkit::{Server, closed_port, run, sibling_binary};
+
+const LOADGEN: &str = env!("CARGO_BIN_EXE_loadgen");
+const ECHO_FLOOR: &str = env!("CARGO_BIN_EXE_echo_floor");
+
+fn thread_server() -> Server {
+    let bin = sibling_binary(LOADGEN, "tcp_upper_thread_server");
+    Server::start(&bin, &["--port", "0"])
+}
+
+/// The value of `"key":NUMBER` in loadgen's one-line JSON.
+fn json_number(json: &str, key: &str) -> u64 {
+    let at = json
+        .find(&format!("\"{key}\":"))
+        .unwrap_or_else(|| panic!("no {key} in {json}"));
+    json[at + key.len() + 3..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
+}
+
+#[test]
+fn four_clients_of_fifty_requests_are_all_answered_correctly() {
+    let server = thread_server();
+    let port = server.addr.port().to_string();
+    let out = run(
+        LOADGEN,
+        &[
+            "--port", &port, "-c", "4", "-n", "50", "--format", "json", "-q",
+        ],
+        b"",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let json = out.stdout.trim();
+    assert_eq!(json_number(json, "ok"), 200, "{json}");
+    assert_eq!(json_number(json, "total"), 0, "{json}");
+    assert_eq!(json_number(json, "connections"), 4, "{json}");
+    assert!(json.contains("\"mode\":\"persistent\""), "{json}");
+    // The server saw four clients, each sending 50 requests of 64 bytes. (It logs each
+    // close as it reads it, maybe after loadgen has exited: wait for all four.)
+    let log = server.wait_for_stderr_count("closed after 3200 bytes", 4);
+    assert_eq!(log.matches("closed after 3200 bytes").count(), 4, "{log}");
+    assert_eq!(log.matches("closed after").count(), 4, "{log}");
+}
+
+#[test]
+fn connection_per_request_opens_one_connection_for_every_request() {
+    let server = thread_server();
+    let port = server.addr.port().to_string();
+    let out = run(
+        LOADGEN,
+        &[
+            "--port",
+            &port,
+            "-c",
+            "2",
+            "-n",
+            "10",
+            "-s",
+            "100",
+            "--connect-per-request",
+            "--format",
+            "csv",
+            "--label",
+            "per-request",
+        ],
+        b"",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{out:?}");
+    assert_eq!(lines[0], loadgen::Report::CSV_HEADER);
+    let row: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(
+        &row[..6],
+        ["per-request", "connect-per-request", "2", "100", "20", "0"]
+    );
+    // Each client's "connected" comes before its "closed after": once the twentieth
+    // close is in, every connection is.
+    let log = server.wait_for_stderr_count("closed after 100 bytes", 20);
+    assert_eq!(log.matches("connected").count(), 20, "{log}");
+}
+
+#[test]
+fn replies_that_are_not_uppercased_are_counted_as_wrong() {
+    // An echo server answers, but with the bytes unchanged.
+    let echo = Server::start(ECHO_FLOOR, &["--port", "0"]);
+    let port = echo.addr.port().to_string();
+    let out = run(LOADGEN, &["--port", &port, "-c", "3", "-n", "5", "-q"], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "loadgen: 3 request(s) failed (connect 0, io 0, wrong reply 3)\n"
+    );
+    // The same server passes when told to expect an echo.
+    let out = run(
+        LOADGEN,
+        &[
+            "--port", &port, "-c", "3", "-n", "5", "--expect", "echo", "-q",
+        ],
+        b"",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert!(out.stdout.contains("15 ok, 0 errors"), "{out:?}");
+}
+
+#[test]
+fn a_duration_run_stops_on_time_and_shows_progress() {
+    let server = thread_server();
+    let port = server.addr.port().to_string();
+    let start = Instant::now();
+    let out = run(
+        LOADGEN,
+        &["--port", &port, "-c", "2", "-d", "2", "-s", "16"],
+        b"",
+    );
+    let took = start.elapsed();
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
+    assert!(out.stderr.contains("   1 s: "), "{out:?}");
+    assert!(out.stdout.contains(" 0 errors"), "{out:?}");
+    assert!(out.stdout.contains("latency     p50 "), "{out:?}");
+}
+
+#[test]
+fn nothing_listening_is_a_connect_error_for_each_client() {
+    let port = closed_port().to_string();
+    let out = run(LOADGEN, &["--port", &port, "-c", "2", "-n", "3", "-q"], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "loadgen: 2 request(s) failed (connect 2, io 0, wrong reply 0)\n"
+    );
+}
+
+#[test]
+fn a_target_beyond_loopback_is_refused_before_any_traffic() {
+    let out = run(LOADGEN, &["--host", "192.0.2.1", "--port", "9"], b"");
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("loadgen: 192.0.2.1:9 is not a loopback address"),
+        "{out:?}"
+    );
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn bad_arguments_are_one_line_and_exit_status_2() {
+    for args in [
+        &["-c", "0"][..],
+        &["--duration", "0"][..],
+        &["--size", "0"][..],
+        &["--format", "xml"][..],
+    ] {
+        let out = run(LOADGEN, args, b"");
+        assert_eq!(out.code(), Some(2), "{args:?}: {out:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {out:?}");
+    }
+}
+
+#[test]
+fn the_benchmark_script_writes_the_same_csv_header_as_loadgen() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../book/src/part2/bench.sh"
+    );
+    let text = std::fs::read_to_string(script).unwrap();
+    assert!(
+        text.contains(&format!("echo \"{}\"", loadgen::Report::CSV_HEADER)),
+        "bench.sh header differs"
+    );
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../book/src/part2/bench.csv"
+    );
+    let first = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(first.lines().next(), Some(loadgen::Report::CSV_HEADER));
+}
+
+#[test]
+fn the_first_reply_includes_the_wait_for_a_busy_iterative_server() {
+    let bin = sibling_binary(LOADGEN, "tcp_upper_server");
+    let server = Server::start(&bin, &["--port", "0"]);
+    let port = server.addr.port().to_string();
+    // Someone else is being served: the iterative server will not read our bytes yet.
+    let held = server.connect();
+    let loading = std::thread::spawn(move || {
+        run(
+            LOADGEN,
+            &["--port", &port, "-n", "3", "--format", "json", "-q"],
+            b"",
+        )
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    drop(held);
+    let out = loading.join().unwrap();
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let json = out.stdout.trim();
+    let first = &json[json.find("\"first_reply_us\"").expect(json)..];
+    let waited = json_number(first, "p50");
+    assert!(waited >= 400_000, "first reply after {waited} µs: {json}");
+}
+
+#[test]
+fn with_a_connection_per_request_every_failed_request_counts() {
+    let port = closed_port().to_string();
+    let out = run(
+        LOADGEN,
+        &[
+            "--port",
+            &port,
+            "-c",
+            "2",
+            "-n",
+            "3",
+            "-q",
+            "--connect-per-request",
+        ],
+        b"",
+    );
+    assert_eq!(out.code(), Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "loadgen: 6 request(s) failed (connect 6, io 0, wrong reply 0)\n"
+    );
+}
