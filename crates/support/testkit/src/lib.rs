@@ -13,7 +13,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::ops::{Deref, DerefMut};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
@@ -22,7 +21,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 mod running;
+pub mod tools;
 pub use running::{Running, compile_c};
+pub use tools::{require_python_module, require_tool};
 
 /// The longest any single step of a test may wait: a read, a connect, a program start.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -181,24 +182,27 @@ pub fn run_command(mut command: Command, stdin: &[u8]) -> Finished {
     }
 }
 
-/// The path of an external tool a test needs, or a failure that says how to install it.
-pub fn require_tool(name: &str, debian_package: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "this test needs `{name}`, which is not installed: run .ci/run, or \
-                 apt-get install {debian_package}"
-            )
-        })
-}
-
 /// Whether this process runs as root (some tests drop privileges to see what users see).
 pub fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// The words that start the line [`needs_root`] writes, which `cargo xtask test` counts.
+pub const NOT_RUN_WITHOUT_ROOT: &str = "not run here (needs root):";
+
+/// Whether a test that needs root can go on. As root: true. Otherwise the test is not run:
+/// it says so in one line, `not run here (needs root): TEST: WHY`, and the caller returns.
+/// The line goes straight to stderr, past the test harness's capture (which keeps a passing
+/// test's `eprintln!` to itself), so every run shows it and `cargo xtask test` counts it.
+pub fn needs_root(why: &str) -> bool {
+    if running_as_root() {
+        return true;
+    }
+    let test = thread::current().name().unwrap_or("a test").to_owned();
+    let line = format!("{NOT_RUN_WITHOUT_ROOT} {test}: {why}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    false
 }
 
 fn lines_of(source: impl Read + Send + 'static) -> Receiver<String> {

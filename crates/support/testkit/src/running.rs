@@ -175,7 +175,7 @@ impl Drop for Running {
 /// parallel never race on one file.
 pub fn compile_c(source: &Path, out_dir: &str) -> PathBuf {
     static BUILDS: AtomicUsize = AtomicUsize::new(0);
-    let cc = require_tool("cc", "gcc");
+    let cc = require_tool("cc");
     let stem = source.file_stem().unwrap().to_string_lossy();
     let n = BUILDS.fetch_add(1, Ordering::Relaxed);
     let program = Path::new(out_dir).join(format!("{stem}-{}-{n}", std::process::id()));

@@ -21,7 +21,7 @@ fn uppercase_of(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn the_lecture_python_client_gets_its_sentence_uppercased() {
     let server = start();
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/tcp_client.py");
     let port = server.addr.port().to_string();
     let out = testkit::run(
@@ -36,7 +36,7 @@ fn the_lecture_python_client_gets_its_sentence_uppercased() {
 #[test]
 fn nc_gets_every_line_back_uppercased() {
     let server = start();
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     let port = server.addr.port().to_string();
     let out = run(
         nc.to_str().unwrap(),
@@ -50,7 +50,7 @@ fn nc_gets_every_line_back_uppercased() {
 #[test]
 fn nc_typed_line_by_line_gets_each_reply_before_the_next_line() {
     let server = start();
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     // Running bounds every wait for a line, and kills nc when the test ends.
     let mut typing = Running::start(
         nc.to_str().unwrap(),
@@ -174,7 +174,7 @@ fn a_port_in_use_is_one_clear_line_and_exit_status_1() {
 fn a_privileged_port_without_root_is_one_clear_line() {
     let out = if testkit::running_as_root() {
         // What an ordinary user sees: run the server as nobody.
-        let setpriv = require_tool("setpriv", "util-linux");
+        let setpriv = require_tool("setpriv");
         let mut command = Command::new(setpriv);
         command.args([
             "--reuid=65534",

@@ -139,7 +139,7 @@ fn a_bad_timeout_is_a_usage_error() {
 fn at_a_terminal_the_client_prompts_like_the_lecture() {
     let server = start();
     // script(1) runs the client on a pseudo-terminal and types our stdin into it.
-    let script = testkit::require_tool("script", "util-linux");
+    let script = testkit::require_tool("script");
     let command_line = format!("'{CLIENT}' --port {}", server.addr.port());
     let out = run(
         script.to_str().unwrap(),

@@ -31,7 +31,7 @@ fn ask(peer: &UdpSocket, datagram: &[u8]) -> Vec<u8> {
 #[test]
 fn the_lecture_python_client_gets_its_sentence_uppercased() {
     let server = start();
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/udp_client.py");
     let port = server.addr.port().to_string();
     let out = run(

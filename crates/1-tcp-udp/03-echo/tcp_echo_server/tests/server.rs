@@ -44,7 +44,7 @@ fn all_256_byte_values_come_back_unchanged() {
 #[test]
 fn nc_gets_its_input_back() {
     let server = start();
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     let port = server.addr.port().to_string();
     let out = run(
         nc.to_str().unwrap(),
@@ -110,7 +110,7 @@ fn a_udp_socket_on_the_same_port_number_is_no_conflict() {
 #[test]
 fn a_python_echo_client_reads_the_echo_in_a_loop() {
     let server = start();
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/echo_client.py");
     let port = server.addr.port().to_string();
     let message = "forty bytes of message, read 16 at once.";

@@ -151,7 +151,7 @@ fn too_many_datagrams_is_one_line_before_any_is_built() {
     // Thousands of --size 65507 would be hundreds of megabytes of datagrams; the count
     // is refused first, so the client stays small (here: at most 256 MiB of address
     // space).
-    let prlimit = testkit::require_tool("prlimit", "util-linux");
+    let prlimit = testkit::require_tool("prlimit");
     let mut command = std::process::Command::new(prlimit);
     command.args(["--as=268435456", CLIENT, "--port", "9"]);
     command.env("RUST_BACKTRACE", "0");

@@ -90,9 +90,9 @@ fn a_child_still_busy_after_the_grace_period_is_sent_sigterm() {
 fn when_fork_fails_the_client_is_closed_and_the_log_says_fork_not_accept() {
     // RLIMIT_NPROC of 1: the server is its user's one allowed process, so every fork
     // fails with EAGAIN. Root is exempt from the limit, hence an ordinary user.
-    let prlimit = testkit::require_tool("prlimit", "util-linux");
+    let prlimit = testkit::require_tool("prlimit");
     let mut command = if testkit::running_as_root() {
-        let setpriv = testkit::require_tool("setpriv", "util-linux");
+        let setpriv = testkit::require_tool("setpriv");
         let mut command = std::process::Command::new(setpriv);
         command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
         command.arg(prlimit);

@@ -102,8 +102,8 @@ fn each_line_typed_is_answered_before_the_next_one() {
 
 #[test]
 fn the_lecture_python_client_and_nc_are_answered() {
-    let python = require_tool("python3", "python3");
-    let nc = require_tool("nc", "netcat-openbsd");
+    let python = require_tool("python3");
+    let nc = require_tool("nc");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../1-tcp-udp/01-tcp-upper/tcp_upper_server/tests/peers/tcp_client.py"

@@ -190,7 +190,7 @@ fn with_no_client_sigint_ends_the_server_at_once_with_status_0() {
 
 /// Starts `bin` with at most `limit` open descriptors (prlimit, from util-linux).
 fn start_with_fd_limit(bin: &str, limit: u32, extra: &[&str]) -> Server {
-    let prlimit = testkit::require_tool("prlimit", "util-linux");
+    let prlimit = testkit::require_tool("prlimit");
     let mut command = Command::new(prlimit);
     command
         .arg(format!("--nofile={limit}:{limit}"))

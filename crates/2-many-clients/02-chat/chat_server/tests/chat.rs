@@ -198,7 +198,7 @@ fn after_the_grace_period_the_server_exits_0_even_with_clients() {
 
 #[test]
 fn out_of_descriptors_it_pauses_accepting_without_spinning_then_recovers() {
-    let prlimit = testkit::require_tool("prlimit", "util-linux");
+    let prlimit = testkit::require_tool("prlimit");
     let mut command = Command::new(prlimit);
     command.args(["--nofile=16:16", SERVER, "--port", "0"]);
     let server = Server::spawn(command);

@@ -93,7 +93,7 @@ fn over_ipv6_the_c_client_and_ours_see_the_same() {
 #[test]
 fn nc_receives_exactly_the_thirteen_bytes_then_the_close() {
     let server = start("127.0.0.1");
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     let port = server.addr.port().to_string();
     let out = run(nc.to_str().unwrap(), &["-d", "127.0.0.1", &port], b"");
     assert_eq!(out.code(), Some(0), "{out:?}");

@@ -70,7 +70,7 @@ fn a_listener_on_the_ipv6_wildcard_hears_ipv4_as_a_mapped_address() {
 #[test]
 fn nc_as_the_talker() {
     let server = start("127.0.0.1");
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     let port = server.addr.port().to_string();
     let out = run(
         nc.to_str().unwrap(),

@@ -26,7 +26,7 @@ fn the_demo_shows_beejs_values_packed_and_unpacked() {
 #[test]
 fn a_packet_typed_with_printf_and_nc_is_printed() {
     let server = Server::start(PACK, &["listen", "--port", "0"]);
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     let port = server.addr.port().to_string();
     // len=10, "tom" padded to 8 bytes, "Hi": the guide's example, then a second packet.
     let bytes = b"\x0atom\0\0\0\0\0Hi\x0dbeej\0\0\0\0hello";

@@ -68,7 +68,7 @@ fn our_client_gets_every_line_echoed() {
 fn nc_over_the_unix_socket() {
     let path = socket_path();
     let _server = start(&path);
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     let out = run(
         nc.to_str().unwrap(),
         &["-N", "-U", path.to_str().unwrap()],

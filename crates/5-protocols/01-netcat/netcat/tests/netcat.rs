@@ -52,7 +52,7 @@ impl Peer {
     }
 
     fn nc(args: &[&str]) -> Peer {
-        let nc = require_tool("nc", "netcat-openbsd");
+        let nc = require_tool("nc");
         Peer::start(nc.to_str().unwrap(), args)
     }
 
@@ -220,7 +220,7 @@ fn udp_both_ways_with_the_real_nc() {
 fn keep_listening_serves_one_client_after_another() {
     let mut ours = Peer::ours(&["-l", "-k", "-v", "0"]);
     let port = ours.listening_port().to_string();
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     for n in 1..=3 {
         let out = run(
             nc.to_str().unwrap(),

@@ -35,7 +35,7 @@ struct PythonServer {
 
 impl PythonServer {
     fn start(root: &Path) -> PythonServer {
-        let python = require_tool("python3", "python3");
+        let python = require_tool("python3");
         let mut child = Command::new(python)
             .args([
                 "-u",

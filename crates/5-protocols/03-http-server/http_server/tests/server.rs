@@ -26,7 +26,7 @@ fn url(server: &Server, path: &str) -> String {
 }
 
 fn curl(args: &[&str]) -> testkit::Finished {
-    let curl = require_tool("curl", "curl");
+    let curl = require_tool("curl");
     let mut all = vec!["--silent", "--show-error", "--max-time", "10"];
     all.extend_from_slice(args);
     run(curl.to_str().unwrap(), &all, b"")
@@ -429,7 +429,7 @@ fn keep_alive_serves_several_requests_on_one_connection() {
 #[test]
 fn an_http_1_0_client_gets_the_connection_closed_after_one_response() {
     let server = start(&[]);
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     // Typed into nc: bare newlines, no Host header (HTTP/1.0 does not need one).
     let out = run(
         nc.to_str().unwrap(),
@@ -548,7 +548,7 @@ fn bad_command_lines_are_one_line_errors() {
 /// sheet, the image and the script from our server, and runs the script.
 #[test]
 fn a_real_browser_renders_the_default_site() {
-    let chromium = require_tool("chromium", "chromium");
+    let chromium = require_tool("chromium");
     let server = start(&[]);
     let profile = TempDir::new("chromium-profile");
     let mut command = Command::new(chromium);

@@ -113,7 +113,7 @@ fn the_dialogue_from_the_notes_typed_as_with_nc() {
 fn python_smtplib_sends_to_two_mailboxes() {
     let spool = Spool::new("smtplib");
     let server = start(&spool, &[]);
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script =
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
     let port = server.addr.port().to_string();
@@ -153,7 +153,7 @@ fn python_smtplib_sends_to_two_mailboxes() {
 fn python_smtplib_sees_a_refused_recipient() {
     let spool = Spool::new("refused");
     let server = start(&spool, &[]);
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script =
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
     let port = server.addr.port().to_string();
@@ -181,7 +181,7 @@ fn python_smtplib_sees_a_refused_recipient() {
 fn python_smtplib_message_over_the_size_limit_is_refused_up_front() {
     let spool = Spool::new("size");
     let server = start(&spool, &["--max-size", "100"]);
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script =
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
     let port = server.addr.port().to_string();
@@ -359,7 +359,7 @@ fn clients_are_served_at_once_and_their_messages_never_interleave() {
 #[test]
 fn running_out_of_file_descriptors_is_survived() {
     let spool = Spool::new("emfile");
-    let prlimit = require_tool("prlimit", "util-linux");
+    let prlimit = require_tool("prlimit");
     let mut command = std::process::Command::new(prlimit);
     command.args(["--nofile=12:12", SERVER, "--port", "0", "--spool"]);
     command.arg(&spool.0);
@@ -540,7 +540,7 @@ fn with_no_client_sigterm_ends_the_server_at_once_with_status_0() {
 fn python_smtplib_connected_when_the_server_stops_is_refused_with_421() {
     let spool = Spool::new("smtplib-late");
     let mut server = start(&spool, &["--grace", "10"]);
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script =
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_late.py");
     let port = server.addr.port().to_string();

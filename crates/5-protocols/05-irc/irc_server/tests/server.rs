@@ -147,15 +147,7 @@ fn the_notes_session_registers_joins_and_talks_to_the_channel() {
 #[test]
 fn a_real_client_library_chats_through_the_server() {
     let server = start(&[]);
-    let python = require_tool("python3", "python3");
-    let has_irc = Command::new(&python)
-        .args(["-c", "import irc.client"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        has_irc,
-        "this test needs the `irc` library from PyPI: run .ci/run, or python3 -m pip install irc"
-    );
+    let python = testkit::require_python_module("irc");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/irc_client.py");
     let port = server.addr.port().to_string();
     let out = run(python.to_str().unwrap(), &[script, &port], b"");
@@ -347,7 +339,7 @@ fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
 #[test]
 fn running_out_of_file_descriptors_is_survived() {
     // 16 descriptors: a handful of clients exhaust them (each costs three).
-    let prlimit = require_tool("prlimit", "util-linux");
+    let prlimit = require_tool("prlimit");
     let mut command = Command::new(prlimit);
     command.args([
         "--nofile=16:16",

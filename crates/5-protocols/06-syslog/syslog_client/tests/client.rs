@@ -68,7 +68,7 @@ fn every_line_of_stdin_is_one_message_over_udp_and_tcp() {
 
 #[test]
 fn the_tcp_connection_has_keepalive_on_and_a_plain_one_does_not() {
-    let ss = require_tool("ss", "iproute2");
+    let ss = require_tool("ss");
     let server = Server::start(&SERVER, &["--tcp", "--port", "0"]);
     let port = server.addr.port().to_string();
     let mut client = Command::new(CLIENT)

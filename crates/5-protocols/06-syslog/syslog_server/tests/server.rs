@@ -11,7 +11,7 @@ use testkit::{Server, require_tool, run};
 const SERVER: &str = env!("CARGO_BIN_EXE_syslog_server");
 
 fn logger(server: &Server, args: &[&str]) {
-    let logger = require_tool("logger", "bsdutils");
+    let logger = require_tool("logger");
     let port = server.addr.port().to_string();
     let mut all = vec!["--server", "127.0.0.1", "--port", &port];
     all.extend_from_slice(args);

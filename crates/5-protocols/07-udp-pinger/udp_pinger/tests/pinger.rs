@@ -148,7 +148,7 @@ fn a_seeded_run_loses_exactly_the_predicted_pings() {
 #[test]
 fn the_assignments_python_client_gets_capitalised_replies() {
     let server = server("0", "5");
-    let python = require_tool("python3", "python3");
+    let python = require_tool("python3");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/ping_client.py");
     let port = server.addr.port().to_string();
     let out = run(python.to_str().unwrap(), &[script, &port, "3"], b"");

@@ -168,7 +168,7 @@ fn no_more_than_parallel_connections_at_once() {
 
 #[test]
 fn the_banner_of_a_real_nc_listener_is_grabbed() {
-    let nc = require_tool("nc", "netcat-openbsd");
+    let nc = require_tool("nc");
     let mut child = std::process::Command::new(nc)
         .args(["-v", "-l", "127.0.0.1", "0"])
         .stdin(std::process::Stdio::piped())
