@@ -85,9 +85,7 @@ impl Running {
 
     /// Sends `signal` (libc::SIGINT, ...) to the program.
     pub fn signal(&self, signal: libc::c_int) {
-        // SAFETY: kill has no memory-safety preconditions.
-        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
-        assert_eq!(rc, 0, "kill({}, {signal}) failed", self.child.id());
+        crate::send_signal(self.child.id() as i32, signal);
     }
 
     /// Everything the program has written to stderr so far.
