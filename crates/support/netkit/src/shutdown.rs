@@ -32,7 +32,10 @@ extern "C" fn on_signal(signal: libc::c_int) {
     let saved = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let fd = WRITE_END.load(Ordering::Relaxed);
     let byte = signal as u8;
-    // SAFETY: one byte from a live stack variable; a full pipe only fails.
+    // SAFETY: write reads one byte from `byte`, a live local; the pipe is
+    // non-blocking, so a full pipe makes the write fail, never wait.
+    // __errno_location points to this thread's errno, which lives as long as
+    // the thread: writing an int there is sound.
     unsafe {
         libc::write(fd, (&byte as *const u8).cast(), 1);
         *libc::__errno_location() = saved;
@@ -110,7 +113,8 @@ impl Signals {
     pub fn release_in_child(self) {
         let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
         for &signal in &self.caught {
-            // SAFETY: restoring the default action is always sound.
+            // SAFETY: SIG_DFL installs no handler code of ours, so nothing of
+            // ours can run at a moment the interrupted code did not expect.
             let _ = unsafe { sigaction(signal, &default) };
         }
         drop(self.read_end);
