@@ -54,8 +54,10 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// lock, the handler would wait for it forever.
 extern "C" fn on_sigint(_signal: libc::c_int) {
     const MESSAGE: &[u8] = b"Ahhh! SIGINT!\n";
-    // SAFETY: write(2) on a valid buffer; the result does not matter here.
     let (text, len) = (MESSAGE.as_ptr().cast(), MESSAGE.len());
+    // SAFETY: write(2) only reads `len` bytes from `text`, a static string that
+    // lives as long as the program. A closed or full stdout only makes it fail,
+    // and that result does not matter here.
     unsafe { libc::write(libc::STDOUT_FILENO, text, len) };
     SIGINTS.fetch_add(1, Ordering::Relaxed);
 }
