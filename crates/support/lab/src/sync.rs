@@ -233,7 +233,7 @@ pub fn run(course: &Course, check: bool) -> Result<bool, String> {
             if check {
                 match difference {
                     Difference::Changed { line, want, have } => eprintln!(
-                        "{exercise} is out of date: at line {line} {solution} makes {want}, the exercise has {have}"
+                        "{exercise} is out of date: its line {line} is {have}, {solution} makes {want}"
                     ),
                     Difference::Missing => eprintln!("{exercise} is missing ({solution} makes it)"),
                     Difference::Extra => {
@@ -267,19 +267,27 @@ pub fn run(course: &Course, check: bool) -> Result<bool, String> {
         Ok(true)
     } else if check {
         eprintln!(
-            "\n{count} file(s) of exercises/ out of date ({}): a solution was edited and \
-             the exercises were not made again from it. Run `cargo lab sync`, then commit \
-             exercises/ (edit solutions/NAME/src, never exercises/NAME/src: sync writes \
-             over it).",
+            "\n{} of exercises/ out of date ({}): a solution was edited and the exercises \
+             were not made again from it. Run `cargo lab sync`, then commit exercises/ \
+             (edit solutions/NAME/src, never exercises/NAME/src: sync writes over it).",
+            files(count),
             stale.join(", ")
         );
         Ok(false)
     } else {
         println!(
-            "made {count} file(s) of exercises/ again from the solutions ({})",
+            "made {} of exercises/ again from the solutions ({})",
+            files(count),
             stale.join(", ")
         );
         Ok(true)
+    }
+}
+
+fn files(count: usize) -> String {
+    match count {
+        1 => "1 file".to_owned(),
+        n => format!("{n} files"),
     }
 }
 
