@@ -34,6 +34,7 @@ pub fn serve(mut conn: &TcpStream) -> io::Result<()> {
     }
 }
 
+// ANCHOR: exercise
 //> // TODO: a SIGCHLD handler, `extern "C" fn reap(_: libc::c_int)`, that reaps every child
 //> // that has exited (waitpid with WNOHANG, in a loop) and leaves errno as it found it.
 // lab:solution
@@ -99,3 +100,4 @@ pub fn fork_and_serve(listener: &TcpListener, conn: TcpStream) -> nix::Result<()
     }
     // lab:end
 }
+// ANCHOR_END: exercise

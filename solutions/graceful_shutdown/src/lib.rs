@@ -72,6 +72,7 @@ pub fn serve(mut conn: TcpStream) -> io::Result<()> {
     }
 }
 
+// ANCHOR: exercise
 /// Accepts clients (each served by `serve` in a thread of its own) until `wake` becomes
 /// readable; then accepts no more, waits up to `grace` for the clients being served, and
 /// returns how many had not finished by then.
@@ -125,3 +126,4 @@ pub fn serve_until_signalled(
     Ok(clients.iter().filter(|c| !c.is_finished()).count())
     // lab:end
 }
+// ANCHOR_END: exercise

@@ -37,6 +37,7 @@ pub enum PackError {
     NameTooLong,
 }
 
+// ANCHOR: exercise
 /// The frame for `msg`.
 pub fn pack(msg: &Message) -> Result<Vec<u8>, PackError> {
     //> // TODO: the length of the body, then id, reading (its IEEE 754 bits) and the name's
@@ -91,3 +92,4 @@ pub fn unpack(buf: &[u8]) -> Result<Option<(Message, usize)>, PackError> {
     Ok(Some((Message { id, reading, name }, 4 + body_len as usize)))
     // lab:end
 }
+// ANCHOR_END: exercise

@@ -6,6 +6,7 @@ use std::io::{BufRead, Read, Write};
 /// A reply line longer than this is an error.
 pub const MAX_LINE: u64 = 1000;
 
+// ANCHOR: exercise
 /// Reads one reply: its three-digit code and its text. A multi-line reply
 /// (`250-first`, `250-second`, `250 last`) is read to its last line, the one with a space
 /// after the code; the texts are joined with newlines.
@@ -109,3 +110,4 @@ pub fn send_mail(
     Ok(())
     // lab:end
 }
+// ANCHOR_END: exercise
