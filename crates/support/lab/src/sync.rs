@@ -213,7 +213,7 @@ pub fn run(course: &Course, check: bool) -> Result<bool, String> {
     }
     if !errors.is_empty() {
         return Err(format!(
-            "the solutions' markers are wrong, nothing was written:\n{}",
+            "cannot make the exercises from the solutions; nothing was written:\n{}",
             errors.join("\n")
         ));
     }
