@@ -122,3 +122,68 @@ fn a_killed_client_closes_with_a_fin_unless_it_left_data_unread() {
     let err = conn.read(&mut [0u8; 16]).expect_err("a reset");
     assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err:?}");
 }
+
+/// A line from the chat server, read with the connection's timeout.
+fn line_from(lines: &mut std::io::BufReader<TcpStream>) -> std::io::Result<String> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    lines.read_line(&mut line)?;
+    Ok(line)
+}
+
+/// OpenBSD's nc leaves the connection open when its input ends (Ctrl-D) unless it was
+/// started with `-N`, which makes it shut down its sending side (nc(1)); only then does
+/// the chat server see the end of the stream and announce that the client left.
+#[test]
+fn nc_ends_its_chat_connection_at_the_end_of_input_only_with_dash_n() {
+    const SERVER: &str = env!("CARGO_BIN_EXE_chat_server");
+    let nc = testkit::require_tool("nc");
+    let server = testkit::Server::start(SERVER, &["--port", "0"]);
+    let port = server.addr.port().to_string();
+    let watcher = server.connect();
+    let mut lines = std::io::BufReader::new(watcher.try_clone().unwrap());
+    assert!(line_from(&mut lines).unwrap().starts_with("*** welcome"));
+
+    // Without -N: the line goes out, and the connection stays after the input ended.
+    let mut plain = testkit::Running::start(&nc.to_string_lossy(), &["127.0.0.1", &port]);
+    plain.type_in(b"hi all\n");
+    plain.close_stdin();
+    let joined = line_from(&mut lines).unwrap();
+    let name = joined
+        .strip_prefix("*** ")
+        .and_then(|rest| rest.strip_suffix(" joined\n"))
+        .unwrap_or_else(|| panic!("not a join: {joined:?}"))
+        .to_owned();
+    assert_eq!(line_from(&mut lines).unwrap(), format!("{name}: hi all\n"));
+    watcher
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let err = line_from(&mut lines).expect_err("nothing more: nc is still connected");
+    assert!(
+        matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "{err:?}"
+    );
+    assert!(
+        plain.is_running(),
+        "nc without -N ended at the end of its input"
+    );
+    drop(plain);
+    assert_eq!(
+        line_from(&mut lines).unwrap(),
+        format!("*** {name} left\n"),
+        "killing nc closes its connection"
+    );
+    watcher.set_read_timeout(Some(PATIENCE)).unwrap();
+
+    // With -N: the end of the input ends the connection, and nc exits.
+    let out = testkit::run(&nc.to_string_lossy(), &["-N", "127.0.0.1", &port], b"bye\n");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let joined = line_from(&mut lines).unwrap();
+    let name = joined
+        .strip_prefix("*** ")
+        .and_then(|rest| rest.strip_suffix(" joined\n"))
+        .unwrap_or_else(|| panic!("not a join: {joined:?}"))
+        .to_owned();
+    assert_eq!(line_from(&mut lines).unwrap(), format!("{name}: bye\n"));
+    assert_eq!(line_from(&mut lines).unwrap(), format!("*** {name} left\n"));
+}
