@@ -7,7 +7,7 @@
 
 mod procfs;
 
-pub use procfs::{ProcStat, children_of, open_fds, proc_stat};
+pub use procfs::{ProcStat, TcpSocket, children_of, open_fds, proc_stat, tcp_sockets};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
