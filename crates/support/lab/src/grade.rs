@@ -80,16 +80,16 @@ impl ExerciseResult {
         (score * 10.0).round() / 10.0
     }
 
-    /// A short note for the score table.
+    /// The note for the score table: the problem, or the reasons tests failed, each
+    /// once and whole (a reason may hold a colon: "crashed (signal: 11 (SIGSEGV))").
     pub fn note(&self) -> String {
         if let Some(problem) = &self.problem {
             return problem.clone();
         }
-        let mut reasons: Vec<String> = Vec::new();
+        let mut reasons: Vec<&str> = Vec::new();
         for t in self.tests.iter().filter(|t| !t.passed) {
-            let reason = t.reason.split(':').next().unwrap_or("").to_owned();
-            if !reasons.contains(&reason) {
-                reasons.push(reason);
+            if !reasons.contains(&t.reason.as_str()) {
+                reasons.push(&t.reason);
             }
         }
         reasons.join("; ")
@@ -219,7 +219,7 @@ fn play(
         Ok(()) => Ok(()),
         Err(report) => {
             let reason = if report.contains("hit the process limit") {
-                "hit the process limit: does it fork without end?".to_owned()
+                process_limit_reason(&options.limits)
             } else if report.contains("left processes running") {
                 "left processes behind".to_owned()
             } else if report.contains("time limit for the whole transcript") {
@@ -268,10 +268,7 @@ fn run_test(
     let (passed, reason, detail) = match status {
         _ if ending.hit_process_limit => (
             false,
-            format!(
-                "hit the process limit ({} processes): does it fork without end?",
-                options.limits.processes
-            ),
+            process_limit_reason(&options.limits),
             format!(
                 "{}\n{}",
                 cargo::failure_text(&stdout, test),
@@ -327,6 +324,14 @@ fn run_test(
         reason,
         detail,
     }
+}
+
+/// The same words for a test and a transcript, so the table's note names it once.
+fn process_limit_reason(limits: &Limits) -> String {
+    format!(
+        "hit the process limit ({} processes): does it fork without end?",
+        limits.processes
+    )
 }
 
 fn tail(text: &str, lines: usize) -> String {
@@ -686,6 +691,18 @@ mod tests {
         let table = table(&results, true);
         assert!(table.contains("total"), "{table}");
         assert!(table.contains("does not compile"), "{table}");
+    }
+
+    #[test]
+    fn the_table_prints_a_note_whole_even_with_a_colon_in_it() {
+        let mut results = sample();
+        results[0].tests[1].reason = "crashed (signal: 11 (SIGSEGV))".into();
+        let table = table(&results, false);
+        let row = table.lines().find(|l| l.starts_with("one ")).unwrap();
+        assert!(
+            row.ends_with("  crashed (signal: 11 (SIGSEGV))"),
+            "the note is cut:\n{table}"
+        );
     }
 
     #[test]
