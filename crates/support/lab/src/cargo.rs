@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::json::Json;
+use serde::Deserialize;
 
 /// What building an exercise's tests produced.
 pub struct Built {
@@ -17,6 +17,40 @@ pub struct Built {
     /// programs (`include!`, `include_str!`, `#[path]`): a submission that pulls in the
     /// course's solutions or hidden tests that way.
     pub outside: Vec<PathBuf>,
+}
+
+/// A line of cargo's `--message-format json` output: the parts we read.
+#[derive(Deserialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+enum Message {
+    CompilerArtifact(Artifact),
+    #[serde(other)]
+    Other,
+}
+
+/// A unit cargo built (or found fresh).
+#[derive(Deserialize)]
+struct Artifact {
+    manifest_path: PathBuf,
+    target: Target,
+    profile: Profile,
+    /// What the compiler wrote: libraries, programs, test harnesses.
+    filenames: Vec<PathBuf>,
+    /// The program or test harness to run, if the unit is one.
+    executable: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+    /// `lib`, `bin`, `test`, `custom-build`, ...
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Profile {
+    /// Built with the test harness.
+    test: bool,
 }
 
 /// The cargo the user runs (`$CARGO` when we are started by cargo).
@@ -65,78 +99,47 @@ pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, St
         bins: BTreeMap::new(),
         outside: Vec::new(),
     };
-    let src = workspace.join(package).join("src");
-    let mut compiler_messages = String::new();
-    for line in stdout.lines() {
-        let Some(message) = Json::parse(line) else {
-            continue;
-        };
-        match message.get("reason").and_then(Json::as_str) {
-            Some("compiler-message") => {
-                if let Some(rendered) = message
-                    .get("message")
-                    .and_then(|m| m.get("rendered"))
-                    .and_then(Json::as_str)
-                {
-                    compiler_messages.push_str(rendered);
-                }
-            }
-            Some("compiler-artifact") => {
-                let target = message.get("target");
-                let name = target
-                    .and_then(|t| t.get("name"))
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let kinds = target
-                    .and_then(|t| t.get("kind"))
-                    .map(Json::as_array)
-                    .unwrap_or(&[]);
-                let is_test = message
-                    .get("profile")
-                    .and_then(|p| p.get("test"))
-                    .and_then(Json::as_bool)
-                    .unwrap_or(false);
-                let kind = kinds.first().and_then(Json::as_str).unwrap_or_default();
-                if matches!(kind, "lib" | "bin") {
-                    let is_ours = message
-                        .get("manifest_path")
-                        .and_then(Json::as_str)
-                        .and_then(|m| Path::new(m).parent()?.canonicalize().ok())
-                        .is_some_and(|dir| dir == workspace.join(package));
-                    let outputs = message.get("filenames").map(Json::as_array).unwrap_or(&[]);
-                    for output in outputs.iter().filter_map(Json::as_str).filter(|_| is_ours) {
-                        for file in sources_read(Path::new(output), &name, workspace) {
+    let package_dir = workspace.join(package);
+    let src = package_dir.join("src");
+    // Lines that are not cargo's JSON messages (none are expected) are skipped.
+    for message in stdout.lines().filter_map(|l| serde_json::from_str(l).ok()) {
+        match message {
+            Message::CompilerArtifact(artifact) => {
+                let kind = artifact.target.kind.first().map(String::as_str);
+                let is_ours = artifact
+                    .manifest_path
+                    .parent()
+                    .and_then(|dir| dir.canonicalize().ok())
+                    .is_some_and(|dir| dir == package_dir);
+                if is_ours && matches!(kind, Some("lib" | "bin")) {
+                    for output in &artifact.filenames {
+                        for file in sources_read(output, &artifact.target.name, workspace) {
                             if !file.starts_with(&src) && !built.outside.contains(&file) {
                                 built.outside.push(file);
                             }
                         }
                     }
                 }
-                let Some(exe) = message.get("executable").and_then(Json::as_str) else {
+                let Some(exe) = artifact.executable else {
                     continue;
                 };
-                match (kind, is_test) {
-                    ("test", true) => built.tests.push((name, PathBuf::from(exe))),
-                    ("bin", false) => {
-                        built.bins.insert(name, PathBuf::from(exe));
+                match (kind, artifact.profile.test) {
+                    (Some("test"), true) => built.tests.push((artifact.target.name, exe)),
+                    (Some("bin"), false) => {
+                        built.bins.insert(artifact.target.name, exe);
                     }
                     _ => {} // unit tests in src/ are the student's own; they do not count
                 }
             }
-            _ => {}
+            Message::Other => {}
         }
     }
     if status.success() {
         built.tests.sort();
         Ok(built)
     } else {
-        let text = if compiler_messages.is_empty() {
-            errors
-        } else {
-            compiler_messages
-        };
-        Err(text)
+        // Cargo rendered the compiler's messages on stderr.
+        Err(errors)
     }
 }
 

@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use crate::cargo;
 use crate::course::{self, Course};
-use crate::json::quote;
 use crate::sandbox::{Limits, Sandboxed};
 use crate::transcript::Transcript;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use serde::Serialize;
 
 /// Where a test comes from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -499,150 +501,199 @@ fn indent(text: &str) -> String {
         .join("\n")
 }
 
+/// The JSON report: the whole run.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    submission: &'a str,
+    seed: u64,
+    points: f64,
+    max_points: f64,
+    exercises: Vec<JsonExercise<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonExercise<'a> {
+    name: &'a str,
+    points: f64,
+    max_points: f64,
+    passed: usize,
+    total: usize,
+    /// `null` when the exercise could be tested.
+    problem: Option<&'a str>,
+    /// Only with a problem: the compiler's first error, say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    tests: Vec<JsonTest<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonTest<'a> {
+    name: &'a str,
+    kind: &'static str,
+    passed: bool,
+    seconds: f64,
+    reason: &'a str,
+    detail: &'a str,
+}
+
+/// `x` rounded to `places` decimals, so the report reads 9.1 rather than 9.100000000000001.
+fn rounded(x: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (x * scale).round() / scale
+}
+
 /// The results as JSON, for gradebooks.
 pub fn json(submission: &str, seed: u64, results: &[ExerciseResult]) -> String {
-    let mut out = String::new();
-    let total: f64 = results.iter().map(ExerciseResult::points).sum();
-    let _ = writeln!(out, "{{");
-    let _ = writeln!(out, "  \"submission\": {},", quote(submission));
-    let _ = writeln!(out, "  \"seed\": {seed},");
-    let _ = writeln!(out, "  \"points\": {total:.1},");
-    let _ = writeln!(
-        out,
-        "  \"max_points\": {:.1},",
-        POINTS * results.len() as f64
-    );
-    let _ = writeln!(out, "  \"exercises\": [");
-    for (i, r) in results.iter().enumerate() {
-        let _ = writeln!(out, "    {{");
-        let _ = writeln!(out, "      \"name\": {},", quote(&r.name));
-        let _ = writeln!(out, "      \"points\": {:.1},", r.points());
-        let _ = writeln!(out, "      \"max_points\": {POINTS:.1},");
-        let _ = writeln!(out, "      \"passed\": {},", r.passed(None));
-        let _ = writeln!(out, "      \"total\": {},", r.total(None));
-        match &r.problem {
-            Some(p) => {
-                let _ = writeln!(out, "      \"problem\": {},", quote(p));
-                let _ = writeln!(out, "      \"detail\": {},", quote(&r.detail));
-            }
-            None => {
-                let _ = writeln!(out, "      \"problem\": null,");
-            }
-        }
-        let _ = writeln!(out, "      \"tests\": [");
-        for (j, t) in r.tests.iter().enumerate() {
-            let _ = write!(
-                out,
-                "        {{\"name\": {}, \"kind\": \"{}\", \"passed\": {}, \"seconds\": {:.3}, \"reason\": {}, \"detail\": {}}}",
-                quote(&t.name),
-                t.kind.word(),
-                t.passed,
-                t.seconds,
-                quote(&t.reason),
-                quote(&t.detail)
-            );
-            let _ = writeln!(out, "{}", if j + 1 < r.tests.len() { "," } else { "" });
-        }
-        let _ = writeln!(out, "      ]");
-        let _ = writeln!(
-            out,
-            "    }}{}",
-            if i + 1 < results.len() { "," } else { "" }
-        );
-    }
-    let _ = writeln!(out, "  ]");
-    let _ = writeln!(out, "}}");
-    out
+    let report = JsonReport {
+        submission,
+        seed,
+        points: rounded(results.iter().map(ExerciseResult::points).sum(), 1),
+        max_points: POINTS * results.len() as f64,
+        exercises: results
+            .iter()
+            .map(|r| JsonExercise {
+                name: &r.name,
+                points: r.points(),
+                max_points: POINTS,
+                passed: r.passed(None),
+                total: r.total(None),
+                problem: r.problem.as_deref(),
+                detail: r.problem.as_ref().map(|_| r.detail.as_str()),
+                tests: r
+                    .tests
+                    .iter()
+                    .map(|t| JsonTest {
+                        name: &t.name,
+                        kind: t.kind.word(),
+                        passed: t.passed,
+                        seconds: rounded(t.seconds, 3),
+                        reason: &t.reason,
+                        detail: &t.detail,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("the report serializes");
+    text.push('\n');
+    text
 }
 
-/// The results as JUnit XML, for CI systems: one test suite per exercise.
+/// The results as JUnit XML, for CI systems: one test suite per exercise. An exercise
+/// that could not be tested is one test case, `build`, in error.
 pub fn junit(submission: &str, results: &[ExerciseResult]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let tests: usize = results.iter().map(|r| r.total(None).max(1)).sum();
+    let errors = results.iter().filter(|r| r.problem.is_some()).count();
     let failures: usize = results
         .iter()
-        .map(|r| {
-            if r.problem.is_some() {
-                1
-            } else {
-                r.total(None) - r.passed(None)
-            }
-        })
+        .filter(|r| r.problem.is_none())
+        .map(|r| r.total(None) - r.passed(None))
         .sum();
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\">",
-        xml(submission)
-    );
-    for r in results {
-        let seconds: f64 = r.tests.iter().map(|t| t.seconds).sum();
-        if let Some(problem) = &r.problem {
-            let _ = writeln!(
-                out,
-                "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0\">",
-                xml(&r.name)
-            );
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"{0}\" name=\"build\" time=\"0\"><error message=\"{1}\">{2}</error></testcase>",
-                xml(&r.name),
-                xml(problem),
-                xml(&r.detail)
-            );
-            let _ = writeln!(out, "  </testsuite>");
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{seconds:.3}\">",
-            xml(&r.name),
-            r.total(None),
-            r.total(None) - r.passed(None)
-        );
-        for t in &r.tests {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
-                xml(&r.name),
-                t.kind.word(),
-                xml(&t.name),
-                t.seconds
-            );
-            if t.passed {
-                let _ = writeln!(out, "/>");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "><failure message=\"{}\">{}</failure></testcase>",
-                    xml(&t.reason),
-                    xml(&t.detail)
-                );
-            }
-        }
-        let _ = writeln!(out, "  </testsuite>");
-    }
-    let _ = writeln!(out, "</testsuites>");
-    out
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let written = writer
+        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| {
+            writer
+                .create_element("testsuites")
+                .with_attributes([
+                    ("name", xml_safe(submission).as_ref()),
+                    ("tests", &tests.to_string()),
+                    ("failures", &failures.to_string()),
+                    ("errors", &errors.to_string()),
+                ])
+                .write_inner_content(|w| results.iter().try_for_each(|r| junit_suite(w, r)))
+                .map(|_| ())
+        });
+    written.expect("writing XML into memory cannot fail");
+    let mut text = String::from_utf8(writer.into_inner()).expect("the XML is UTF-8");
+    text.push('\n');
+    text
 }
 
-/// Text escaped for XML content and attributes. Characters XML 1.0 cannot hold at all
-/// (most control characters) become `\xNN`.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' => out.push(c),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
+fn junit_suite(w: &mut Writer<Vec<u8>>, r: &ExerciseResult) -> std::io::Result<()> {
+    let name = xml_safe(&r.name);
+    if let Some(problem) = &r.problem {
+        w.create_element("testsuite")
+            .with_attributes([
+                ("name", name.as_ref()),
+                ("tests", "1"),
+                ("failures", "0"),
+                ("errors", "1"),
+                ("time", "0"),
+            ])
+            .write_inner_content(|w| {
+                w.create_element("testcase")
+                    .with_attributes([
+                        ("classname", name.as_ref()),
+                        ("name", "build"),
+                        ("time", "0"),
+                    ])
+                    .write_inner_content(|w| {
+                        w.create_element("error")
+                            .with_attribute(("message", xml_safe(problem).as_ref()))
+                            .write_text_content(xml_text(&r.detail))
+                            .map(|_| ())
+                    })
+                    .map(|_| ())
+            })?;
+        return Ok(());
     }
-    out
+    let seconds: f64 = r.tests.iter().map(|t| t.seconds).sum();
+    w.create_element("testsuite")
+        .with_attributes([
+            ("name", name.as_ref()),
+            ("tests", &r.total(None).to_string()),
+            ("failures", &(r.total(None) - r.passed(None)).to_string()),
+            ("errors", "0"),
+            ("time", &format!("{seconds:.3}")),
+        ])
+        .write_inner_content(|w| {
+            for t in &r.tests {
+                let case = w.create_element("testcase").with_attributes([
+                    ("classname", format!("{name}.{}", t.kind.word()).as_str()),
+                    ("name", xml_safe(&t.name).as_ref()),
+                    ("time", &format!("{:.3}", t.seconds)),
+                ]);
+                if t.passed {
+                    case.write_empty()?;
+                } else {
+                    case.write_inner_content(|w| {
+                        w.create_element("failure")
+                            .with_attribute(("message", xml_safe(&t.reason).as_ref()))
+                            .write_text_content(xml_text(&t.detail))
+                            .map(|_| ())
+                    })?;
+                }
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// `text` with the characters XML 1.0 cannot hold at all (most control characters)
+/// written as `\xNN`.
+fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r');
+    if !text.contains(bad) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if bad(c) {
+                format!("\\x{:02x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Element content: escaped, with `\r` kept as a character reference (a reader turns a
+/// bare one into a line break).
+fn xml_text(text: &str) -> BytesText<'static> {
+    let escaped = quick_xml::escape::escape(xml_safe(text)).replace('\r', "&#13;");
+    BytesText::from_escaped(escaped)
 }
 
 #[cfg(test)]
@@ -708,14 +759,17 @@ mod tests {
     #[test]
     fn json_report_parses_back() {
         let text = json("alice", 7, &sample());
-        let parsed = crate::json::Json::parse(&text).expect("valid JSON");
-        let exercises = parsed.get("exercises").unwrap().as_array();
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let exercises = parsed["exercises"].as_array().unwrap();
         assert_eq!(exercises.len(), 2);
-        assert_eq!(parsed.get("points"), Some(&crate::json::Json::Number(5.0)));
-        assert_eq!(
-            exercises[1].get("problem").unwrap().as_str(),
-            Some("does not compile")
-        );
+        assert_eq!(parsed["points"], 5.0);
+        assert_eq!(parsed["max_points"], 20.0);
+        assert_eq!(exercises[0]["problem"], serde_json::Value::Null);
+        assert!(exercises[0].get("detail").is_none());
+        assert_eq!(exercises[0]["tests"][1]["kind"], "transcript");
+        assert_eq!(exercises[0]["tests"][1]["seconds"], 0.2);
+        assert_eq!(exercises[1]["problem"], "does not compile");
+        assert_eq!(exercises[1]["detail"], "error[E0308]: mismatched types");
     }
 
     #[test]
@@ -724,6 +778,9 @@ mod tests {
         assert!(text.contains("name=\"a&amp;b\""));
         assert!(text.contains("&lt;&amp;&gt; \\x01"));
         assert!(text.contains("<testsuite name=\"two\" tests=\"1\" failures=\"0\" errors=\"1\""));
+        assert!(
+            text.contains("<testsuites name=\"a&amp;b\" tests=\"3\" failures=\"1\" errors=\"1\">")
+        );
         assert_eq!(text.matches("<testsuite ").count(), 2);
         assert_eq!(text.matches("</testsuite>").count(), 2);
     }

@@ -7,9 +7,7 @@
 mod cargo;
 mod course;
 mod grade;
-mod json;
 mod maintain;
-mod regex;
 mod sandbox;
 mod student;
 mod transcript;

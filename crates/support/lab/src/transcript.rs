@@ -24,8 +24,8 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::regex::Regex;
 use crate::sandbox::{Limits, Sandboxed};
+use regex::bytes::Regex;
 
 /// Which side the program under test plays.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -266,7 +266,7 @@ impl Transcript {
         for (line, text, regex) in texts {
             let rendered = render(text, &placeholders, regex).map_err(|e| at(line, e))?;
             if regex {
-                Regex::new(&String::from_utf8_lossy(&rendered)).map_err(|e| at(line, e))?;
+                compile(&rendered).map_err(|e| at(line, e))?;
             }
         }
         Ok(t)
@@ -416,6 +416,11 @@ fn render(text: &str, vars: &BTreeMap<String, String>, regex: bool) -> Result<Ve
                     .get(i + 1)
                     .ok_or("a line must not end with a lone '\\' (write \\\\)")?;
                 i += 2;
+                if regex && e == b'0' {
+                    // The regex syntax has no \0: the byte it means.
+                    out.extend_from_slice(br"\x00");
+                    continue;
+                }
                 if regex && e != b'{' && e != b'}' {
                     out.extend_from_slice(&[b'\\', e]);
                     continue;
@@ -461,12 +466,7 @@ fn render(text: &str, vars: &BTreeMap<String, String>, regex: bool) -> Result<Ve
                     other => return Err(format!("unknown filter |{other} (upper, lower, len)")),
                 };
                 if regex {
-                    for c in value.bytes() {
-                        if !c.is_ascii_alphanumeric() {
-                            out.push(b'\\');
-                        }
-                        out.push(c);
-                    }
+                    out.extend_from_slice(regex::escape(&value).as_bytes());
                 } else {
                     out.extend_from_slice(value.as_bytes());
                 }
@@ -479,6 +479,16 @@ fn render(text: &str, vars: &BTreeMap<String, String>, regex: bool) -> Result<Ve
         }
     }
     Ok(out)
+}
+
+/// A `~` line's pattern, rendered, compiled to match a whole line of bytes. Unicode
+/// mode is off: `.` is any byte, `\xHH` the byte HH, `\w` and `\d` are ASCII.
+fn compile(rendered: &[u8]) -> Result<Regex, String> {
+    let text = String::from_utf8_lossy(rendered);
+    regex::bytes::RegexBuilder::new(&format!("^(?:{text})$"))
+        .unicode(false)
+        .build()
+        .map_err(|e| format!("bad pattern: {e}"))
 }
 
 fn has_no_newline_mark(text: &str) -> bool {
@@ -561,7 +571,7 @@ impl Player<'_> {
                 }
                 Action::Match(pattern) => {
                     let rendered = render(pattern, &self.vars, true).map_err(fail)?;
-                    let regex = Regex::new(&String::from_utf8_lossy(&rendered)).map_err(fail)?;
+                    let regex = compile(&rendered).map_err(fail)?;
                     let fits =
                         |line: &[u8]| regex.is_match(line.strip_suffix(b"\n").unwrap_or(line));
                     if skip {
@@ -932,6 +942,11 @@ mod tests {
         assert_eq!(r(r"{W|upper} {W|len}\x00\\\{"), b"ABC 3\x00\\{");
         assert_eq!(r(r"no newline\c"), b"no newline");
         assert_eq!(render(r"a.{W}", &vars(), true).unwrap(), br"a.abc");
+        let dotted = [("W".to_owned(), "a.b+c".to_owned())].into_iter().collect();
+        assert_eq!(
+            render(r"{W}\0\r", &dotted, true).unwrap(),
+            br"a\.b\+c\x00\r"
+        );
         assert!(
             render(r"{NOPE}", &vars(), false)
                 .unwrap_err()
@@ -942,6 +957,27 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown escape")
         );
+    }
+
+    #[test]
+    fn patterns_match_whole_lines_of_bytes() {
+        let matches = |p: &str, text: &[u8]| compile(p.as_bytes()).unwrap().is_match(text);
+        assert!(matches("abc", b"abc"));
+        assert!(!matches("abc", b"abcd"));
+        assert!(!matches("bc", b"abc"));
+        assert!(
+            !matches("a|b", b"ab"),
+            "an alternative matches the whole line too"
+        );
+        assert!(matches(r"HTTP/1\.[01] 200 .*\r", b"HTTP/1.1 200 OK\r"));
+        assert!(matches(r"(GET|HEAD) /\S* HTTP/1\.1", b"HEAD /a/b HTTP/1.1"));
+        assert!(matches(r"\d{3}[- ].*", b"250-hello"));
+        assert!(!matches(r"\d{3}[- ].*", b"25-hello"));
+        assert!(matches(r"[^\r\n]+\r", b"x y\r"));
+        assert!(matches(r"\x41\w\s\d\xff.", b"AB 7\xff\x00"));
+        assert!(matches("caf\u{e9}", "caf\u{e9}".as_bytes()));
+        assert!(compile(b"(ab").unwrap_err().starts_with("bad pattern"));
+        assert!(compile(b"*a").is_err());
     }
 
     #[test]
