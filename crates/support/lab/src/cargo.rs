@@ -140,9 +140,11 @@ pub fn build(
         let Message::CompilerArtifact(artifact) = message else {
             continue;
         };
-        spinner.inc(1);
-        spinner.set_message(artifact.target.name.clone());
         let kind = artifact.target.kind.first().map(String::as_str);
+        spinner.inc(1);
+        if kind != Some("custom-build") {
+            spinner.set_message(artifact.target.name.clone());
+        }
         let is_ours = artifact
             .manifest_path
             .parent()
