@@ -26,8 +26,24 @@ pub struct Built {
 #[serde(tag = "reason", rename_all = "kebab-case")]
 enum Message {
     CompilerArtifact(Artifact),
+    CompilerMessage(Diagnostic),
     #[serde(other)]
     Other,
+}
+
+/// A compiler diagnostic (`--message-format json`): the parts we read.
+#[derive(Deserialize)]
+struct Diagnostic {
+    manifest_path: PathBuf,
+    message: DiagnosticMessage,
+}
+
+#[derive(Deserialize)]
+struct DiagnosticMessage {
+    /// `error`, `warning`, ...
+    level: String,
+    /// As the compiler would print it.
+    rendered: Option<String>,
 }
 
 /// A unit cargo built (or found fresh).
@@ -175,6 +191,125 @@ pub fn build(
     } else {
         Ok(Err(errors))
     }
+}
+
+/// Builds the packages `packages` of the workspace `workspace` at once, with their
+/// integration tests (not the unit tests of `src/`, which are the student's own), into
+/// `target`: one cargo, both cores busy, and a package that does not compile costs only
+/// itself (`--keep-going`). Per package, what it built or the compiler's errors (as the
+/// compiler prints them). No debug information and no incremental compilation: the
+/// builds of a class are thrown away after use. `Err` when cargo could not be run.
+pub fn build_packages(
+    workspace: &Path,
+    packages: &[&str],
+    target: &Path,
+) -> Result<BTreeMap<String, Result<Built, String>>, String> {
+    let workspace = &workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    let mut results = BTreeMap::new();
+    if packages.is_empty() {
+        return Ok(results);
+    }
+    let mut command = cargo();
+    command
+        .args(["build", "--message-format=json", "--keep-going", "--quiet"])
+        .args(["--test", "*"]);
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    command
+        .arg("--manifest-path")
+        .arg(workspace.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TERM_COLOR", "never")
+        .env("CARGO_INCREMENTAL", "0")
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let cargo_says = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+        text
+    });
+    let mut built: BTreeMap<String, Built> = BTreeMap::new();
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    // The package a message is about: the folder of its manifest, when it is one of ours.
+    let package_of = |manifest: &Path| {
+        let dir = manifest.parent()?.canonicalize().ok()?;
+        let name = dir.file_name()?.to_str()?.to_owned();
+        (dir == workspace.join(&name) && packages.contains(&name.as_str())).then_some(name)
+    };
+    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    for message in stdout
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+    {
+        match message {
+            Message::CompilerArtifact(artifact) => {
+                let Some(package) = package_of(&artifact.manifest_path) else {
+                    continue;
+                };
+                let entry = built.entry(package).or_insert_with(|| Built {
+                    tests: Vec::new(),
+                    bins: BTreeMap::new(),
+                    outputs: Vec::new(),
+                });
+                let kind = artifact.target.kind.first().map(String::as_str);
+                if matches!(kind, Some("lib" | "bin")) {
+                    for file in &artifact.filenames {
+                        entry
+                            .outputs
+                            .push((artifact.target.name.clone(), file.clone()));
+                    }
+                }
+                match (kind, artifact.profile.test, artifact.executable) {
+                    (Some("test"), true, Some(exe)) => {
+                        entry.tests.push((artifact.target.name, exe))
+                    }
+                    (Some("bin"), false, Some(exe)) => {
+                        entry.bins.insert(artifact.target.name, exe);
+                    }
+                    _ => {}
+                }
+            }
+            Message::CompilerMessage(diagnostic) if diagnostic.message.level == "error" => {
+                if let Some(package) = package_of(&diagnostic.manifest_path) {
+                    let text = errors.entry(package).or_default();
+                    text.push_str(diagnostic.message.rendered.as_deref().unwrap_or("error"));
+                    text.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let cargo_says = cargo_says.join().unwrap_or_default();
+    for package in packages {
+        let result = match (errors.remove(*package), built.remove(*package)) {
+            (Some(errors), _) => Err(errors),
+            // Nothing from the compiler, yet no tests either: cargo itself failed (a
+            // manifest it cannot read, say) and says why on stderr.
+            (None, Some(built)) if status.success() || !built.tests.is_empty() => {
+                let mut built = built;
+                built.tests.sort();
+                Ok(built)
+            }
+            _ => Err(if cargo_says.trim().is_empty() {
+                format!("error: cargo failed ({status}) and said nothing")
+            } else {
+                cargo_says.clone()
+            }),
+        };
+        results.insert(package.to_string(), result);
+    }
+    Ok(results)
 }
 
 /// A spinner on stderr while cargo compiles: `⠙ building wire 4s: 23 compiled nix`.

@@ -45,14 +45,45 @@ pub enum Command {
     },
     /// Instructors: play a transcript against a program, to try it out while writing it.
     Play(PlayArgs),
-    /// Instructors: write the student edition (no solutions, no hidden tests).
-    Export {
-        /// The folder to write (new or empty).
-        #[arg(long)]
-        student: PathBuf,
-    },
-    /// Instructors: grade a submission with the visible and hidden tests.
+    /// Instructors: write the student edition (no solutions, no hidden tests), or the
+    /// course for a grading platform.
+    Export(ExportArgs),
+    /// Instructors: grade a submission, or a whole class, with the visible and hidden tests.
     Grade(GradeArgs),
+    /// Maintainers: time the grading of a generated class of submissions (see the book's
+    /// grading chapter).
+    BenchGrade(BenchArgs),
+}
+
+#[derive(ClapArgs)]
+#[group(required = true, multiple = false)]
+pub struct ExportArgs {
+    /// The student edition: write it into this folder (new or empty).
+    #[arg(long)]
+    pub student: Option<PathBuf>,
+    /// A Gradescope autograder: write it as this zip file (hidden tests inside).
+    #[arg(long)]
+    pub gradescope: Option<PathBuf>,
+    /// A GitHub Classroom template: the student edition and a workflow that runs the
+    /// visible tests, in this folder (new or empty).
+    #[arg(long)]
+    pub classroom: Option<PathBuf>,
+}
+
+#[derive(ClapArgs)]
+pub struct BenchArgs {
+    /// Where to write the submissions, the results, and the plot.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How many submissions to generate.
+    #[arg(long, default_value_t = 30)]
+    pub students: usize,
+    /// How many of them to grade one at a time too, to compare the scores.
+    #[arg(long, default_value_t = 3)]
+    pub check: usize,
+    /// Seed of the mix of solved, unsolved and broken exercises (and of the grading).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[derive(ClapArgs)]
@@ -68,10 +99,24 @@ pub struct PlayArgs {
 }
 
 #[derive(ClapArgs)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["submission", "class", "prepare"]))]
 pub struct GradeArgs {
     /// The student's copy of the course (or its exercises/ folder).
     #[arg(long)]
-    pub submission: PathBuf,
+    pub submission: Option<PathBuf>,
+    /// A class: a folder with one submission (a folder or a git repository) per student,
+    /// named after the student.
+    #[arg(long, requires = "out")]
+    pub class: Option<PathBuf>,
+    /// With --class: where to write the gradebook and every student's reports.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only build what every submission shares (the dependencies), to grade faster later.
+    #[arg(long)]
+    pub prepare: bool,
+    /// With --submission: write the results in Gradescope's results.json format here.
+    #[arg(long)]
+    pub gradescope_results: Option<PathBuf>,
     /// Hidden tests, one folder per exercise (default: hidden/ of this course).
     #[arg(long)]
     pub hidden: Option<PathBuf>,

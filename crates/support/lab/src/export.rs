@@ -1,13 +1,35 @@
-//! `cargo lab export --student DIR`: the student edition of the course.
+//! `cargo lab export --student DIR`: the student edition of the course. (`--gradescope`
+//! and `--classroom` are in modules of their own, built on the student edition.)
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::cli::ExportArgs;
 use crate::course::Course;
 use crate::files;
+use crate::{classroom, gradescope};
 
-/// Writes the course without solutions and hidden tests into `dest`, with pristine
-/// copies of the exercises for `cargo lab reset`.
-pub fn run(course: &Course, dest: &Path) -> Result<bool, String> {
+pub fn run(course: &Course, args: &ExportArgs) -> Result<bool, String> {
+    if let Some(zip) = &args.gradescope {
+        return gradescope::export(course, zip);
+    }
+    if let Some(dest) = &args.classroom {
+        return classroom::export(course, dest);
+    }
+    let dest = args.student.as_deref().expect("clap requires one of them");
+    let (dest, written) = write_student(course, dest)?;
+    println!(
+        "wrote the student edition to {} ({written} files): no solutions/, no hidden/; \
+         `cargo lab reset` uses the copies in .lab/pristine/",
+        dest.display(),
+    );
+    Ok(true)
+}
+
+/// Writes the course without solutions and hidden tests into `dest` (new or empty), with
+/// pristine copies of the exercises for `cargo lab reset`: the folder written (absolute)
+/// and how many files.
+pub fn write_student(course: &Course, dest: &Path) -> Result<(PathBuf, usize), String> {
     if dest.exists()
         && std::fs::read_dir(dest)
             .map_err(|e| e.to_string())?
@@ -21,8 +43,19 @@ pub fn run(course: &Course, dest: &Path) -> Result<bool, String> {
     }
     std::fs::create_dir_all(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     let dest = dest.canonicalize().map_err(|e| e.to_string())?;
+    let wanted = student_files(course, Some(&dest))?;
+    files::sync(&dest, &wanted).map_err(|e| format!("writing {}: {e}", dest.display()))?;
+    Ok((dest, wanted.len()))
+}
+
+/// The files of the student edition: (path in it, file of the course). Nothing under
+/// `skip` (the folder being written, when it is inside the course).
+pub fn student_files(
+    course: &Course,
+    skip: Option<&Path>,
+) -> Result<BTreeMap<PathBuf, PathBuf>, String> {
     let root = course.root.canonicalize().map_err(|e| e.to_string())?;
-    let mut wanted = std::collections::BTreeMap::new();
+    let mut wanted = BTreeMap::new();
     for (rel, abs) in course_files(&root) {
         let first = rel.components().next().map(|c| c.as_os_str().to_owned());
         let first = first.as_deref().and_then(|f| f.to_str()).unwrap_or("");
@@ -32,7 +65,9 @@ pub fn run(course: &Course, dest: &Path) -> Result<bool, String> {
             || rel == Path::new("crates/support/lab/tests/verify.rs")
             || rel == Path::new("crates/support/lab/tests/grade.rs")
             || rel == Path::new("crates/support/lab/tests/sync.rs")
-            || abs.starts_with(&dest);
+            || rel == Path::new("crates/support/lab/tests/class.rs")
+            || rel == Path::new("crates/support/lab/tests/platforms.rs")
+            || skip.is_some_and(|skip| abs.starts_with(skip));
         if !leave_out {
             wanted.insert(rel, abs);
         }
@@ -41,14 +76,7 @@ pub fn run(course: &Course, dest: &Path) -> Result<bool, String> {
         let pristine = Path::new(".lab/pristine").join(&exercise.name);
         files::add_tree(&mut wanted, &exercise.src(), &pristine);
     }
-    files::sync(&dest, &wanted).map_err(|e| format!("writing {}: {e}", dest.display()))?;
-    println!(
-        "wrote the student edition to {} ({} files): no solutions/, no hidden/; \
-         `cargo lab reset` uses the copies in .lab/pristine/",
-        dest.display(),
-        wanted.len()
-    );
-    Ok(true)
+    Ok(wanted)
 }
 
 /// The files of the course: in a git repository, those git knows or would add (tracked,

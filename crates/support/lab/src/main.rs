@@ -3,7 +3,9 @@
 //! Students: `list`, `check [EX]`, `hint EX`, `watch`, `reset EX`.
 //! Maintainers: `verify` (every solution passes, every untouched exercise fails), `sync`
 //! (the exercises' sources made from the markers in the solutions).
-//! Instructors: `export --student DIR`, `play FILE --program P`, `grade --submission DIR`.
+//! Instructors: `export --student DIR` (or `--gradescope FILE.zip`, `--classroom DIR`),
+//! `play FILE --program P`, `grade --submission DIR` (or `--class DIR --out DIR`).
+//! Maintainers: `bench-grade --out DIR` times the grading of a generated class.
 //!
 //! `cli` reads the command line; each command is a module of its own (`list`, `check`,
 //! ...). A `Course` holds its `Exercise`s; `progress` remembers what `check` found.
@@ -11,14 +13,17 @@
 //! `verify` uses too; `transcript/` parses and plays transcripts; `sandbox` runs the code
 //! we did not write.
 
+mod bench;
 mod cargo;
 mod check;
+mod classroom;
 mod cli;
 mod course;
 mod exercise;
 mod export;
 mod files;
 mod grade;
+mod gradescope;
 mod hint;
 mod list;
 mod play;
@@ -62,7 +67,8 @@ fn run(args: Args) -> Result<bool, String> {
         Command::Verify { exercises } => verify::run(&course()?, &exercises),
         Command::Sync { check } => sync::run(&course()?, check),
         Command::Play(play) => play::run(&play),
-        Command::Export { student } => export::run(&course()?, &student),
+        Command::Export(export) => export::run(&course()?, &export),
         Command::Grade(grade) => grade::run(&course()?, &grade),
+        Command::BenchGrade(bench) => bench::run(&course()?, &bench),
     }
 }

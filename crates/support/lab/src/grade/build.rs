@@ -6,6 +6,7 @@
 //! the compiler can read, the course's solutions included: the build is refused when the
 //! compiler read a file outside the exercise's `src/` for its library or programs.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::score::Problem;
@@ -19,6 +20,41 @@ pub fn build(workspace: &Path, name: &str, target: &Path) -> Result<Built, Probl
         Ok(Err(messages)) => return Err(Problem::new("does not compile", first_error(&messages))),
         Err(e) => return Err(Problem::new("could not be built", e)),
     };
+    only_own_sources(built, workspace, name)
+}
+
+/// Builds the exercises `names` of the workspace `workspace` at once into `target` (see
+/// `cargo::build_packages`): per exercise, what `build` would give.
+pub fn build_all(
+    workspace: &Path,
+    names: &[&str],
+    target: &Path,
+) -> BTreeMap<String, Result<Built, Problem>> {
+    match cargo::build_packages(workspace, names, target) {
+        Ok(built) => built
+            .into_iter()
+            .map(|(name, result)| {
+                let result = match result {
+                    Ok(built) => only_own_sources(built, workspace, &name),
+                    Err(messages) => Err(Problem::new("does not compile", first_error(&messages))),
+                };
+                (name, result)
+            })
+            .collect(),
+        Err(e) => names
+            .iter()
+            .map(|name| {
+                (
+                    name.to_string(),
+                    Err(Problem::new("could not be built", e.clone())),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// `built`, unless the compiler read files outside the exercise's `src/` for it.
+fn only_own_sources(built: Built, workspace: &Path, name: &str) -> Result<Built, Problem> {
     let outside = outside_src(&built, workspace, name);
     if !outside.is_empty() {
         return Err(Problem::new(

@@ -13,6 +13,8 @@
 
 pub mod assemble;
 pub mod build;
+pub mod class;
+pub mod gradebook;
 pub mod judge;
 pub mod report;
 pub mod run;
@@ -55,70 +57,12 @@ impl Options {
     }
 }
 
-/// `cargo lab grade`: the submission's exercise sources in a copy of this course, all
-/// tests run, one score table (and the JSON and JUnit files asked for).
+/// `cargo lab grade`: a submission's (or each of a class's) exercise sources in a copy
+/// of this course, all tests run, the score table (and the files asked for). See `class`.
 pub fn run(course: &Course, args: &GradeArgs) -> Result<bool, String> {
     sandbox::become_subreaper();
     let options = Options::new(args.time_limit, args.seed);
-    let submission = &args.submission;
-    if !submission.is_dir() {
-        return Err(format!("{} is not a folder", submission.display()));
-    }
-    // A submission is a student edition (with exercises/ inside) or its exercises/ alone.
-    let submitted = if submission.join("exercises").is_dir() {
-        submission.join("exercises")
-    } else {
-        submission.to_path_buf()
-    };
-    let hidden = args.hidden.clone().unwrap_or_else(|| course.hidden_dir());
-    if !hidden.is_dir() {
-        return Err(format!("no hidden tests at {}", hidden.display()));
-    }
-    let chosen = course.pick_all(&args.only)?;
-
-    let scratch = assemble::assemble(
-        course,
-        &course.target_dir().join("grade"),
-        &|exercise| submitted.join(&exercise.name).join("src"),
-        Some(&hidden),
-    )?;
-    let mut results = Vec::new();
-    for exercise in chosen {
-        let name = &exercise.name;
-        let src = submitted.join(name).join("src");
-        if !src.is_dir() {
-            eprintln!("grading {name}: not in the submission");
-            let problem =
-                Problem::new("not submitted", format!("{} does not exist", src.display()));
-            results.push(ExerciseResult::untested(name, problem));
-            continue;
-        }
-        eprintln!("grading {name}: {}", scratch.taken[name]);
-        let transcripts = assemble::hidden_tests(&hidden, name).transcripts;
-        results.push(exercise_pipeline(
-            &scratch.workspace,
-            name,
-            &course.build_dir("grade"),
-            &transcripts,
-            &options,
-        ));
-    }
-
-    println!("{}", report::table(&results, true));
-    println!(
-        "(transcript random seed: {}; replay with --seed {})",
-        options.seed, options.seed
-    );
-    let name = submission.display().to_string();
-    if let Some(path) = &args.json {
-        std::fs::write(path, report::json(&name, options.seed, &results))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    if let Some(path) = &args.junit {
-        std::fs::write(path, report::junit(&name, &results))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(true)
+    class::run(course, args, options)
 }
 
 /// Exercise `name` of the assembled workspace `workspace` through build, run and judge,
@@ -130,7 +74,24 @@ pub fn exercise_pipeline(
     transcripts: &[PathBuf],
     options: &Options,
 ) -> ExerciseResult {
-    let built = match build::build(workspace, name, target) {
+    test_built(
+        workspace,
+        name,
+        build::build(workspace, name, target),
+        transcripts,
+        options,
+    )
+}
+
+/// The rest of the pipeline (run, judge) for exercise `name`, once `built`.
+pub fn test_built(
+    workspace: &Path,
+    name: &str,
+    built: Result<crate::cargo::Built, Problem>,
+    transcripts: &[PathBuf],
+    options: &Options,
+) -> ExerciseResult {
+    let built = match built {
         Ok(built) => built,
         Err(problem) => return ExerciseResult::untested(name, problem),
     };
