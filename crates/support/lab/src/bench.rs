@@ -99,15 +99,18 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
 
     let lab = std::env::current_exe().map_err(|e| e.to_string())?;
     let seed = args.seed.to_string();
-    let grade = |extra: &[&std::ffi::OsStr]| -> Result<f64, String> {
+    // What each grading prints goes to OUT/NAME.out.
+    let grade = |log: &str, extra: &[&std::ffi::OsStr]| -> Result<f64, String> {
         let started = Instant::now();
+        let log =
+            std::fs::File::create(out.join(format!("{log}.out"))).map_err(|e| e.to_string())?;
         let status = Command::new(&lab)
             .arg("--root")
             .arg(&course.root)
             .arg("grade")
             .args(extra)
             .args(["--seed", &seed, "--time-limit", "10"])
-            .stdout(std::process::Stdio::null())
+            .stdout(log)
             .status()
             .map_err(|e| format!("cannot run {}: {e}", lab.display()))?;
         if !status.success() {
@@ -117,16 +120,19 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
     };
     let os = |s: &Path| s.as_os_str().to_owned();
     println!("compiling what the submissions share (grade --prepare) ...");
-    let prepare = grade(&["--prepare".as_ref()])?;
+    let prepare = grade("prepare", &["--prepare".as_ref()])?;
     println!("  {prepare:.1} s");
     println!("grading the class (grade --class) ...");
     let class_out = out.join("class");
-    let class = grade(&[
-        "--class".as_ref(),
-        &os(&submissions),
-        "--out".as_ref(),
-        &os(&class_out),
-    ])?;
+    let class = grade(
+        "class",
+        &[
+            "--class".as_ref(),
+            &os(&submissions),
+            "--out".as_ref(),
+            &os(&class_out),
+        ],
+    )?;
     println!("  {class:.1} s");
     let timings = read_timings(&class_out.join("timings.csv"))?;
 
@@ -136,12 +142,15 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
     for name in names.iter().take(args.check) {
         println!("grading {name} alone (grade --submission) ...");
         let json = out.join("single").join(format!("{name}.json"));
-        let took = grade(&[
-            "--submission".as_ref(),
-            &os(&submissions.join(name)),
-            "--json".as_ref(),
-            &os(&json),
-        ])?;
+        let took = grade(
+            &format!("single/{name}"),
+            &[
+                "--submission".as_ref(),
+                &os(&submissions.join(name)),
+                "--json".as_ref(),
+                &os(&json),
+            ],
+        )?;
         let alone = scores(&json)?;
         let together = scores(&class_out.join(format!("{name}.json")))?;
         if alone != together {

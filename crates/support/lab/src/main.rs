@@ -2,15 +2,16 @@
 //!
 //! Students: `list`, `check [EX]`, `hint EX`, `watch`, `reset EX`.
 //! Maintainers: `verify` (every solution passes, every untouched exercise fails), `sync`
-//! (the exercises' sources made from the markers in the solutions).
+//! (the exercises' sources made from the markers in the solutions), `bench-grade` (how
+//! long grading a class takes).
 //! Instructors: `export --student DIR` (or `--gradescope FILE.zip`, `--classroom DIR`),
 //! `play FILE --program P`, `grade --submission DIR` (or `--class DIR --out DIR`).
-//! Maintainers: `bench-grade --out DIR` times the grading of a generated class.
 //!
 //! `cli` reads the command line; each command is a module of its own (`list`, `check`,
 //! ...). A `Course` holds its `Exercise`s; `progress` remembers what `check` found.
 //! Grading is a pipeline in `grade/` (assemble → build → run → judge → report), which
-//! `verify` uses too; `transcript/` parses and plays transcripts; `sandbox` runs the code
+//! `verify` uses too, and `grade/class` runs it for each student of a class; `gradescope`
+//! and `classroom` export the course for those platforms; `transcript/` parses and plays transcripts; `sandbox` runs the code
 //! we did not write.
 
 mod bench;
