@@ -56,7 +56,7 @@ impl Random {
 /// Whether student `index` (from 0) hands in every exercise solved: every tenth, from
 /// the first. The others get a mix.
 fn full(index: usize) -> bool {
-    index % 10 == 0
+    index.is_multiple_of(10)
 }
 
 pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
@@ -97,6 +97,7 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
         (0..names.len()).filter(|&i| full(i)).count()
     );
 
+    let load_before = load();
     let lab = std::env::current_exe().map_err(|e| e.to_string())?;
     let seed = args.seed.to_string();
     // What each grading prints goes to OUT/NAME.out.
@@ -172,10 +173,12 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
     let mut report = String::new();
     let _ = writeln!(
         report,
-        "{} submissions, seed {}, time limit 10 s per test, {} cores",
+        "{} submissions, seed {}, time limit 10 s per test, {} cores; load average {} before, {} after",
         names.len(),
         args.seed,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load_before,
+        load()
     );
     let _ = writeln!(
         report,
@@ -327,8 +330,11 @@ fn read_timings(path: &Path) -> Result<Vec<(String, f64, f64)>, String> {
     Ok(rows)
 }
 
+/// An exercise's name, points, and each test's name and whether it passed.
+type Scores = Vec<(String, f64, Vec<(String, bool)>)>;
+
 /// Per exercise: its points and which tests passed, from a JSON report.
-fn scores(path: &PathBuf) -> Result<Vec<(String, f64, Vec<(String, bool)>)>, String> {
+fn scores(path: &PathBuf) -> Result<Scores, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     Ok(report["exercises"]
@@ -354,6 +360,14 @@ fn scores(path: &PathBuf) -> Result<Vec<(String, f64, Vec<(String, bool)>)>, Str
             )
         })
         .collect())
+}
+
+/// The machine's load average over the last minute (other work slows the figures).
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 fn mean(xs: &[f64]) -> f64 {

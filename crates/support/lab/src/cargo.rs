@@ -26,7 +26,8 @@ pub struct Built {
 #[serde(tag = "reason", rename_all = "kebab-case")]
 enum Message {
     CompilerArtifact(Artifact),
-    CompilerMessage(Diagnostic),
+    #[serde(rename = "compiler-message")]
+    Diagnostic(Diagnostic),
     #[serde(other)]
     Other,
 }
@@ -279,7 +280,7 @@ pub fn build_packages(
                     _ => {}
                 }
             }
-            Message::CompilerMessage(diagnostic) if diagnostic.message.level == "error" => {
+            Message::Diagnostic(diagnostic) if diagnostic.message.level == "error" => {
                 if let Some(package) = package_of(&diagnostic.manifest_path) {
                     let text = errors.entry(package).or_default();
                     text.push_str(diagnostic.message.rendered.as_deref().unwrap_or("error"));

@@ -44,8 +44,11 @@ fn lab(args: &[&std::ffi::OsStr]) -> (bool, String) {
     (out.status.success(), format!("{text}\n{err}"))
 }
 
-/// Per test of a JSON report: (exercise, test, passed), and the points per exercise.
-fn outcome(path: &Path) -> (Vec<(String, String, bool)>, Vec<(String, f64)>) {
+/// Per test of a report: (exercise, test, passed); per exercise: (exercise, points).
+type Outcome = (Vec<(String, String, bool)>, Vec<(String, f64)>);
+
+/// What a JSON report says of each test and exercise.
+fn outcome(path: &Path) -> Outcome {
     let report: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
     let mut tests = Vec::new();

@@ -90,7 +90,7 @@ pub fn failures(graded: &[Graded]) -> Vec<Failure> {
             students,
         })
         .collect();
-    list.sort_by(|a, b| b.students.len().cmp(&a.students.len()));
+    list.sort_by_key(|f| std::cmp::Reverse(f.students.len()));
     list
 }
 
