@@ -221,7 +221,8 @@ pub fn results_json(
             });
         }
     }
-    let score = tests.iter().map(|t| t.score).sum();
+    // Rounded, so that it reads 120.0 and not 120.00000000000006.
+    let score = (tests.iter().map(|t| t.score).sum::<f64>() * 1e4).round() / 1e4;
     let mut output = String::new();
     let _ = write!(
         output,
