@@ -124,7 +124,7 @@ impl<'c> Grader<'c> {
     }
 
     /// Grades one submission: `submission` is a student edition or its `exercises/`.
-    /// `status` hears what is going on ("building", "testing wire").
+    /// `status` hears what is going on ("building", "grading wire: 1 files from ...").
     pub fn grade(
         &self,
         student: &str,
@@ -173,13 +173,14 @@ impl<'c> Grader<'c> {
         for exercise in &self.chosen {
             let name = &exercise.name;
             if let Some(problem) = &missing[exercise.number - 1] {
+                status(&format!("grading {name}: not in the submission"));
                 results.push(ExerciseResult::untested(
                     name,
                     Problem::new(&problem.what, problem.detail.clone()),
                 ));
                 continue;
             }
-            status(&format!("testing {name}: {}", scratch.taken[name.as_str()]));
+            status(&format!("grading {name}: {}", scratch.taken[name.as_str()]));
             let transcripts = assemble::hidden_tests(&self.hidden, name).transcripts;
             let result = built.remove(name.as_str()).unwrap_or_else(|| {
                 Err(Problem::new(
@@ -378,8 +379,8 @@ pub fn run(course: &Course, args: &GradeArgs, options: Options) -> Result<bool, 
     }
     let name = submission.display().to_string();
     let graded = grader.grade(&name, submission, &|what| {
-        if let Some(exercise) = what.strip_prefix("testing ") {
-            eprintln!("grading {exercise}");
+        if what.starts_with("grading ") {
+            eprintln!("{what}");
         }
     })?;
     let results = &graded.results;
