@@ -221,8 +221,9 @@ pub fn results_json(
             });
         }
     }
-    // Rounded, so that it reads 120.0 and not 120.00000000000006.
-    let score = (tests.iter().map(|t| t.score).sum::<f64>() * 1e4).round() / 1e4;
+    // Without the float sum's noise: 120.0, not 120.00000000000006 (Gradescope shows the
+    // sum of the tests, which this stays within a billionth of).
+    let score = (tests.iter().map(|t| t.score).sum::<f64>() * 1e9).round() / 1e9;
     let mut output = String::new();
     let _ = write!(
         output,
