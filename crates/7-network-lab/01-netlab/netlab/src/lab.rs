@@ -230,12 +230,12 @@ fn build(state: &mut State) -> Result<()> {
             batch += &format!("link set dev {} address {mac}\n", i.name);
             batch += &format!("address add {} dev {}\n", i.v4, i.name);
             // nodad: the address is usable at once, not after duplicate detection.
-            batch += &format!("-6 address add {} dev {} nodad\n", i.v6, i.name);
+            batch += &format!("address add {} dev {} nodad\n", i.v6, i.name);
             batch += &format!("link set dev {} up\n", i.name);
         }
         for r in &node.routes {
             let dest = r.dest.map_or("default".to_owned(), |d| d.to_string());
-            let family = if r.via.is_ipv4() { "" } else { "-6 " };
+            let family = "";
             batch += &format!("{family}route add {dest} via {}\n", r.via);
         }
         ip_batch(&state.namespace(&node.name), &batch)?;
