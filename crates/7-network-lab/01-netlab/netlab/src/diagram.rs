@@ -142,7 +142,10 @@ pub fn render(bytes: &[u8], options: &Options) -> Result<String, String> {
         });
     }
     if arrows.is_empty() {
-        return Err("the capture has no frames to draw (try --all for ARP and neighbour discovery)".to_owned());
+        return Err(
+            "the capture has no frames to draw (try --all for ARP and neighbour discovery)"
+                .to_owned(),
+        );
     }
     Ok(svg(&columns, &arrows, left_out, options))
 }
@@ -268,7 +271,11 @@ mod tests {
 
     fn segment(from_h1: bool, seq: u32, ack: Option<u32>, syn: bool, data: &[u8]) -> Vec<u8> {
         let (a, b) = ([192, 0, 2, 1], [192, 0, 2, 2]);
-        let (src, dst, sp, dp) = if from_h1 { (a, b, 40000, 12000) } else { (b, a, 12000, 40000) };
+        let (src, dst, sp, dp) = if from_h1 {
+            (a, b, 40000, 12000)
+        } else {
+            (b, a, 12000, 40000)
+        };
         let mut p = PacketBuilder::ethernet2([2; 6], [3; 6])
             .ipv4(src, dst, 64)
             .tcp(sp, dp, seq, 64240);
@@ -289,7 +296,8 @@ mod tests {
         let path = dir.join("c.pcap");
         let mut w = pcap::Writer::create(&path).unwrap();
         for (k, f) in frames.iter().enumerate() {
-            w.write(UNIX_EPOCH + Duration::from_millis(1000 + 50 * k as u64), f).unwrap();
+            w.write(UNIX_EPOCH + Duration::from_millis(1000 + 50 * k as u64), f)
+                .unwrap();
         }
         drop(w);
         let bytes = std::fs::read(&path).unwrap();
@@ -328,7 +336,11 @@ mod tests {
         let frames: Vec<_> = (0..10)
             .map(|k| segment(true, 1000 + k, None, false, b"x"))
             .collect();
-        let options = Options { names: vec![], max: 4, all: false };
+        let options = Options {
+            names: vec![],
+            max: 4,
+            all: false,
+        };
         let svg = render(&capture(&frames), &options).unwrap();
         assert_eq!(svg.matches("<line class=").count(), 4);
         assert!(svg.contains("and 6 more frames"));

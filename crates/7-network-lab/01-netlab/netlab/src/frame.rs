@@ -103,7 +103,9 @@ pub fn parse(data: &[u8]) -> Frame {
     let Some(net) = &packet.net else {
         let kind = packet
             .payload_ether_type()
-            .map_or("no EtherType".to_owned(), |t| format!("ethertype {:#06x}", t.0));
+            .map_or("no EtherType".to_owned(), |t| {
+                format!("ethertype {:#06x}", t.0)
+            });
         return Frame::Other(kind);
     };
     let (src, dst, ttl) = match net {
@@ -266,7 +268,12 @@ pub fn summary(data: &[u8]) -> String {
                     endpoint(src, sport),
                     endpoint(dst, dport)
                 ),
-                Payload::Icmp { v6, kind, code, len } => {
+                Payload::Icmp {
+                    v6,
+                    kind,
+                    code,
+                    len,
+                } => {
                     let proto = if v6 { "ICMP6" } else { "ICMP" };
                     let name = icmp_name(v6, kind, code);
                     format!("{ip} {src} > {dst}: {proto} {name}, length {len}")
@@ -319,8 +326,14 @@ mod tests {
         let mut out = Vec::new();
         PacketBuilder::ethernet2([2; 6], [3; 6])
             .ipv6(
-                "2001:db8::1".parse::<std::net::Ipv6Addr>().unwrap().octets(),
-                "2001:db8::2".parse::<std::net::Ipv6Addr>().unwrap().octets(),
+                "2001:db8::1"
+                    .parse::<std::net::Ipv6Addr>()
+                    .unwrap()
+                    .octets(),
+                "2001:db8::2"
+                    .parse::<std::net::Ipv6Addr>()
+                    .unwrap()
+                    .octets(),
                 1,
             )
             .udp(5000, 1514)

@@ -209,7 +209,9 @@ pub fn parse_rate(text: &str) -> Result<u64, String> {
     };
     let rate = value * scale;
     if rate != 0.0 && rate < 1000.0 {
-        return Err(format!("`{text}`: a rate of at least 1kbit (or 0 for none)"));
+        return Err(format!(
+            "`{text}`: a rate of at least 1kbit (or 0 for none)"
+        ));
     }
     Ok(rate as u64)
 }
@@ -223,9 +225,9 @@ fn split_number(text: &str) -> (&str, &str) {
 
 pub fn show_duration(d: Duration) -> String {
     let micros = d.as_micros();
-    if micros % 1_000_000 == 0 {
+    if micros.is_multiple_of(1_000_000) {
         format!("{}s", micros / 1_000_000)
-    } else if micros % 1000 == 0 {
+    } else if micros.is_multiple_of(1000) {
         format!("{}ms", micros / 1000)
     } else {
         format!("{micros}us")
@@ -246,7 +248,7 @@ fn show_share(share: f64) -> String {
 
 pub fn show_rate(rate: u64) -> String {
     for (unit, scale) in [("gbit", 1_000_000_000), ("mbit", 1_000_000), ("kbit", 1000)] {
-        if rate >= scale && rate % scale == 0 {
+        if rate >= scale && rate.is_multiple_of(scale) {
             return format!("{}{unit}", rate / scale);
         }
     }

@@ -77,7 +77,10 @@ fn teardown(lab: &str) -> Vec<String> {
     // gone: they go first, politely, then not.
     let mut stopped = 0;
     for signal in [Signal::SIGTERM, Signal::SIGKILL] {
-        let pids: Vec<i32> = namespaces.iter().flat_map(|ns| netns::pids_in(ns)).collect();
+        let pids: Vec<i32> = namespaces
+            .iter()
+            .flat_map(|ns| netns::pids_in(ns))
+            .collect();
         for &pid in &pids {
             let _ = kill(Pid::from_raw(pid), signal);
         }
@@ -117,6 +120,8 @@ fn teardown(lab: &str) -> Vec<String> {
             Err(e) => done.push(format!("could not remove {}: {e}", dir.display())),
         }
     }
+    // The folder of all labs goes too when this was the last one.
+    let _ = fs::remove_dir(state::RUNTIME_ROOT);
     done
 }
 
@@ -186,7 +191,11 @@ pub fn up(req: Up) -> Result<()> {
     }
     println!("lab {lab} is up (seed {}):", state.topology.seed);
     print!("{}", state.topology.describe());
-    println!("try: netlab run {} -- ping -c 3 {}", first_host(&state), last_host(&state));
+    println!(
+        "try: netlab run {} -- ping -c 3 {}",
+        first_host(&state),
+        last_host(&state)
+    );
     Ok(())
 }
 
@@ -211,9 +220,11 @@ fn build(state: &mut State) -> Result<()> {
     for node in &state.topology.nodes {
         let ns = state.namespace(&node.name);
         netns::add(&ns)?; // ip netns add netlab-h1
-        // No router advertisements to wait for (the routes are set below), and new
-        // interfaces inherit it.
+        // New interfaces inherit these: no router advertisements to wait for (the routes
+        // are set below), and no duplicate address detection, which would hold back the
+        // link-local addresses (and with them a router's neighbour discovery) for seconds.
         netns::sysctl(&ns, "net/ipv6/conf/default/accept_ra", "0")?;
+        netns::sysctl(&ns, "net/ipv6/conf/default/accept_dad", "0")?;
         if node.role == Role::Router {
             // What makes a router a router: it forwards packets not addressed to it.
             netns::sysctl(&ns, "net/ipv4/ip_forward", "1")?;
@@ -326,7 +337,8 @@ fn add_netem(state: &State) -> Result<()> {
 fn start_wires(state: &State) -> Result<i32> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find netlab itself: {e}"))?;
     let log = state.dir().join("wires.log");
-    let log = fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let log =
+        fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
     let mut command = Command::new(exe);
     command
         .args(["__wires", &state.lab])
@@ -362,6 +374,7 @@ fn start_wires(state: &State) -> Result<i32> {
     let _ = child.wait();
     let log = fs::read_to_string(state.dir().join("wires.log")).unwrap_or_default();
     let why = log.lines().last().unwrap_or("they did not say why");
+    let why = why.strip_prefix("netlab: ").unwrap_or(why);
     Err(format!("the wires did not start: {why}"))
 }
 
@@ -369,7 +382,10 @@ fn start_wires(state: &State) -> Result<i32> {
 fn current(lab: &str) -> Result<State> {
     let dir = state::dir(lab);
     if !dir.exists() {
-        return Err(format!("no lab is up (start one with `netlab up pair`){}", named(lab)));
+        return Err(format!(
+            "no lab is up (start one with `netlab up pair`){}",
+            named(lab)
+        ));
     }
     State::load(&dir)
 }
@@ -417,8 +433,9 @@ fn ask(state: &State, request: &str) -> io::Result<String> {
 pub fn watch(lab: &str, count: Option<usize>) -> Result<()> {
     require_root("netlab watch")?;
     let state = current(lab)?;
-    let mut stream = UnixStream::connect(state.dir().join(wire::CONTROL))
-        .map_err(|e| format!("cannot reach the wires: {e} (are they running? see `netlab status`)"))?;
+    let mut stream = UnixStream::connect(state.dir().join(wire::CONTROL)).map_err(|e| {
+        format!("cannot reach the wires: {e} (are they running? see `netlab status`)")
+    })?;
     stream
         .write_all(b"watch\n")
         .map_err(|e| format!("cannot reach the wires: {e}"))?;
@@ -480,8 +497,14 @@ fn enter(state: &State, host: &str) -> Result<()> {
     netns::enter(&ns).map_err(|e| format!("cannot enter namespace {ns}: {e}"))?;
     unshare(CloneFlags::CLONE_NEWNS).map_err(|e| format!("cannot unshare the mounts: {e}"))?;
     // Mounts made from here on stay in this process's namespace (and its children's).
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_SLAVE, None::<&str>)
-        .map_err(|e| format!("cannot make / a slave mount: {e}"))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_SLAVE,
+        None::<&str>,
+    )
+    .map_err(|e| format!("cannot make / a slave mount: {e}"))?;
     let hosts = state.dir().join("hosts");
     // Without it, names do not resolve but addresses still work: no reason to fail.
     let _ = mount(

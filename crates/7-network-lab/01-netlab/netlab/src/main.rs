@@ -168,8 +168,8 @@ fn command(cli: Cli) -> lab::Result<()> {
             max,
             all,
         } => {
-            let bytes = std::fs::read(&pcap)
-                .map_err(|e| format!("cannot read {}: {e}", pcap.display()))?;
+            let bytes =
+                std::fs::read(&pcap).map_err(|e| format!("cannot read {}: {e}", pcap.display()))?;
             let options = diagram::Options { names, max, all };
             let svg = diagram::render(&bytes, &options)
                 .map_err(|e| format!("{}: {e}", pcap.display()))?;

@@ -36,7 +36,8 @@ impl Writer {
     pub fn write(&mut self, when: SystemTime, frame: &[u8]) -> io::Result<()> {
         let since = when.duration_since(UNIX_EPOCH).unwrap_or_default();
         let kept = frame.len().min(SNAPLEN as usize);
-        self.out.write_all(&(since.as_secs() as u32).to_le_bytes())?;
+        self.out
+            .write_all(&(since.as_secs() as u32).to_le_bytes())?;
         self.out.write_all(&since.subsec_micros().to_le_bytes())?;
         self.out.write_all(&(kept as u32).to_le_bytes())?;
         self.out.write_all(&(frame.len() as u32).to_le_bytes())?;
@@ -92,7 +93,9 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Record>, String> {
     let mut at = 24;
     while at < bytes.len() {
         if at + 16 > bytes.len() {
-            return Err(format!("the capture ends inside a record header (byte {at})"));
+            return Err(format!(
+                "the capture ends inside a record header (byte {at})"
+            ));
         }
         let (secs, frac, len) = (u32_at(at), u32_at(at + 4), u32_at(at + 8) as usize);
         at += 16;

@@ -20,7 +20,8 @@ pub struct Cidr {
 
 impl Cidr {
     pub fn parse(text: &str) -> Result<Cidr, String> {
-        let bad = || format!("`{text}` is not a subnet (write it as 192.0.2.0/24 or 2001:db8:1::/64)");
+        let bad =
+            || format!("`{text}` is not a subnet (write it as 192.0.2.0/24 or 2001:db8:1::/64)");
         let (addr, prefix) = text.split_once('/').ok_or_else(bad)?;
         let addr: IpAddr = addr.parse().map_err(|_| bad())?;
         let prefix: u8 = prefix.parse().map_err(|_| bad())?;
@@ -35,15 +36,22 @@ impl Cidr {
     pub fn network(self) -> Cidr {
         let addr = match self.addr {
             IpAddr::V4(a) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask))
             }
             IpAddr::V6(a) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 IpAddr::V6(Ipv6Addr::from(u128::from(a) & mask))
             }
         };
-        Cidr { addr, prefix: self.prefix }
+        Cidr {
+            addr,
+            prefix: self.prefix,
+        }
     }
 
     /// Host number `n` of this subnet, with the subnet's prefix. For IPv6 the number is
@@ -64,7 +72,10 @@ impl Cidr {
                 IpAddr::V6(Ipv6Addr::from(u128::from(a) + digits))
             }
         };
-        Ok(Cidr { addr, prefix: self.prefix })
+        Ok(Cidr {
+            addr,
+            prefix: self.prefix,
+        })
     }
 }
 
@@ -163,7 +174,9 @@ impl Draft {
             return Err(format!("`{name}` is declared twice"));
         }
         if self.nodes.len() == MAX_NODES {
-            return Err(format!("more than {MAX_NODES} nodes; netlab builds labs up to that size"));
+            return Err(format!(
+                "more than {MAX_NODES} nodes; netlab builds labs up to that size"
+            ));
         }
         self.nodes.push(Node {
             name: name.to_owned(),
@@ -186,13 +199,11 @@ impl Draft {
             return Err("a link joins at least two nodes".to_owned());
         }
         if self.links.len() == MAX_NODES {
-            return Err(format!("more than {MAX_NODES} links; netlab builds labs up to that size"));
+            return Err(format!(
+                "more than {MAX_NODES} links; netlab builds labs up to that size"
+            ));
         }
-        if let Some(other) = self
-            .links
-            .iter()
-            .find(|l| l.net4 == net4 || l.net6 == net6)
-        {
+        if let Some(other) = self.links.iter().find(|l| l.net4 == net4 || l.net6 == net6) {
             return Err(format!("link {} uses the same subnet", other.name));
         }
         let index = self.links.len();
@@ -250,7 +261,9 @@ impl Draft {
             return Err(format!("`{}` is on no link", lonely.name));
         }
         if self.nodes.is_empty() {
-            return Err("no nodes: declare some with `host NAME` and join them with `link`".to_owned());
+            return Err(
+                "no nodes: declare some with `host NAME` and join them with `link`".to_owned(),
+            );
         }
         let routes: Vec<Vec<Route>> = (0..self.nodes.len())
             .map(|n| routes_of(&self.nodes, &self.links, n))
@@ -269,7 +282,9 @@ impl Draft {
 fn check_name(name: &str) -> Result<(), String> {
     let ok = (1..=12).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
@@ -325,16 +340,27 @@ fn routes_of(nodes: &[Node], links: &[Link], from: usize) -> Vec<Route> {
             .filter(|&&(m, _)| nodes[m].role == Role::Router)
             .find_map(|&(m, _)| first_hop[m]);
         if let Some(gw) = gateway {
-            v4.push(Route { dest: Some(link.net4), via: gw.v4.addr });
-            v6.push(Route { dest: Some(link.net6), via: gw.v6.addr });
+            v4.push(Route {
+                dest: Some(link.net4),
+                via: gw.v4.addr,
+            });
+            v6.push(Route {
+                dest: Some(link.net6),
+                via: gw.v6.addr,
+            });
         }
     }
-    let one_gateway = |routes: &Vec<Route>| {
-        !routes.is_empty() && routes.iter().all(|r| r.via == routes[0].via)
-    };
+    let one_gateway =
+        |routes: &Vec<Route>| !routes.is_empty() && routes.iter().all(|r| r.via == routes[0].via);
     if nodes[from].role == Role::Host && one_gateway(&v4) && one_gateway(&v6) {
-        v4 = vec![Route { dest: None, via: v4[0].via }];
-        v6 = vec![Route { dest: None, via: v6[0].via }];
+        v4 = vec![Route {
+            dest: None,
+            via: v4[0].via,
+        }];
+        v6 = vec![Route {
+            dest: None,
+            via: v6[0].via,
+        }];
     }
     v4.extend(v6);
     v4
@@ -346,8 +372,18 @@ pub fn pair(imp: Impairment, seed: u64) -> Topology {
     let mut d = Draft::new(seed);
     d.node("h1", Role::Host).unwrap();
     d.node("h2", Role::Host).unwrap();
-    let ends = [End { node: "h1", number: None }, End { node: "h2", number: None }];
-    d.link(None, &ends, cidr(NET_A), cidr("2001:db8::/64"), imp).unwrap();
+    let ends = [
+        End {
+            node: "h1",
+            number: None,
+        },
+        End {
+            node: "h2",
+            number: None,
+        },
+    ];
+    d.link(None, &ends, cidr(NET_A), cidr("2001:db8::/64"), imp)
+        .unwrap();
     d.finish().unwrap()
 }
 
@@ -361,8 +397,20 @@ pub fn lan(n: usize, imp: Impairment, seed: u64) -> Result<Topology, String> {
     for name in &names {
         d.node(name, Role::Host)?;
     }
-    let ends: Vec<End> = names.iter().map(|n| End { node: n, number: None }).collect();
-    d.link(Some("lan".to_owned()), &ends, cidr(NET_A), cidr("2001:db8::/64"), imp)?;
+    let ends: Vec<End> = names
+        .iter()
+        .map(|n| End {
+            node: n,
+            number: None,
+        })
+        .collect();
+    d.link(
+        Some("lan".to_owned()),
+        &ends,
+        cidr(NET_A),
+        cidr("2001:db8::/64"),
+        imp,
+    )?;
     d.finish()
 }
 
@@ -384,9 +432,18 @@ pub fn chain(n: usize, imp: Impairment, seed: u64) -> Result<Topology, String> {
     d.node("h2", Role::Host)?;
     let v6 = |k: usize| cidr(&format!("2001:db8:{k}::/64"));
     fn end(node: &str, number: u32) -> End<'_> {
-        End { node, number: Some(number) }
+        End {
+            node,
+            number: Some(number),
+        }
     }
-    d.link(None, &[end("h1", 1), end(&routers[0], 254)], cidr(NET_A), v6(1), imp)?;
+    d.link(
+        None,
+        &[end("h1", 1), end(&routers[0], 254)],
+        cidr(NET_A),
+        v6(1),
+        imp,
+    )?;
     for k in 1..n {
         let net = cidr(&format!("198.51.100.{}/30", 4 * (k - 1)));
         let ends = [end(&routers[k - 1], 1), end(&routers[k], 2)];
@@ -404,7 +461,12 @@ fn cidr(text: &str) -> Cidr {
 
 /// Reads a topology file (the format is in the book and in `netlab up --help`).
 /// `defaults` is the character of every link the file does not describe otherwise.
-pub fn parse_file(path: &Path, text: &str, defaults: Impairment, seed: u64) -> Result<Topology, String> {
+pub fn parse_file(
+    path: &Path,
+    text: &str,
+    defaults: Impairment,
+    seed: u64,
+) -> Result<Topology, String> {
     let at = |number: usize, e: String| format!("{} line {number}: {e}", path.display());
     let mut d = Draft::new(seed);
     let mut pool = vec![cidr(NET_C), cidr(NET_B), cidr(NET_A)];
@@ -413,14 +475,20 @@ pub fn parse_file(path: &Path, text: &str, defaults: Impairment, seed: u64) -> R
         let number = k + 1;
         let line = line.split('#').next().unwrap_or("").trim();
         let mut words = line.split_whitespace();
-        let Some(keyword) = words.next() else { continue };
+        let Some(keyword) = words.next() else {
+            continue;
+        };
         let rest: Vec<&str> = words.collect();
         match keyword {
             "host" | "router" => {
                 if rest.is_empty() {
                     return Err(at(number, format!("`{keyword}` needs at least one name")));
                 }
-                let role = if keyword == "host" { Role::Host } else { Role::Router };
+                let role = if keyword == "host" {
+                    Role::Host
+                } else {
+                    Role::Router
+                };
                 for name in rest {
                     d.node(name, role).map_err(|e| at(number, e))?;
                 }
@@ -473,7 +541,10 @@ pub fn parse_file(path: &Path, text: &str, defaults: Impairment, seed: u64) -> R
                 };
                 let host = match number_text {
                     Some(n) => Some(n.parse::<u32>().map_err(|_| {
-                        at(*number, format!("`{word}`: after @ comes a host number, as h1@10"))
+                        at(
+                            *number,
+                            format!("`{word}`: after @ comes a host number, as h1@10"),
+                        )
                     })?),
                     None => None,
                 };
@@ -483,11 +554,15 @@ pub fn parse_file(path: &Path, text: &str, defaults: Impairment, seed: u64) -> R
         let net4 = match net4 {
             Some(net) => net,
             None => pool.pop().ok_or_else(|| {
-                at(*number, "more than three links: give this one a subnet with net=".to_owned())
+                at(
+                    *number,
+                    "more than three links: give this one a subnet with net=".to_owned(),
+                )
             })?,
         };
         let net6 = net6.unwrap_or_else(|| cidr(&format!("2001:db8:{}::/64", d.links.len() + 1)));
-        d.link(name, &ends, net4, net6, imp).map_err(|e| at(*number, e))?;
+        d.link(name, &ends, net4, net6, imp)
+            .map_err(|e| at(*number, e))?;
     }
     d.finish().map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -556,10 +631,17 @@ impl Topology {
                 Role::Router => "router",
             };
             for (k, iface) in node.ifaces.iter().enumerate() {
-                let (name, role) = if k == 0 { (node.name.as_str(), role) } else { ("", "") };
+                let (name, role) = if k == 0 {
+                    (node.name.as_str(), role)
+                } else {
+                    ("", "")
+                };
                 out += &format!(
                     "  {name:width$}  {role:6}  {}  {:18} {:22} on {}\n",
-                    iface.name, iface.v4.to_string(), iface.v6.to_string(), self.links[iface.link].name
+                    iface.name,
+                    iface.v4.to_string(),
+                    iface.v6.to_string(),
+                    self.links[iface.link].name
                 );
             }
             for route in &node.routes {
@@ -608,7 +690,13 @@ mod tests {
             .unwrap()
             .routes
             .iter()
-            .map(|r| format!("{} via {}", r.dest.map_or("default".into(), |d| d.to_string()), r.via))
+            .map(|r| {
+                format!(
+                    "{} via {}",
+                    r.dest.map_or("default".into(), |d| d.to_string()),
+                    r.via
+                )
+            })
             .collect()
     }
 
@@ -628,7 +716,12 @@ mod tests {
         assert_eq!(addrs(&t, "h1"), ["192.0.2.1/24", "2001:db8:1::1/64"]);
         assert_eq!(
             addrs(&t, "r2"),
-            ["198.51.100.2/30", "2001:db8:2::2/64", "198.51.100.5/30", "2001:db8:3::1/64"]
+            [
+                "198.51.100.2/30",
+                "2001:db8:2::2/64",
+                "198.51.100.5/30",
+                "2001:db8:3::1/64"
+            ]
         );
         assert_eq!(addrs(&t, "h2"), ["203.0.113.2/24", "2001:db8:4::2/64"]);
         assert_eq!(
@@ -673,28 +766,53 @@ link gw@254 b net=198.51.100.0/24 loss=5% rate=1mbit   # the slow one
         assert_eq!(addrs(&t, "a"), ["192.0.2.1/24", "2001:db8:1::1/64"]);
         assert_eq!(
             addrs(&t, "gw"),
-            ["192.0.2.254/24", "2001:db8:1::254/64", "198.51.100.254/24", "2001:db8:2::254/64"]
+            [
+                "192.0.2.254/24",
+                "2001:db8:1::254/64",
+                "198.51.100.254/24",
+                "2001:db8:2::254/64"
+            ]
         );
         assert_eq!(addrs(&t, "b"), ["198.51.100.2/24", "2001:db8:2::2/64"]);
-        assert_eq!(routes(&t, "b"), ["default via 198.51.100.254", "default via 2001:db8:2::254"]);
+        assert_eq!(
+            routes(&t, "b"),
+            ["default via 198.51.100.254", "default via 2001:db8:2::254"]
+        );
         assert_eq!(t.links[1].impairment.describe(), "loss 5%, rate 1mbit");
         assert_eq!(t.links[0].impairment.describe(), "delay 20ms");
     }
 
     #[test]
     fn a_bad_file_is_one_line_naming_the_place() {
-        let bad = |text: &str| parse_file(Path::new("t.txt"), text, Impairment::default(), 1).unwrap_err();
+        let bad = |text: &str| {
+            parse_file(Path::new("t.txt"), text, Impairment::default(), 1).unwrap_err()
+        };
         assert_eq!(
             bad("host a\nlink a b\n"),
             "t.txt line 2: unknown node `b` (declare it first: `host b` or `router b`)"
         );
-        assert_eq!(bad("hots a\n"), "t.txt line 1: unknown statement `hots` (host, router, link, seed)");
-        assert_eq!(bad("host a b\nlink a b loss=lots\n"), "t.txt line 2: `lots` is not a share (write it as 10% or 0.1)");
+        assert_eq!(
+            bad("hots a\n"),
+            "t.txt line 1: unknown statement `hots` (host, router, link, seed)"
+        );
+        assert_eq!(
+            bad("host a b\nlink a b loss=lots\n"),
+            "t.txt line 2: `lots` is not a share (write it as 10% or 0.1)"
+        );
         assert_eq!(bad("host a b c\nlink a b\n"), "t.txt: `c` is on no link");
         assert_eq!(bad("host a a\n"), "t.txt line 1: `a` is declared twice");
-        assert_eq!(bad("host A\n"), "t.txt line 1: `A` is not a node name (up to 12 lowercase letters and digits, starting with a letter)");
-        assert_eq!(bad("host a\nlink a\n"), "t.txt line 2: a link joins at least two nodes");
-        assert_eq!(bad(""), "t.txt: no nodes: declare some with `host NAME` and join them with `link`");
+        assert_eq!(
+            bad("host A\n"),
+            "t.txt line 1: `A` is not a node name (up to 12 lowercase letters and digits, starting with a letter)"
+        );
+        assert_eq!(
+            bad("host a\nlink a\n"),
+            "t.txt line 2: a link joins at least two nodes"
+        );
+        assert_eq!(
+            bad(""),
+            "t.txt: no nodes: declare some with `host NAME` and join them with `link`"
+        );
         assert!(bad("host a b\nlink a@300 b\n").contains("does not fit"));
     }
 
@@ -702,9 +820,15 @@ link gw@254 b net=198.51.100.0/24 loss=5% rate=1mbit   # the slow one
     fn captures_are_named_after_their_links() {
         let mut t = chain(1, Impairment::default(), 1).unwrap();
         t.capture_to(Path::new("/tmp/trace.pcap"));
-        assert_eq!(t.links[0].pcap.as_deref(), Some(Path::new("/tmp/trace.h1-r1.pcap")));
+        assert_eq!(
+            t.links[0].pcap.as_deref(),
+            Some(Path::new("/tmp/trace.h1-r1.pcap"))
+        );
         let mut p = pair(Impairment::default(), 1);
         p.capture_to(Path::new("/tmp/trace.pcap"));
-        assert_eq!(p.links[0].pcap.as_deref(), Some(Path::new("/tmp/trace.pcap")));
+        assert_eq!(
+            p.links[0].pcap.as_deref(),
+            Some(Path::new("/tmp/trace.pcap"))
+        );
     }
 }

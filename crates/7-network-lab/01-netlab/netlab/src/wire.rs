@@ -186,8 +186,8 @@ pub fn serve(dir: &Path) -> Result<(), String> {
 
     let control = dir.join(CONTROL);
     let _ = std::fs::remove_file(&control);
-    let listener =
-        UnixListener::bind(&control).map_err(|e| format!("cannot bind {}: {e}", control.display()))?;
+    let listener = UnixListener::bind(&control)
+        .map_err(|e| format!("cannot bind {}: {e}", control.display()))?;
     let _ = std::fs::set_permissions(&control, std::fs::Permissions::from_mode(0o600));
     let watchers = Arc::new(Watchers {
         start: Instant::now(),
@@ -210,7 +210,10 @@ pub fn serve(dir: &Path) -> Result<(), String> {
     println!("ready");
     io::stdout().flush().map_err(|e| e.to_string())?;
     // Nothing more goes to stdout: let `up`, which waits for the line above, go on.
-    let null = File::options().write(true).open("/dev/null").map_err(|e| e.to_string())?;
+    let null = File::options()
+        .write(true)
+        .open("/dev/null")
+        .map_err(|e| e.to_string())?;
     nix::unistd::dup2_stdout(&null).map_err(|e| e.to_string())?;
 
     let signal = signals.wait().map_err(|e| e.to_string())?;
@@ -233,7 +236,7 @@ fn receive(wire: &Wire, end: usize, watchers: &Watchers) {
     let mut rng = Rng::new(impair::stream_seed(wire.seed, wire.index, end));
     let mut buf = vec![0u8; 65536];
     let mut tap = &wire.taps[end];
-    loop {
+    for number in 1.. {
         let n = match tap.read(&mut buf) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -286,7 +289,7 @@ fn receive(wire: &Wire, end: usize, watchers: &Watchers) {
             },
         };
         watchers.tell(&format!(
-            "{} {}: {}  [{said}]",
+            "{} {} #{number}: {}  [{said}]",
             wire.name,
             wire.senders[end],
             frame::summary(&frame)
