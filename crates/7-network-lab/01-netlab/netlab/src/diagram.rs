@@ -20,6 +20,23 @@ pub struct Options {
     pub max: usize,
     /// Also ARP and IPv6 neighbour discovery, which are left out by default.
     pub all: bool,
+    /// Only TCP and UDP with this port (either end).
+    pub port: Option<u16>,
+}
+
+/// Whether a frame is TCP or UDP to or from `port`.
+fn has_port(frame: &Frame, port: u16) -> bool {
+    match frame {
+        Frame::Ip {
+            payload: Payload::Tcp(t),
+            ..
+        } => t.sport == port || t.dport == port,
+        Frame::Ip {
+            payload: Payload::Udp { sport, dport, .. },
+            ..
+        } => *sport == port || *dport == port,
+        _ => false,
+    }
 }
 
 /// One arrow.
@@ -86,10 +103,13 @@ pub fn render(bytes: &[u8], options: &Options) -> Result<String, String> {
     let mut tcp = TcpLabels::default();
     let mut arrows = Vec::new();
     let mut left_out = 0;
-    let start = records.first().map(|r| r.time).unwrap_or_default();
+    let mut start = None;
     for record in &records {
         let parsed = frame::parse(&record.data);
         if !options.all && frame::is_housekeeping(&parsed) {
+            continue;
+        }
+        if options.port.is_some_and(|p| !has_port(&parsed, p)) {
             continue;
         }
         if arrows.len() == options.max {
@@ -133,6 +153,8 @@ pub fn render(bytes: &[u8], options: &Options) -> Result<String, String> {
             },
         };
         let (from, to) = (column(src), column(dst));
+        // Times count from the first frame drawn.
+        let start = *start.get_or_insert(record.time);
         arrows.push(Arrow {
             time: record.time.saturating_sub(start),
             from,
@@ -318,6 +340,7 @@ mod tests {
             names: vec![("192.0.2.1".parse().unwrap(), "h1".into())],
             max: 100,
             all: false,
+            port: None,
         };
         let svg = render(&bytes, &options).unwrap();
         assert!(svg.contains(">SYN seq=0 win=64240<"), "{svg}");

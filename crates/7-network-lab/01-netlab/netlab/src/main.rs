@@ -68,6 +68,9 @@ enum Cmd {
         /// Also draw ARP and IPv6 neighbour discovery.
         #[arg(long)]
         all: bool,
+        /// Only TCP and UDP to or from this port.
+        #[arg(long)]
+        port: Option<u16>,
     },
     /// (internal) The wires of a lab; `up` starts it.
     #[command(name = "__wires", hide = true)]
@@ -167,10 +170,16 @@ fn command(cli: Cli) -> lab::Result<()> {
             names,
             max,
             all,
+            port,
         } => {
             let bytes =
                 std::fs::read(&pcap).map_err(|e| format!("cannot read {}: {e}", pcap.display()))?;
-            let options = diagram::Options { names, max, all };
+            let options = diagram::Options {
+                names,
+                max,
+                all,
+                port,
+            };
             let svg = diagram::render(&bytes, &options)
                 .map_err(|e| format!("{}: {e}", pcap.display()))?;
             print!("{svg}");
