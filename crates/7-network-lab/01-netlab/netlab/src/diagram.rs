@@ -363,6 +363,7 @@ mod tests {
             names: vec![],
             max: 4,
             all: false,
+            port: Some(12000),
         };
         let svg = render(&capture(&frames), &options).unwrap();
         assert_eq!(svg.matches("<line class=").count(), 4);
