@@ -313,7 +313,10 @@ mod tests {
     }
 
     fn capture(frames: &[Vec<u8>]) -> Vec<u8> {
-        let dir = std::env::temp_dir().join(format!("netlab-diagram-{}", std::process::id()));
+        // A folder per call: the tests run in parallel.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("netlab-diagram-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.pcap");
         let mut w = pcap::Writer::create(&path).unwrap();
