@@ -817,6 +817,17 @@ link gw@254 b net=198.51.100.0/24 loss=5% rate=1mbit   # the slow one
     }
 
     #[test]
+    fn the_shipped_example_reads() {
+        let text = include_str!("../topologies/office.txt");
+        let t = parse_file(Path::new("office.txt"), text, Impairment::default(), 1).unwrap();
+        assert_eq!(t.names(), ["a", "b", "c", "srv", "gw"]);
+        assert_eq!(t.links[0].ends.len(), 4);
+        assert_eq!(addrs(&t, "srv"), ["198.51.100.2/24", "2001:db8:2::2/64"]);
+        assert_eq!(routes(&t, "a")[0], "default via 192.0.2.254");
+        assert_eq!(t.links[1].impairment.describe(), "delay 40ms, loss 2%, rate 2mbit");
+    }
+
+    #[test]
     fn captures_are_named_after_their_links() {
         let mut t = chain(1, Impairment::default(), 1).unwrap();
         t.capture_to(Path::new("/tmp/trace.pcap"));
