@@ -824,7 +824,10 @@ link gw@254 b net=198.51.100.0/24 loss=5% rate=1mbit   # the slow one
         assert_eq!(t.links[0].ends.len(), 4);
         assert_eq!(addrs(&t, "srv"), ["198.51.100.2/24", "2001:db8:2::2/64"]);
         assert_eq!(routes(&t, "a")[0], "default via 192.0.2.254");
-        assert_eq!(t.links[1].impairment.describe(), "delay 40ms, loss 2%, rate 2mbit");
+        assert_eq!(
+            t.links[1].impairment.describe(),
+            "delay 40ms, loss 2%, rate 2mbit"
+        );
     }
 
     #[test]
