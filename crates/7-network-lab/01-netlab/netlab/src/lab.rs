@@ -519,6 +519,14 @@ fn enter(state: &State, host: &str) -> Result<()> {
 
 /// `netlab shell HOST`: an interactive shell inside HOST, its prompt naming the host.
 pub fn shell(lab: &str, host: &str) -> Result<()> {
+    require_root("netlab shell")?;
+    let state = current(lab)?;
+    if state.topology.node(host).is_none() {
+        return Err(format!(
+            "no host {host} in lab {lab} (it has {})",
+            state.topology.names().join(", ")
+        ));
+    }
     let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".to_owned());
     if Path::new(&shell).file_name().is_some_and(|n| n == "bash") {
         let rc = state::dir(lab).join(format!("bashrc-{host}"));

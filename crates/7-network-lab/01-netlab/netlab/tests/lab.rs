@@ -420,6 +420,16 @@ fn a_lan_is_one_segment_where_everyone_hears_everyone() {
         );
         assert_eq!(out.code(), Some(0), "{from} → {to}: {out:?}");
     }
+    // A shell inside h3 (fed from a pipe here, typed at a terminal by a student).
+    let mut shell = lab.command(&["shell", "h3"]);
+    shell.env("SHELL", "/bin/bash");
+    let out = run_command(
+        shell,
+        b"echo \"on $NETLAB_HOST\"\nip -br -4 addr show eth0\n",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert!(out.stdout.starts_with("on h3\neth0"), "{out:?}");
+    assert!(out.stdout.contains("192.0.2.3/24"), "{out:?}");
     lab.down();
 }
 
