@@ -88,23 +88,11 @@ fn answer_file(
         Root::BuiltIn { .. } => lookup_built_in(&request.target),
     };
     let (name, contents, validators, len) = match found {
-        Lookup::File(path, _) => {
-            let file = match File::open(&path) {
-                Ok(file) => file,
-                Err(e) if e.kind() == ErrorKind::PermissionDenied => {
-                    return send_error(out, Status::Forbidden, head_only, last, config);
-                }
-                // Out of file descriptors (EMFILE) or the like: our problem, and a passing one.
-                Err(e) => {
-                    eprintln!("cannot open {}: {e}", path.display());
-                    return send_error(out, Status::ServiceUnavailable, head_only, last, config);
-                }
-            };
-            // The length and validators of the file as opened, not as looked up.
-            let meta = file.metadata()?;
+        Lookup::File(file, meta) => {
+            // The length and validators of the file as opened.
             let validators = Validators::of_file(&meta);
-            let name = path.to_string_lossy().into_owned();
-            (name, Contents::File(file), validators, meta.len())
+            let path = request.path().to_owned();
+            (path, Contents::File(file), validators, meta.len())
         }
         Lookup::BuiltIn(name, bytes) => {
             let Root::BuiltIn { modified } = config.root else {
@@ -135,6 +123,11 @@ fn answer_file(
         Lookup::NotFound => return send_error(out, Status::NotFound, head_only, last, config),
         Lookup::Forbidden => return send_error(out, Status::Forbidden, head_only, last, config),
         Lookup::Malformed => return send_error(out, Status::BadRequest, head_only, true, config),
+        // Out of file descriptors (EMFILE): our problem, and a passing one.
+        Lookup::Unavailable => {
+            eprintln!("cannot open {}: out of file descriptors", request.path());
+            return send_error(out, Status::ServiceUnavailable, head_only, last, config);
+        }
     };
     // The validators go with a 200 and a 304 alike, and so does Cache-Control: `no-cache`
     // lets a browser (or a CDN) keep a copy, but it must ask before each use; the answer
@@ -157,7 +150,11 @@ fn answer_file(
             close: last,
         });
     }
-    let head = head.content(content_type(name.as_ref()), len as usize, last);
+    let head = head.content(
+        content_type(std::path::Path::new(&name)),
+        len as usize,
+        last,
+    );
     match contents {
         Contents::Bytes(bytes) => send(out, &head, bytes, head_only, config)?,
         Contents::File(file) => send_file(out, &head, file, len, head_only, config)?,

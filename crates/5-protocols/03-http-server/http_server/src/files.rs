@@ -1,18 +1,41 @@
 //! From a request target to a file under the root, and never to a file outside it.
 
-use std::fs;
+use std::fs::{self, File};
 use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use nix::errno::Errno;
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat2};
+use nix::sys::stat::Mode;
 
 use crate::form::percent_decode;
 use crate::{Request, parse_http_date, site};
 
+/// A folder to serve: its canonical path (symlinks resolved), and the folder itself,
+/// open, for `openat2` to resolve request paths from.
+#[derive(Debug)]
+pub struct Folder {
+    pub path: PathBuf,
+    dir: OwnedFd,
+}
+
+impl Folder {
+    pub fn open(path: &Path) -> io::Result<Folder> {
+        let path = path.canonicalize()?;
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let dir = open(&path, flags, Mode::empty())?;
+        Ok(Folder { path, dir })
+    }
+}
+
 /// What a request path names.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Lookup {
-    /// A regular file inside the root, with its size.
-    File(PathBuf, u64),
+    /// A regular file inside the root, open, and what `fstat` says of it.
+    File(File, Box<fs::Metadata>),
     /// A file of the built-in site: its path (for the Content-Type) and its bytes.
     BuiltIn(&'static str, &'static [u8]),
     /// A folder asked for without the final `/`: send the client to `path/`.
@@ -22,6 +45,8 @@ pub enum Lookup {
     Forbidden,
     /// Not a path at all (a broken `%` escape, a NUL byte, no leading `/`).
     Malformed,
+    /// The server could not open it for want of descriptors (EMFILE): 503.
+    Unavailable,
 }
 
 /// The decoded segments of a request path (`.` and empty ones dropped), or the answer
@@ -59,45 +84,80 @@ fn add_slash(path: &str) -> Lookup {
 }
 
 // ANCHOR: lookup
-/// Finds the file a request target names under `root` (which must be canonical).
+/// Finds and opens the file a request target names under `root`.
 ///
 /// Three doors lead out of a web root, and each is shut here: `..` segments (refused,
 /// also when spelled `%2e%2e`, because the check runs after decoding), symlinks that
-/// point outside (the canonical path must still start with the root), and odd bytes such
-/// as NUL (refused before the file system sees them).
-pub fn lookup(root: &Path, target: &str) -> Lookup {
+/// point outside, and odd bytes such as NUL (refused before the file system sees them).
+/// Symlinks are the kernel's business: `openat2` with RESOLVE_BENEATH resolves the path
+/// from the root folder and fails (EXDEV) if any step would leave it.
+pub fn lookup(root: &Folder, target: &str) -> Lookup {
     let path = target.split('?').next().unwrap_or_default();
-    let mut candidate = root.to_path_buf();
-    match segments(path) {
-        Ok(segments) => candidate.extend(segments),
+    let relative: PathBuf = match segments(path) {
+        Ok(segments) if segments.is_empty() => PathBuf::from("."),
+        Ok(segments) => segments.iter().collect(),
         Err(answer) => return answer,
-    }
-    // canonicalize() resolves every symlink: this is the path the kernel would open.
-    let real = match fs::canonicalize(&candidate) {
-        Ok(real) => real,
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Lookup::Forbidden,
-        Err(_) => return Lookup::NotFound,
     };
-    if !real.starts_with(root) {
-        return Lookup::Forbidden;
-    }
-    let Ok(meta) = fs::metadata(&real) else {
-        return Lookup::NotFound;
+    let (file, meta) = match open_inside(root, &relative) {
+        Ok(opened) => opened,
+        Err(answer) => return answer,
     };
     if meta.is_dir() {
         if !path.ends_with('/') {
             return add_slash(path);
         }
-        let index = real.join("index.html");
-        return match fs::metadata(&index) {
-            Ok(meta) if meta.is_file() => Lookup::File(index, meta.len()),
-            _ => Lookup::NotFound, // no directory listings
+        return match open_inside(root, &relative.join("index.html")) {
+            Ok((index, meta)) if meta.is_file() => Lookup::File(index, meta),
+            Ok(_) | Err(Lookup::NotFound) => Lookup::NotFound, // no directory listings
+            Err(answer) => answer,
         };
     }
     if !meta.is_file() {
         return Lookup::Forbidden; // a FIFO or a device would block or never end
     }
-    Lookup::File(real, meta.len())
+    Lookup::File(file, meta)
+}
+
+/// Opens `relative` under the root without leaving it, and `fstat`s it. O_NONBLOCK: a
+/// FIFO would otherwise block the open until someone writes to it (for a regular file
+/// the flag changes nothing).
+fn open_inside(root: &Folder, relative: &Path) -> Result<(File, Box<fs::Metadata>), Lookup> {
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK | OFlag::O_NOCTTY)
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    let file = match openat2(&root.dir, relative, how) {
+        Ok(fd) => File::from(fd),
+        // EXDEV: a step of the path leaves the folder (an absolute symlink always does,
+        // even one that points back inside). ENOSYS: a kernel older than 5.6. Either way,
+        // the slow check decides.
+        Err(Errno::EXDEV | Errno::ENOSYS) => open_checked(root, relative)?,
+        Err(e) => return Err(failed(io::Error::from(e))),
+    };
+    let meta = file.metadata().map_err(failed)?;
+    Ok((file, Box::new(meta)))
+}
+
+/// The slow way: canonicalize() resolves every symlink, as the kernel would, and the
+/// result must still lie under the root.
+fn open_checked(root: &Folder, relative: &Path) -> Result<File, Lookup> {
+    let real = fs::canonicalize(root.path.join(relative)).map_err(failed)?;
+    if !real.starts_with(&root.path) {
+        return Err(Lookup::Forbidden);
+    }
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits())
+        .open(real)
+        .map_err(failed)
+}
+
+/// What a failed open means for the client.
+fn failed(e: io::Error) -> Lookup {
+    match e.raw_os_error().map(Errno::from_raw) {
+        Some(Errno::EACCES | Errno::EPERM) => Lookup::Forbidden,
+        Some(Errno::EMFILE | Errno::ENFILE) => Lookup::Unavailable,
+        _ => Lookup::NotFound,
+    }
 }
 // ANCHOR_END: lookup
 
@@ -256,29 +316,52 @@ mod tests {
         fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/site")).unwrap()
     }
 
+    fn len_of(found: Lookup) -> Option<u64> {
+        match found {
+            Lookup::File(_, meta) => Some(meta.len()),
+            _ => None,
+        }
+    }
+
     #[test]
     fn files_folders_and_missing_paths() {
-        let root = site();
-        assert!(matches!(lookup(&root, "/"), Lookup::File(p, _) if p == root.join("index.html")));
-        assert!(
-            matches!(lookup(&root, "/style.css?v=2"), Lookup::File(p, _) if p == root.join("style.css"))
-        );
-        assert_eq!(lookup(&root, "/docs"), Lookup::AddSlash("/docs/".into()));
-        assert!(matches!(lookup(&root, "/docs/"), Lookup::File(..)));
-        assert_eq!(lookup(&root, "/nope.html"), Lookup::NotFound);
-        assert_eq!(lookup(&root, "/%ff"), Lookup::NotFound);
+        let root = Folder::open(&site()).unwrap();
+        let size = |name: &str| Some(fs::metadata(site().join(name)).unwrap().len());
+        assert_eq!(len_of(lookup(&root, "/")), size("index.html"));
+        assert_eq!(len_of(lookup(&root, "/style.css?v=2")), size("style.css"));
+        assert!(matches!(lookup(&root, "/docs"), Lookup::AddSlash(to) if to == "/docs/"));
+        assert_eq!(len_of(lookup(&root, "/docs/")), size("docs/index.html"));
+        assert!(matches!(lookup(&root, "/images/"), Lookup::NotFound));
+        assert!(matches!(lookup(&root, "/nope.html"), Lookup::NotFound));
+        assert!(matches!(lookup(&root, "/%ff"), Lookup::NotFound));
+    }
+
+    #[test]
+    fn fifos_are_refused_without_blocking_and_absolute_links_inside_are_followed() {
+        let dir = std::env::temp_dir().join(format!("http_server-files-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        nix::unistd::mkfifo(&dir.join("pipe"), Mode::S_IRWXU).unwrap();
+        fs::write(dir.join("real.txt"), "real").unwrap();
+        let canonical = dir.canonicalize().unwrap();
+        std::os::unix::fs::symlink(canonical.join("real.txt"), dir.join("alias.txt")).unwrap();
+        let root = Folder::open(&dir).unwrap();
+        // Opening a FIFO for reading would wait for a writer; O_NONBLOCK does not.
+        assert!(matches!(lookup(&root, "/pipe"), Lookup::Forbidden));
+        // An absolute link makes openat2 refuse (EXDEV); the slow check lets it through.
+        assert_eq!(len_of(lookup(&root, "/alias.txt")), Some(4));
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn the_built_in_site_follows_the_same_rules() {
         let (_, index) = crate::site::file("index.html").unwrap();
-        assert_eq!(lookup_built_in("/"), Lookup::BuiltIn("index.html", index));
-        assert_eq!(
-            lookup_built_in("/./index.html?x=1"),
-            Lookup::BuiltIn("index.html", index)
-        );
-        assert_eq!(lookup_built_in("/docs"), Lookup::AddSlash("/docs/".into()));
-        assert_eq!(lookup_built_in("//docs"), Lookup::AddSlash("/docs/".into()));
+        let is_index = |found| matches!(found, Lookup::BuiltIn("index.html", b) if b == index);
+        assert!(is_index(lookup_built_in("/")));
+        assert!(is_index(lookup_built_in("/./index.html?x=1")));
+        let slash = |found| matches!(found, Lookup::AddSlash(to) if to == "/docs/");
+        assert!(slash(lookup_built_in("/docs")));
+        assert!(slash(lookup_built_in("//docs")));
         assert!(matches!(
             lookup_built_in("/docs/"),
             Lookup::BuiltIn("docs/index.html", _)
@@ -287,10 +370,13 @@ mod tests {
             lookup_built_in("/images//socket.svg"),
             Lookup::BuiltIn(..)
         ));
-        assert_eq!(lookup_built_in("/images/"), Lookup::NotFound);
-        assert_eq!(lookup_built_in("/nope.html"), Lookup::NotFound);
-        assert_eq!(lookup_built_in("/%2e%2e/Cargo.toml"), Lookup::Forbidden);
-        assert_eq!(lookup_built_in("index.html"), Lookup::Malformed);
+        assert!(matches!(lookup_built_in("/images/"), Lookup::NotFound));
+        assert!(matches!(lookup_built_in("/nope.html"), Lookup::NotFound));
+        assert!(matches!(
+            lookup_built_in("/%2e%2e/Cargo.toml"),
+            Lookup::Forbidden
+        ));
+        assert!(matches!(lookup_built_in("index.html"), Lookup::Malformed));
     }
 
     #[test]
@@ -324,7 +410,7 @@ mod tests {
 
     #[test]
     fn no_way_out_of_the_root() {
-        let root = site().join("docs");
+        let root = Folder::open(&site().join("docs")).unwrap();
         for escape in [
             "/../index.html",
             "/%2e%2e/index.html",
@@ -333,10 +419,14 @@ mod tests {
             "/docs/..%2f..%2fCargo.toml",
             "/%2e%2e%2f%2e%2e%2fCargo.toml",
         ] {
-            assert_eq!(lookup(&root, escape), Lookup::Forbidden, "{escape}");
+            assert!(
+                matches!(lookup(&root, escape), Lookup::Forbidden),
+                "{escape}"
+            );
         }
         for malformed in ["index.html", "*", "/%00", "/a%", "/%zz"] {
-            assert_eq!(lookup(&root, malformed), Lookup::Malformed, "{malformed}");
+            let found = lookup(&root, malformed);
+            assert!(matches!(found, Lookup::Malformed), "{malformed}");
         }
     }
 }

@@ -16,7 +16,6 @@ mod response;
 mod server;
 mod site;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime};
@@ -24,7 +23,7 @@ use std::time::{Duration, SystemTime};
 pub use answer::{FORM_PATH, VISITS_PATH};
 pub use chunked::Chunked;
 pub use conn::Conn;
-pub use files::{Lookup, Validators, content_type, lookup, lookup_built_in, not_modified};
+pub use files::{Folder, Lookup, Validators, content_type, lookup, lookup_built_in, not_modified};
 pub use form::{parse_form, percent_decode};
 pub use request::{Framing, KNOWN_METHODS, Request, Version, end_of_head, parse_head};
 pub use response::{Status, error_page, http_date, parse_http_date};
@@ -32,17 +31,17 @@ pub use server::Server;
 pub use site::SITE;
 
 /// What the server serves.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Root {
-    /// A folder, canonical (symlinks resolved), so that containment can be checked.
-    Folder(PathBuf),
+    /// A folder.
+    Folder(Folder),
     /// The site built into the binary; `modified` is when the binary was written, its
     /// files' Last-Modified.
     BuiltIn { modified: Option<SystemTime> },
 }
 
 /// What the server was told on its command line.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Config {
     pub root: Root,
     /// How long the server waits for a whole request head, counted from when it starts
@@ -83,7 +82,9 @@ pub fn fuzz_one_input(data: &[u8]) {
     if let Ok(request) = parse_head(data) {
         let _ = request.framing();
         let _ = request.keep_alive();
-        let _ = lookup(std::path::Path::new("/nonexistent-root"), &request.target);
+        if let Ok(root) = Folder::open(std::path::Path::new("/nonexistent-root")) {
+            let _ = lookup(&root, &request.target);
+        }
         let _ = lookup_built_in(&request.target);
         let _ = not_modified(&request, &Validators::of_bytes(data, None));
     }

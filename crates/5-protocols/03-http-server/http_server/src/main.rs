@@ -16,7 +16,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use http_server::{Config, Root, STOPPING, Server, Slots};
+use http_server::{Config, Folder, Root, STOPPING, Server, Slots};
 use netkit::{AcceptBackoff, Fatal};
 use nix::sys::signal::{SigSet, Signal};
 
@@ -100,7 +100,7 @@ fn run(args: Args) -> netkit::Result<()> {
     let listener: TcpListener = netkit::tcp_listen(addr)?;
     netkit::announce(listener.local_addr()?);
     match &config.root {
-        Root::Folder(folder) => eprintln!("serving {}", folder.display()),
+        Root::Folder(folder) => eprintln!("serving {}", folder.path.display()),
         Root::BuiltIn { .. } => eprintln!(
             "serving the built-in site ({} files); --root FOLDER serves a folder",
             http_server::SITE.len()
@@ -158,21 +158,20 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR_END: accept_loop
 }
 
-/// The folder to serve, canonical, or a one-line error.
-fn serve_folder(folder: &std::path::Path) -> netkit::Result<PathBuf> {
-    let root = folder.canonicalize().map_err(|e| {
+/// The folder to serve, open, or a one-line error.
+fn serve_folder(folder: &std::path::Path) -> netkit::Result<Folder> {
+    if folder.exists() && !folder.is_dir() {
+        return Err(Fatal::new(format!(
+            "{} is not a folder; pass --root FOLDER",
+            folder.display()
+        )));
+    }
+    Folder::open(folder).map_err(|e| {
         Fatal::new(format!(
             "cannot serve {}: {e}; pass --root FOLDER",
             folder.display()
         ))
-    })?;
-    if !root.is_dir() {
-        return Err(Fatal::new(format!(
-            "{} is not a folder; pass --root FOLDER",
-            root.display()
-        )));
-    }
-    Ok(root)
+    })
 }
 
 // ANCHOR: signals

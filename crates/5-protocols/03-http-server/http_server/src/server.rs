@@ -27,13 +27,17 @@ use crate::{Config, MAX_REQUESTS_PER_CONNECTION, SlotGuard, Status, error_page, 
 /// How often the clock looks for connections whose time is up.
 const TICK: Duration = Duration::from_millis(50);
 
+/// The table of waiting connections is split in this many parts, each with its own lock,
+/// so that workers putting back different connections rarely wait for each other.
+const SHARDS: usize = 16;
+
 /// The connections waiting for bytes, and the configuration every worker reads.
 pub struct Server {
     pub config: Config,
     epoll: Epoll,
-    /// Every waiting connection, by token. A connection a worker is serving is not here:
-    /// it belongs to that worker until it is put back.
-    waiting: Mutex<HashMap<u64, Conn>>,
+    /// Every waiting connection, by token (in the part `token % SHARDS`). A connection a
+    /// worker is serving is not here: it belongs to that worker until it is put back.
+    waiting: [Mutex<HashMap<u64, Conn>>; SHARDS],
     next_token: AtomicU64,
 }
 
@@ -49,13 +53,16 @@ impl Server {
         Ok(Server {
             config,
             epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
-            waiting: Mutex::new(HashMap::new()),
+            waiting: std::array::from_fn(|_| Mutex::new(HashMap::new())),
             next_token: AtomicU64::new(1),
         })
     }
 
-    fn waiting(&self) -> MutexGuard<'_, HashMap<u64, Conn>> {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    /// The part of the table where the connection `token` waits, locked.
+    fn waiting(&self, token: u64) -> MutexGuard<'_, HashMap<u64, Conn>> {
+        self.waiting[token as usize % SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     // ANCHOR: add
@@ -68,7 +75,7 @@ impl Server {
         stream.set_nodelay(true)?;
         let mut conn = Conn::new(stream, peer, slot, self.config.timeout);
         conn.token = self.next_token.fetch_add(1, Ordering::Relaxed);
-        let mut waiting = self.waiting();
+        let mut waiting = self.waiting(conn.token);
         // epoll_ctl(EPOLL_CTL_ADD)
         self.epoll.add(&conn.stream, readable_once(conn.token))?;
         waiting.insert(conn.token, conn);
@@ -76,11 +83,11 @@ impl Server {
     }
     // ANCHOR_END: add
 
-    /// Back into the set, armed for its next bytes. The table is locked until the
-    /// connection is armed, so the clock cannot close it in between (and its descriptor
+    /// Back into the set, armed for its next bytes. Its part of the table is locked until
+    /// the connection is armed, so the clock cannot close it in between (and its descriptor
     /// number cannot go to a new connection that we would then arm by mistake).
     fn put_back(&self, conn: Conn) {
-        let mut waiting = self.waiting();
+        let mut waiting = self.waiting(conn.token);
         // epoll_ctl(EPOLL_CTL_MOD)
         match self
             .epoll
@@ -109,7 +116,8 @@ impl Server {
                 }
             }
             // Gone already if the clock closed it a moment ago.
-            let taken = self.waiting().remove(&events[0].data());
+            let token = events[0].data();
+            let taken = self.waiting(token).remove(&token);
             if let Some(conn) = taken {
                 self.serve(conn);
             }
@@ -187,15 +195,16 @@ impl Server {
             thread::sleep(TICK);
             let now = Instant::now();
             let stop = stopping();
-            let expired: Vec<Conn> = {
-                let mut waiting = self.waiting();
+            let mut expired: Vec<Conn> = Vec::new();
+            for part in 0..SHARDS as u64 {
+                let mut waiting = self.waiting(part);
                 let due: Vec<u64> = waiting
                     .values()
                     .filter(|c| c.deadline <= now || (stop && c.idle()))
                     .map(|c| c.token)
                     .collect();
-                due.iter().filter_map(|t| waiting.remove(t)).collect()
-            };
+                expired.extend(due.iter().filter_map(|t| waiting.remove(t)));
+            }
             for mut conn in expired {
                 if conn.started() {
                     conn.served += 1;
