@@ -186,6 +186,15 @@ fn the_benchmark_script_writes_the_same_csv_header_as_loadgen() {
     );
     let first = std::fs::read_to_string(csv).unwrap();
     assert_eq!(first.lines().next(), Some(loadgen::Report::CSV_HEADER));
+    let http_script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../book/src/part5/http-bench.sh"
+    );
+    let text = std::fs::read_to_string(http_script).unwrap();
+    assert!(
+        text.contains(&format!("echo \"{}\"", loadgen::Report::CSV_HEADER)),
+        "http-bench.sh header differs"
+    );
 }
 
 #[test]

@@ -145,10 +145,11 @@ fn draw(title: &str, bars: &[Bar]) -> String {
         width / 2.0,
         escape(title)
     );
-    // Grid lines at quarters of the scale.
-    for q in 0..=4 {
-        let x = LEFT + BAR_SPACE * f64::from(q) / 4.0;
-        let value = top * f64::from(q) / 4.0;
+    // Grid lines at round steps: fifths of 10, 50 or 100, quarters of 20.
+    let steps = if (top / magnitude - 2.0).abs() < 1e-9 { 4 } else { 5 };
+    for q in 0..=steps {
+        let x = LEFT + BAR_SPACE * f64::from(q) / f64::from(steps);
+        let value = top * f64::from(q) / f64::from(steps);
         let _ = writeln!(
             svg,
             "  <line x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#ddd\"/>",
