@@ -181,6 +181,10 @@ impl Conn {
         else {
             unreachable!("the head stage returned or became the body stage")
         };
+        // Part of the body is here: the client did not wait for a go-ahead, and needs none.
+        if !self.buf.is_empty() {
+            *continue_due = false;
+        }
         // The minimum rate: a body may take `timeout`, plus a second for every
         // `min_rate` bytes received so far.
         let complete = match body {
@@ -203,7 +207,7 @@ impl Conn {
             },
         };
         if !complete {
-            if *continue_due && self.buf.is_empty() {
+            if *continue_due {
                 *continue_due = false;
                 return Next::Continue;
             }

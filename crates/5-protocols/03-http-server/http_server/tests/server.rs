@@ -672,6 +672,19 @@ fn a_client_that_expects_100_continue_gets_it_before_sending_the_body() {
         b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 9000\r\nExpect: 100-continue\r\n\r\n",
     );
     assert_eq!(status_line(&too_big), "HTTP/1.1 413 Content Too Large");
+    // A client may send its body without waiting for the go-ahead; once part of it is
+    // here, no 100 Continue is sent (RFC 9110 §10.1.1), however the chunks come.
+    let mut conn = server.connect();
+    conn.write_all(
+        b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Transfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n\
+          3\r\na=b\r\n",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    conn.write_all(b"0\r\n\r\n").unwrap();
+    let response = String::from_utf8_lossy(&read_to_close(&mut conn)).into_owned();
+    assert_eq!(status_line(&response), "HTTP/1.1 200 OK", "{response}");
     // And curl, which sends Expect for a body this size, is answered.
     let out = curl(&["--data", &body, &url(&server, "/form")]);
     assert!(out.stdout.starts_with("You sent 1 field(s):"), "{out:?}");
