@@ -146,7 +146,11 @@ fn draw(title: &str, bars: &[Bar]) -> String {
         escape(title)
     );
     // Grid lines at round steps: fifths of 10, 50 or 100, quarters of 20.
-    let steps = if (top / magnitude - 2.0).abs() < 1e-9 { 4 } else { 5 };
+    let steps = if (top / magnitude - 2.0).abs() < 1e-9 {
+        4
+    } else {
+        5
+    };
     for q in 0..=steps {
         let x = LEFT + BAR_SPACE * f64::from(q) / f64::from(steps);
         let value = top * f64::from(q) / f64::from(steps);
