@@ -304,3 +304,33 @@ fn http_by_hand_through_netcat_to_our_web_server() {
     );
     assert!(out.stdout.contains("\r\nLocation: /docs/\r\n"), "{out:?}");
 }
+
+/// The line a program prints when required arguments are missing names them: clap puts
+/// the names on lines of their own, and the one-line error (netkit::parse_args) once cut
+/// them off, leaving `were not provided: (see --help)`. Checked here for netcat and for
+/// the other programs of the course whose arguments are required (built beside it by
+/// `cargo test` at the root).
+#[test]
+fn missing_arguments_are_named_in_the_one_line_error() {
+    let expected = [
+        (
+            "netcat",
+            "netcat: the following required arguments were not provided: <HOST PORT>... (see --help)\n",
+        ),
+        (
+            "talker",
+            "talker: the following required arguments were not provided: <MESSAGE> (see --help)\n",
+        ),
+        (
+            "smtp_client",
+            "smtp_client: the following required arguments were not provided: --from <FROM>, --to <TO> (see --help)\n",
+        ),
+    ];
+    let programs = expected.map(|(name, _)| name);
+    testkit::check_each(NETCAT, &programs, |bin| {
+        let name = testkit::binary_name(bin);
+        let line = expected.iter().find(|(n, _)| *n == name).unwrap().1;
+        let out = run(bin, &[], b"");
+        assert_eq!((out.code(), out.stderr.as_str()), (Some(2), line), "{name}");
+    });
+}
