@@ -35,13 +35,18 @@ pub fn bind_error(err: io::Error, addr: SocketAddr) -> Fatal {
 }
 // ANCHOR_END: bind_error
 
-/// Words a failed `connect` (or a refused datagram) the same way.
+/// Words a failed `connect` (or a refused datagram) the same way, for a program whose
+/// arguments for the address are `--host` and `--port`.
 pub fn connect_error(err: io::Error, addr: SocketAddr) -> Fatal {
+    connect_error_naming(err, addr, "--host and --port")
+}
+
+/// [`connect_error`] for a program that takes the address in other arguments: `check`
+/// names them as the user typed them (`HOST and PORT` for netcat).
+pub fn connect_error_naming(err: io::Error, addr: SocketAddr, check: &str) -> Fatal {
     Fatal::new(match err.kind() {
         ErrorKind::ConnectionRefused => {
-            format!(
-                "nothing is listening on {addr}; start the server first, or check --host and --port"
-            )
+            format!("nothing is listening on {addr}; start the server first, or check {check}")
         }
         ErrorKind::TimedOut | ErrorKind::WouldBlock => {
             format!("no answer from {addr} in time; is the address right?")
@@ -108,6 +113,16 @@ mod tests {
         assert!(
             err.message()
                 .starts_with("nothing is listening on 127.0.0.1:9")
+        );
+    }
+
+    #[test]
+    fn a_refusal_names_the_arguments_the_program_takes() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = connect_error_naming(ErrorKind::ConnectionRefused.into(), addr, "HOST and PORT");
+        assert_eq!(
+            err.message(),
+            "nothing is listening on 127.0.0.1:9; start the server first, or check HOST and PORT"
         );
     }
 
