@@ -23,7 +23,8 @@ pub use error::{Fatal, Result, finish, program_name};
 pub use escape::escape;
 pub use hexdump::hexdump;
 pub use listen::{
-    announce, bind_error, connect_error, connect_error_naming, describe_drop, tcp_listen, udp_bind,
+    announce, bind_error, connect_error, connect_error_naming, describe_drop, tcp_listen,
+    turn_away, udp_bind,
 };
 pub use nix::sys::signal::Signal;
 pub use shutdown::{

@@ -1,6 +1,6 @@
-use std::io::{self, ErrorKind, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::time::Duration;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
 
@@ -70,6 +70,33 @@ pub fn describe_drop(err: &io::Error, idle: Duration) -> String {
     }
 }
 
+// ANCHOR: turn_away
+/// Tells a client the server has no room for it (`line`, one line of text) and closes
+/// the connection, so that the client can read the line.
+///
+/// Closing a socket while bytes the client sent are still unread makes the kernel answer
+/// with a reset (RST) instead of an orderly end, and a reset may destroy our line before
+/// the client reads it. So after the line and our FIN (`shutdown(SHUT_WR)`), read and
+/// throw away what the client sends, for at most 100 ms and 64 KiB, then close.
+pub fn turn_away(mut conn: TcpStream, line: &[u8]) {
+    // A fresh connection's send buffer is empty: the write does not block; the timeouts
+    // are there in case the client is very strange.
+    let _ = conn.set_write_timeout(Some(Duration::from_millis(100)));
+    let _ = conn.set_read_timeout(Some(Duration::from_millis(100)));
+    if conn.write_all(line).is_err() || conn.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_millis(100);
+    let mut sink = [0u8; 4096];
+    for _ in 0..16 {
+        match conn.read(&mut sink) {
+            Ok(1..) if Instant::now() < deadline => {}
+            _ => break, // end of stream, timeout, error, or long enough
+        }
+    }
+}
+// ANCHOR_END: turn_away
+
 /// A TCP listening socket the careful way: socket, SO_REUSEADDR, bind, listen.
 ///
 /// The lecture's first server writes these calls out one by one; the servers that come
@@ -104,6 +131,24 @@ mod tests {
                 taken.port()
             )
         );
+    }
+
+    #[test]
+    fn a_turned_away_client_that_had_sent_bytes_still_reads_the_line() {
+        let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // The client talks first, as a real one does, and has not finished: with a
+        // plain close, those unread bytes would turn our goodbye into a reset.
+        client.write_all(&[b'x'; 10_000]).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(50)); // let the bytes arrive
+        turn_away(conn, b"server busy\n");
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"server busy\n");
     }
 
     #[test]
