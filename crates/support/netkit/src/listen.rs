@@ -71,16 +71,17 @@ pub fn describe_drop(err: &io::Error, idle: Duration) -> String {
 }
 
 // ANCHOR: turn_away
-/// Tells a client the server has no room for it (`line`, one line of text) and closes
-/// the connection, so that the client can read the line.
+/// Tells a client the server has no room for it (`line`, one line of text)
+/// and closes the connection, so that the client can read the line.
 ///
-/// Closing a socket while bytes the client sent are still unread makes the kernel answer
-/// with a reset (RST) instead of an orderly end, and a reset may destroy our line before
-/// the client reads it. So after the line and our FIN (`shutdown(SHUT_WR)`), read and
-/// throw away what the client sends, for at most 100 ms and 64 KiB, then close.
+/// Closing a socket while bytes the client sent are still unread makes the
+/// kernel answer with a reset (RST) instead of an orderly end, and a reset may
+/// destroy our line before the client reads it. So after the line and our FIN
+/// (`shutdown(SHUT_WR)`), read and throw away what the client sends, for at
+/// most 100 ms and 64 KiB, then close.
 pub fn turn_away(mut conn: TcpStream, line: &[u8]) {
-    // A fresh connection's send buffer is empty: the write does not block; the timeouts
-    // are there in case the client is very strange.
+    // A fresh connection's send buffer is empty: the write does not block; the
+    // timeouts are there in case the client is very strange.
     let _ = conn.set_write_timeout(Some(Duration::from_millis(100)));
     let _ = conn.set_read_timeout(Some(Duration::from_millis(100)));
     if conn.write_all(line).is_err() || conn.shutdown(Shutdown::Write).is_err() {

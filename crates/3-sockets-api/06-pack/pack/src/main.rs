@@ -110,8 +110,9 @@ fn listen(host: &str, port: u16, max_clients: usize) -> netkit::Result<()> {
     loop {
         let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
         if live.load(Ordering::SeqCst) >= max_clients {
-            eprintln!("{peer}: turned away, {max_clients} clients already connected");
-            let busy = format!("server busy: {max_clients} clients connected; try again later\n");
+            let max = max_clients;
+            eprintln!("{peer}: turned away, {max} clients already connected");
+            let busy = format!("server busy: {max} clients connected; try again later\n");
             netkit::turn_away(conn, busy.as_bytes());
             continue;
         }
@@ -156,7 +157,8 @@ fn receive_packets(mut conn: TcpStream) -> io::Result<()> {
                     // Control characters escaped: a packet must not be able to
                     // move the cursor, clear the screen or forge a line.
                     let name = netkit::escape(&packet.name);
-                    let text = netkit::escape(&String::from_utf8_lossy(&packet.text));
+                    let text = String::from_utf8_lossy(&packet.text);
+                    let text = netkit::escape(&text);
                     let mut out = io::stdout().lock();
                     writeln!(out, "{name}: {text}")?;
                     out.flush()?;

@@ -128,9 +128,9 @@ impl Netcat<'_> {
     }
 
     // ANCHOR: start_stdin
-    /// Starts the stdin thread once there is somewhere to send to. It is not joined: it
-    /// may sit in a read on stdin forever (after -w idleness, or between -k clients), and
-    /// the process ends when the main thread does.
+    /// Starts the stdin thread once there is somewhere to send to. It is not
+    /// joined: it may sit in a read on stdin forever (after -w idleness, or
+    /// between -k clients), and the process ends when the main thread does.
     fn start_stdin(&mut self) {
         if !self.stdin_started {
             self.stdin_started = true;
@@ -149,10 +149,10 @@ impl Netcat<'_> {
     }
 
     // ANCHOR: finish
-    /// The receiving direction is over (`stop`); the sending one may not be. The peer's
-    /// FIN says only that *it* has finished sending: it may still be reading, and what
-    /// stdin has not yet given must still reach it. So wait until stdin ends (or the
-    /// peer takes nothing more) before the connection is closed.
+    /// The receiving direction is over (`stop`); the sending one may not be.
+    /// The peer's FIN says only that *it* has finished sending: it may still be
+    /// reading, and what stdin has not yet given must still reach it. So wait
+    /// until stdin ends (or the peer takes nothing more) before closing.
     fn finish(&self, stop: Stop) {
         self.report(stop);
         if stop == Stop::Idle {
@@ -186,7 +186,10 @@ impl Netcat<'_> {
                     connected = Some(stream);
                     break;
                 }
-                Err(e) => failure = Some(netkit::connect_error_naming(e, *addr, "HOST and PORT")),
+                Err(e) => {
+                    let args = "HOST and PORT"; // what to check, in netcat's words
+                    failure = Some(netkit::connect_error_naming(e, *addr, args));
+                }
             }
         }
         let Some(stream) = connected else {

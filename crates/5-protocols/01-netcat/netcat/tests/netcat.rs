@@ -63,9 +63,9 @@ fn our_listener_and_the_real_nc_talk_both_ways() {
 }
 
 // ANCHOR: half_close
-/// The real nc listens, sends a banner and finishes its side at once (`-N`); our client
-/// reads the banner and the end of stream, and only then has more to say. nc is still
-/// reading: what we send after its FIN must reach it.
+/// The real nc listens, sends a banner and finishes its side at once (`-N`);
+/// our client reads the banner and the end of stream, and only then has more
+/// to say. nc is still reading: what we send after its FIN must reach it.
 #[test]
 fn our_client_still_sends_after_the_real_nc_listener_finished_sending() {
     let mut nc = real_nc(&["-v", "-N", "-l", "127.0.0.1", "0"]);
