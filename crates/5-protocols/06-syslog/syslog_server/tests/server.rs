@@ -1,4 +1,4 @@
-//! syslog_server as a black box, fed by util-linux `logger` and by raw sockets.
+//! syslog_server as a black box, fed by `logger` (from bsdutils) and by raw sockets.
 
 use std::io::Write;
 use std::net::{Shutdown, TcpStream};
