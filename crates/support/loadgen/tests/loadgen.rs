@@ -467,3 +467,46 @@ fn slowloris_holds_its_connections_and_replaces_the_ones_the_server_closes() {
     let refused = run(&slowloris, &["--host", "192.0.2.1", "--port", "80"], b"");
     assert_eq!(refused.code(), Some(1), "{refused:?}");
 }
+
+/// bench.sh as a user runs it, up to its first step (a `cargo` that fails stands in for
+/// the build): it names where the results go, the folder given, or by default one outside
+/// the book, whose bench.csv records the run the chapter shows.
+#[test]
+fn the_benchmark_script_writes_where_it_is_told_and_never_into_the_book_by_default() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../book/src/part2/bench.sh"
+    );
+    let book =
+        std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../book")).unwrap();
+    let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bench-{}", std::process::id()));
+    let stubs = scratch.join("stubs");
+    std::fs::create_dir_all(&stubs).unwrap();
+    let cargo = stubs.join("cargo");
+    std::fs::write(&cargo, "#!/bin/sh\nexit 3\n").unwrap();
+    let mut perms = std::fs::metadata(&cargo).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&cargo, perms).unwrap();
+    let path = format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap());
+    let first_line = |args: &[&str]| {
+        let mut command = std::process::Command::new("bash");
+        command.arg(script).args(args).env("PATH", &path);
+        let out = testkit::run_command(command, b"");
+        assert_ne!(out.code(), Some(0), "the stub build must stop it: {out:?}");
+        out.stderr.lines().next().unwrap_or_default().to_owned()
+    };
+    let named = scratch.join("results");
+    let line = first_line(&[named.to_str().unwrap()]);
+    let expected = std::fs::canonicalize(&named).unwrap().join("bench.csv");
+    assert_eq!(
+        line,
+        format!("bench.sh: the results go to {}", expected.display())
+    );
+    let line = first_line(&[]);
+    let default = line
+        .strip_prefix("bench.sh: the results go to ")
+        .unwrap_or_else(|| panic!("{line:?}"));
+    assert!(default.ends_with("/target/bench/bench.csv"), "{default}");
+    assert!(!default.starts_with(book.to_str().unwrap()), "{default}");
+}

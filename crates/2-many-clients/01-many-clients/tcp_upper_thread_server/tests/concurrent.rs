@@ -285,3 +285,41 @@ fn the_fork_server_parent_keeps_no_client_descriptor_so_fd_limits_do_not_cap_cli
         "the parent holds client sockets"
     );
 }
+
+// ANCHOR: max_clients
+/// A thread or a process per client has no natural limit: 5,000 idle clients
+/// were 5,000 threads. With --max-clients 2, the third client is told the server
+/// is busy and closed; when one of the two leaves, a new client is served again.
+#[test]
+fn past_max_clients_a_client_is_turned_away_and_served_again_when_one_leaves() {
+    let servers = ["tcp_upper_thread_server", "tcp_upper_fork_server"];
+    check_each(OWN, &servers, |bin| {
+        let server = Server::start(bin, &["--port", "0", "--max-clients", "2"]);
+        let mut first = server.connect();
+        let mut second = server.connect();
+        assert_eq!(exchange(&mut first, b"one").unwrap(), b"ONE");
+        assert_eq!(exchange(&mut second, b"two").unwrap(), b"TWO");
+        let mut third = server.connect();
+        assert_eq!(
+            read_to_close(&mut third),
+            b"server busy: 2 clients connected; try again later\n"
+        );
+        server.wait_for_stderr("turned away, 2 clients already connected");
+        // The two inside are still served.
+        assert_eq!(exchange(&mut first, b"still").unwrap(), b"STILL");
+        // One leaves: its place is free once its thread or process has ended.
+        drop(first);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let mut next = server.connect();
+            // Still full, the reply would be the first bytes of the busy line.
+            if exchange(&mut next, b"in").is_ok_and(|reply| reply == b"IN") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{bin}: never served again");
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(exchange(&mut second, b"two").unwrap(), b"TWO");
+    });
+}
+// ANCHOR_END: max_clients

@@ -8,6 +8,8 @@
 use std::io::{self, BufRead, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -36,6 +38,10 @@ enum Command {
         /// Port to listen on (0 picks any free port).
         #[arg(long, default_value_t = 9036)]
         port: u16,
+        /// Clients connected at once; past that, a new client is told the server is
+        /// busy and closed.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        max_clients: u32,
     },
     /// Send chat packets: the words given, or one packet per line of stdin.
     Send {
@@ -58,7 +64,11 @@ fn main() -> ExitCode {
 fn run(args: Args) -> netkit::Result<()> {
     match args.command {
         Command::Demo => demo(),
-        Command::Listen { host, port } => listen(&host, port),
+        Command::Listen {
+            host,
+            port,
+            max_clients,
+        } => listen(&host, port, max_clients as usize),
         Command::Send {
             host,
             port,
@@ -90,18 +100,35 @@ fn demo() -> netkit::Result<()> {
 // ANCHOR_END: demo
 
 // ANCHOR: listen
-fn listen(host: &str, port: u16) -> netkit::Result<()> {
+fn listen(host: &str, port: u16, max_clients: usize) -> netkit::Result<()> {
     let listener: TcpListener = netkit::tcp_listen(netkit::resolve_one(host, port)?)?;
     netkit::announce(listener.local_addr()?);
+    // How many client threads are running: each one costs a thread, so there is
+    // a limit.
+    let live = Arc::new(AtomicUsize::new(0));
     let mut backoff = netkit::AcceptBackoff::new();
     loop {
         let (conn, peer) = netkit::accept_patiently(&listener, &mut backoff);
+        if live.load(Ordering::SeqCst) >= max_clients {
+            let max = max_clients;
+            eprintln!("{peer}: turned away, {max} clients already connected");
+            let busy = format!("server busy: {max} clients connected; try again later\n");
+            netkit::turn_away(conn, busy.as_bytes());
+            continue;
+        }
+        live.fetch_add(1, Ordering::SeqCst);
+        let counted = Arc::clone(&live);
         // A thread per client; a failure to start one costs that client only.
-        let spawned = thread::Builder::new().spawn(move || match receive_packets(conn) {
-            Ok(()) => eprintln!("{peer}: closed"),
-            Err(e) => eprintln!("{peer}: dropped: {e}"),
+        let spawned = thread::Builder::new().spawn(move || {
+            let received = receive_packets(conn);
+            counted.fetch_sub(1, Ordering::SeqCst); // its place is free again
+            match received {
+                Ok(()) => eprintln!("{peer}: closed"),
+                Err(e) => eprintln!("{peer}: dropped: {e}"),
+            }
         });
         if let Err(e) = spawned {
+            live.fetch_sub(1, Ordering::SeqCst);
             eprintln!("cannot start a thread for {peer}: {e}");
         }
     }
@@ -127,13 +154,13 @@ fn receive_packets(mut conn: TcpStream) -> io::Result<()> {
         loop {
             match decoder.next_packet() {
                 Ok(Some(packet)) => {
+                    // Control characters escaped: a packet must not be able to
+                    // move the cursor, clear the screen or forge a line.
+                    let name = netkit::escape(&packet.name);
+                    let text = String::from_utf8_lossy(&packet.text);
+                    let text = netkit::escape(&text);
                     let mut out = io::stdout().lock();
-                    writeln!(
-                        out,
-                        "{}: {}",
-                        packet.name,
-                        String::from_utf8_lossy(&packet.text)
-                    )?;
+                    writeln!(out, "{name}: {text}")?;
                     out.flush()?;
                 }
                 Ok(None) => break, // wait for more bytes

@@ -105,3 +105,46 @@ fn mistakes_are_one_line_errors() {
         "pack: a message has at most 128 bytes, not 129\n"
     );
 }
+
+#[test]
+fn control_characters_in_a_packet_are_escaped_not_sent_to_the_terminal() {
+    let server = Server::start(PACK, &["listen", "--port", "0"]);
+    let mut conn = server.connect();
+    // A name with an escape byte, a text that would clear the screen, start a new
+    // (forged) line and ring the bell.
+    let packet = pack::chat::encode("ev\x1bl", b"hi\x1b[2J\r\nroot: forged\x07").unwrap();
+    conn.write_all(&packet).unwrap();
+    assert_eq!(
+        server.next_stdout_line().as_deref(),
+        Some("ev\\x1bl: hi\\x1b[2J\\r\\nroot: forged\\x07")
+    );
+}
+
+#[test]
+fn past_max_clients_a_client_is_told_the_server_is_busy_then_served_when_one_leaves() {
+    let server = Server::start(PACK, &["listen", "--port", "0", "--max-clients", "2"]);
+    let first = server.connect();
+    let mut second = server.connect();
+    let mut third = server.connect();
+    assert_eq!(
+        testkit::read_to_close(&mut third),
+        b"server busy: 2 clients connected; try again later\n"
+    );
+    server.wait_for_stderr("turned away, 2 clients already connected");
+    // The two inside are served as usual.
+    second
+        .write_all(&pack::chat::encode("two", b"still here").unwrap())
+        .unwrap();
+    assert_eq!(
+        server.next_stdout_line().as_deref(),
+        Some("two: still here")
+    );
+    // When one leaves, its place is free again.
+    drop(first);
+    server.wait_for_stderr(": closed");
+    let mut fourth = server.connect();
+    fourth
+        .write_all(&pack::chat::encode("four", b"let in").unwrap())
+        .unwrap();
+    assert_eq!(server.next_stdout_line().as_deref(), Some("four: let in"));
+}
