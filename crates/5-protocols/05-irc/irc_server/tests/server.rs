@@ -711,3 +711,129 @@ fn with_no_client_sigint_ends_the_server_at_once_with_status_0() {
     server.signal(netkit::Signal::SIGINT as i32);
     assert_eq!(server.wait_for_exit().code(), Some(0));
 }
+
+/// A terminal IRC client, WeeChat, running headless: it connects, joins `#tea` as
+/// `nick`, logs every buffer to files, and takes commands through its FIFO.
+struct WeeChat {
+    dir: std::path::PathBuf,
+    fifo: std::path::PathBuf,
+    _running: testkit::Running,
+}
+
+impl WeeChat {
+    fn start(server: &Server, nick: &str) -> WeeChat {
+        let weechat = require_tool("weechat-headless");
+        let dir = std::env::temp_dir()
+            .join(format!("irc_server-weechat-{nick}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = server.addr.port();
+        let setup = format!(
+            "/set logger.file.flush_delay 0;/server add t 127.0.0.1/{port} -notls;\
+             /set irc.server.t.nicks {nick};/set irc.server.t.autojoin #tea;/connect t"
+        );
+        let mut command = Command::new(weechat);
+        command.arg("--dir").arg(&dir).args(["-r", &setup]);
+        let running = testkit::Running::spawn(command);
+        // The FIFO is named after WeeChat's process id.
+        let fifo = dir.join(format!("weechat_fifo_{}", running.pid()));
+        let client = WeeChat {
+            dir,
+            fifo,
+            _running: running,
+        };
+        client.wait_for(
+            "irc.t.#tea",
+            &format!("{nick} (root@127.0.0.1) has joined #tea"),
+        );
+        client
+    }
+
+    /// Waits (bounded) until the log of `buffer` has a line containing `needle`.
+    fn wait_for(&self, buffer: &str, needle: &str) -> String {
+        let path = self.dir.join("logs").join(format!("{buffer}.weechatlog"));
+        let deadline = Instant::now() + 3 * PATIENCE;
+        loop {
+            let log = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Some(line) = log.lines().find(|l| l.contains(needle)) {
+                return line.to_owned();
+            }
+            if Instant::now() > deadline {
+                let logs: Vec<_> = std::fs::read_dir(self.dir.join("logs"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.file_name())
+                    .collect();
+                panic!(
+                    "{buffer} never showed {needle:?}:\n{log}\n(logs: {logs:?})"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The whole log of `buffer`.
+    fn log(&self, buffer: &str) -> String {
+        let path = self.dir.join("logs").join(format!("{buffer}.weechatlog"));
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    /// Types `text` into `buffer`, as if at WeeChat's prompt.
+    fn type_in(&self, buffer: &str, text: &str) {
+        std::fs::write(&self.fifo, format!("{buffer} *{text}\n")).unwrap();
+    }
+}
+
+impl Drop for WeeChat {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn two_weechat_users_join_see_the_topic_and_names_and_talk() {
+    let server = start(&[]);
+    let alice = WeeChat::start(&server, "alice");
+    // Alice created the channel: she is its operator.
+    alice.wait_for("irc.t.#tea", "Channel #tea: 1 nick (1 op, 0 normals)");
+    alice.type_in("irc.t.#tea", "/topic Tea for two");
+    alice.wait_for(
+        "irc.t.#tea",
+        "alice has changed topic for #tea to \"Tea for two\"",
+    );
+
+    let bob = WeeChat::start(&server, "bob");
+    bob.wait_for("irc.t.#tea", "Topic for #tea is \"Tea for two\"");
+    bob.wait_for("irc.t.#tea", "Topic set by alice (root@127.0.0.1)");
+    bob.wait_for("irc.t.#tea", "Channel #tea: 2 nicks (1 op, 1 normal)");
+    alice.wait_for("irc.t.#tea", "bob (root@127.0.0.1) has joined #tea");
+
+    alice.type_in("irc.t.#tea", "hello bob");
+    assert!(
+        bob.wait_for("irc.t.#tea", "hello bob")
+            .ends_with("\t@alice\thello bob")
+    );
+    bob.type_in("irc.t.#tea", "hi alice");
+    assert!(
+        alice
+            .wait_for("irc.t.#tea", "hi alice")
+            .ends_with("\tbob\thi alice")
+    );
+    bob.type_in("irc.t.#tea", "/names");
+    bob.wait_for("irc.t.#tea", "Nicks #tea: [@alice bob]");
+    bob.type_in("irc.server.t", "/whois alice");
+    bob.wait_for("irc.server.t", "[alice] @#tea");
+    alice.type_in("irc.server.t", "/away tea break");
+    alice.wait_for("irc.server.t", "You have been marked as being away");
+    bob.type_in("irc.t.#tea", "/query alice are you there?");
+    bob.wait_for("irc.t.alice", "is away: tea break");
+
+    // The welcome ended with the message of the day, and nothing either client
+    // sent on the way was an unknown command.
+    for client in [&alice, &bob] {
+        let log = client.log("irc.server.t");
+        assert!(log.contains("End of /MOTD command."), "{log}");
+        assert!(!log.contains("Unknown command"), "{log}");
+    }
+}
