@@ -143,6 +143,7 @@ pub fn serve(dir: &Path) -> Result<(), String> {
     }
     signals.thread_block().map_err(|e| e.to_string())?;
 
+    // ANCHOR: nodes
     // Each node's network namespace, as a file this process opens: root's are named by
     // `up` (ip netns add); a user's are made here, inside a user namespace of the lab's.
     let mut nets = Vec::new();
@@ -175,6 +176,7 @@ pub fn serve(dir: &Path) -> Result<(), String> {
             set("net/ipv6/conf/all/forwarding", "1")?;
         }
     }
+    // ANCHOR_END: nodes
 
     let mut wires = Vec::new();
     for (index, link) in topology.links.iter().enumerate() {
