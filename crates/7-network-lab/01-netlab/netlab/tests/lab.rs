@@ -1,9 +1,9 @@
 //! netlab as a student uses it: `up`, programs run inside the hosts with `run`, the
 //! capture read back with tcpdump, `down`, and then a look that nothing is left.
 //!
-//! These tests need root: most build root's labs (named namespaces, TAP devices), and the
-//! one that checks a lab without root drops to a user with setpriv. Run by a user, each
-//! says so in one line and does not run. Each test builds a lab of its own name (`--lab`), so they run in
+//! Most of these tests need root: they build root's labs (named namespaces, TAP
+//! devices); run by a user, each says so in one line and does not run. The test of a lab
+//! without root runs for everyone: root drops to a user with setpriv for it. Each test builds a lab of its own name (`--lab`), so they run in
 //! parallel without meeting. The course's programs are found beside this test's binary:
 //! run `cargo test` at the root of the workspace (or `cargo build -p tcp_upper_server
 //! -p tcp_upper_client` before `cargo test -p netlab`).
@@ -542,12 +542,15 @@ fn up_cleans_up_after_a_lab_whose_wires_crashed() {
     lab.down();
 }
 
-/// A user (not root) that runs netlab: setpriv drops to a user id nobody else uses, with
-/// a home and an XDG_RUNTIME_DIR of its own. Where this machine's /dev/net/tun is root's
-/// alone (a container's, crw-------; a distribution's is crw-rw-rw-), the user can be
-/// given one of mode 0666 in a mount namespace of its own, which nobody else sees.
+/// A user (not root) that runs netlab, with a home and an XDG_RUNTIME_DIR of its own. Run
+/// by root, the test drops to a user id nobody else uses (setpriv); run by a user, it is
+/// that user. Where this machine's /dev/net/tun is root's alone (a container's,
+/// crw-------; a distribution's is crw-rw-rw-), root can give the user one of mode 0666
+/// in a mount namespace of its own, which nobody else sees.
 struct User {
     uid: u32,
+    /// Whether netlab runs through setpriv, as `uid`.
+    drop_root: bool,
     home: PathBuf,
     open_tun: bool,
 }
@@ -555,17 +558,26 @@ struct User {
 impl User {
     fn new() -> User {
         use std::os::unix::fs::PermissionsExt;
-        let uid = 60000 + std::process::id() % 5000;
-        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("netlab-user-{uid}"));
+        let drop_root = testkit::running_as_root();
+        let uid = if drop_root {
+            60000 + std::process::id() % 5000
+        } else {
+            nix::unistd::getuid().as_raw()
+        };
+        let home = std::env::temp_dir().join(format!("netlab-user-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(home.join("run")).unwrap();
         std::fs::create_dir_all(home.join("tun")).unwrap();
-        std::fs::set_permissions(home.join("run"), std::fs::Permissions::from_mode(0o700)).unwrap();
-        for dir in [home.clone(), home.join("run")] {
-            std::os::unix::fs::chown(&dir, Some(uid), Some(uid)).unwrap();
+        let private = std::fs::Permissions::from_mode(0o700);
+        std::fs::set_permissions(home.join("run"), private).unwrap();
+        if drop_root {
+            for dir in [home.clone(), home.join("run")] {
+                std::os::unix::fs::chown(&dir, Some(uid), Some(uid)).unwrap();
+            }
         }
         User {
             uid,
+            drop_root,
             home,
             open_tun: false,
         }
@@ -575,13 +587,20 @@ impl User {
         self.home.join("run")
     }
 
-    /// `netlab ARGS` as this user.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(require_tool("setpriv"));
+    /// `program ARGS` as this user, in its home.
+    fn program(&self, program: &Path, args: &[&str]) -> Command {
+        let mut command = if self.drop_root {
+            let mut setpriv = Command::new(require_tool("setpriv"));
+            setpriv
+                .arg(format!("--reuid={}", self.uid))
+                .arg(format!("--regid={}", self.uid))
+                .args(["--clear-groups", "--inh-caps=-all"])
+                .arg(program);
+            setpriv
+        } else {
+            Command::new(program)
+        };
         command
-            .arg(format!("--reuid={}", self.uid))
-            .arg(format!("--regid={}", self.uid))
-            .args(["--clear-groups", "--inh-caps=-all", NETLAB])
             .args(args)
             .env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
@@ -600,21 +619,35 @@ impl User {
         command
     }
 
+    /// `netlab ARGS` as this user.
+    fn command(&self, args: &[&str]) -> Command {
+        self.program(Path::new(NETLAB), args)
+    }
+
     fn netlab(&self, args: &[&str]) -> Finished {
         run_command(self.command(args), b"")
     }
 
-    /// The processes this user has.
-    fn processes(&self) -> Vec<String> {
+    /// The processes of this user that belong to lab `lab`: those in the lab's user
+    /// namespace `userns`, those whose command line names the lab, and, for a user id
+    /// that only this test uses, every one.
+    fn processes(&self, lab: &str, userns: &str) -> Vec<String> {
         use std::os::unix::fs::MetadataExt;
         std::fs::read_dir("/proc")
             .unwrap()
             .filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
             .filter(|e| e.metadata().is_ok_and(|m| m.uid() == self.uid))
-            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .filter(|c| !c.is_empty()) // a zombie, gone but for init's reaping
-            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter_map(|e| {
+                let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+                let ns = std::fs::read_link(e.path().join("ns/user")).ok();
+                // An empty command line: a zombie, gone but for init's reaping.
+                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                let ours = self.drop_root
+                    || cmdline.contains(lab)
+                    || ns.is_some_and(|ns| ns.to_string_lossy() == userns);
+                (ours && !cmdline.is_empty()).then_some(cmdline)
+            })
             .collect()
     }
 }
@@ -657,9 +690,6 @@ fn open_tun_for_users(dir: &Path) -> nix::Result<()> {
 #[test]
 fn without_root_a_lab_lives_in_a_user_namespace_and_leaves_nothing() {
     use std::os::unix::fs::PermissionsExt;
-    if !testkit::needs_root("it drops root with setpriv to see what a user sees") {
-        return;
-    }
     let mut user = User::new();
     let lab = format!("nlu{}", std::process::id());
     let one_line = |out: &Finished| {
@@ -672,15 +702,10 @@ fn without_root_a_lab_lives_in_a_user_namespace_and_leaves_nothing() {
         assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
     };
     let probe = run_command(
-        {
-            let mut c = Command::new(require_tool("setpriv"));
-            c.arg(format!("--reuid={}", user.uid))
-                .arg(format!("--regid={}", user.uid))
-                .arg("--clear-groups")
-                .arg(require_tool("unshare"))
-                .args(["--user", "--map-root-user", "--net", "true"]);
-            c
-        },
+        user.program(
+            &require_tool("unshare"),
+            &["--user", "--map-root-user", "--net", "true"],
+        ),
         b"",
     );
     if probe.code() != Some(0) {
@@ -700,6 +725,9 @@ fn without_root_a_lab_lives_in_a_user_namespace_and_leaves_nothing() {
             out.stderr.contains("sudo chmod 0666 /dev/net/tun"),
             "{out:?}"
         );
+        if !testkit::needs_root("/dev/net/tun is root's alone here: only the refusal was checked") {
+            return;
+        }
         user.open_tun = true;
     }
 
@@ -762,6 +790,20 @@ fn without_root_a_lab_lives_in_a_user_namespace_and_leaves_nothing() {
     );
 
     // The server still runs in h2: down stops it, the wires, and with them everything.
+    let state = std::fs::read_to_string(folder.join("state.json")).unwrap();
+    let wires: u32 = state
+        .split("\"wires\": ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|pid| pid.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no wires pid in {state}"));
+    let userns = std::fs::read_link(format!("/proc/{wires}/ns/user")).unwrap();
+    let userns = userns.to_string_lossy().into_owned();
+    assert_eq!(
+        user.processes(&lab, &userns).len(),
+        2,
+        "the wires and the server"
+    );
     let down = user.netlab(&["--lab", &lab, "down"]);
     assert_eq!(down.code(), Some(0), "{down:?}");
     assert!(
@@ -777,11 +819,11 @@ fn without_root_a_lab_lives_in_a_user_namespace_and_leaves_nothing() {
         "the labs' folder is left"
     );
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !user.processes().is_empty() && Instant::now() < deadline {
+    while !user.processes(&lab, &userns).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(
-        user.processes(),
+        user.processes(&lab, &userns),
         Vec::<String>::new(),
         "the user's processes are left"
     );
