@@ -1,8 +1,10 @@
 //! The commands that build, show, use and remove a lab: up, status, run, shell, watch,
 //! down. Each fails with one line; `up` that fails half-way removes what it built.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -16,26 +18,16 @@ use nix::sched::{CloneFlags, unshare};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::netns;
+use crate::netns::{self, Netns};
 use crate::state::{self, State};
 use crate::topology::{Role, Topology};
+use crate::userns;
 use crate::wire;
 
 pub type Result<T> = std::result::Result<T, String>;
 
 /// How long the wires may take to start, and to stop.
 const PATIENCE: Duration = Duration::from_secs(10);
-
-/// Every command but `diagram` changes the kernel's network configuration.
-pub fn require_root(what: &str) -> Result<()> {
-    if nix::unistd::Uid::effective().is_root() {
-        return Ok(());
-    }
-    Err(format!(
-        "{what} needs root (network namespaces and TAP devices); run it with sudo \
-         (labs without root, through user namespaces, are not supported yet)"
-    ))
-}
 
 /// Whether `pid` is this lab's wires process (and not a process that got its number).
 fn is_wires(pid: i32, lab: &str) -> bool {
@@ -46,8 +38,12 @@ fn is_wires(pid: i32, lab: &str) -> bool {
     args.contains(&b"__wires".as_slice()) && args.contains(&lab.as_bytes())
 }
 
-/// The namespaces of lab `lab` that exist now, from the state or not.
+/// The named namespaces of lab `lab` that exist now, from the state or not (only root's
+/// labs have names; a user's namespaces go with their wires).
 fn namespaces_of(lab: &str) -> Vec<String> {
+    if userns::unprivileged() {
+        return Vec::new();
+    }
     netns::list()
         .into_iter()
         .filter(|ns| {
@@ -57,13 +53,32 @@ fn namespaces_of(lab: &str) -> Vec<String> {
         .collect()
 }
 
+/// The processes that run inside the lab now (not its wires): those in its user namespace
+/// (a user's lab), or in its named network namespaces (root's).
+fn pids_in_lab(state: Option<&State>, namespaces: &[String]) -> Vec<i32> {
+    match state {
+        Some(state) if state.unprivileged => {
+            let Some(id) = state.userns else {
+                return Vec::new();
+            };
+            netns::pids_in_ns("user", id)
+                .into_iter()
+                .filter(|&pid| Some(pid) != state.wires)
+                .collect()
+        }
+        _ => namespaces
+            .iter()
+            .flat_map(|ns| netns::pids_in("net", &netns::path(ns)))
+            .collect(),
+    }
+}
+
 /// Removes everything lab `lab` made: the processes inside its namespaces, the wires
-/// (and with them the TAP devices), the namespaces, the runtime folder. Returns what it
-/// did, in words.
-fn teardown(lab: &str) -> Vec<String> {
+/// (and with them the TAP devices, and a user's namespaces), root's namespaces, the
+/// runtime folder. Returns what it did, in words.
+fn teardown(dir: &Path, lab: &str) -> Vec<String> {
     let mut done = Vec::new();
-    let dir = state::dir(lab);
-    let state = State::load(&dir).ok();
+    let state = State::load(dir).ok();
     let mut namespaces = namespaces_of(lab);
     if let Some(state) = &state {
         for node in &state.topology.nodes {
@@ -77,10 +92,7 @@ fn teardown(lab: &str) -> Vec<String> {
     // gone: they go first, politely, then not.
     let mut stopped = 0;
     for signal in [Signal::SIGTERM, Signal::SIGKILL] {
-        let pids: Vec<i32> = namespaces
-            .iter()
-            .flat_map(|ns| netns::pids_in(ns))
-            .collect();
+        let pids = pids_in_lab(state.as_ref(), &namespaces);
         for &pid in &pids {
             let _ = kill(Pid::from_raw(pid), signal);
         }
@@ -88,7 +100,7 @@ fn teardown(lab: &str) -> Vec<String> {
             stopped = pids.len();
         }
         wait_until(Duration::from_secs(2), || {
-            namespaces.iter().all(|ns| netns::pids_in(ns).is_empty())
+            pids_in_lab(state.as_ref(), &namespaces).is_empty()
         });
     }
     if stopped > 0 {
@@ -102,7 +114,13 @@ fn teardown(lab: &str) -> Vec<String> {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             wait_until(PATIENCE, || !is_wires(pid, lab));
         }
-        done.push(format!("stopped the wires (pid {pid})"));
+        if state.as_ref().is_some_and(|s| s.unprivileged) {
+            done.push(format!(
+                "stopped the wires (pid {pid}), and with them the lab's namespaces"
+            ));
+        } else {
+            done.push(format!("stopped the wires (pid {pid})"));
+        }
     }
     let mut deleted = 0;
     for ns in &namespaces {
@@ -115,13 +133,15 @@ fn teardown(lab: &str) -> Vec<String> {
         done.push(format!("deleted {deleted} namespace(s)"));
     }
     if dir.exists() {
-        match fs::remove_dir_all(&dir) {
+        match fs::remove_dir_all(dir) {
             Ok(()) => done.push(format!("removed {}", dir.display())),
             Err(e) => done.push(format!("could not remove {}: {e}", dir.display())),
         }
     }
     // The folder of all labs goes too when this was the last one.
-    let _ = fs::remove_dir(state::RUNTIME_ROOT);
+    if let Some(root) = dir.parent() {
+        let _ = fs::remove_dir(root);
+    }
     done
 }
 
@@ -148,9 +168,8 @@ pub struct Up {
 /// `netlab up`: checks for a lab already up (or the remains of one), builds the
 /// namespaces, starts the wires, sets addresses and routes, and prints the plan.
 pub fn up(req: Up) -> Result<()> {
-    require_root("netlab up")?;
     let lab = &req.lab;
-    let dir = state::dir(lab);
+    let dir = state::dir(lab)?;
     if let Ok(old) = State::load(&dir)
         && old.wires.is_some_and(|pid| is_wires(pid, lab))
     {
@@ -160,7 +179,7 @@ pub fn up(req: Up) -> Result<()> {
         ));
     }
     if dir.exists() || !namespaces_of(lab).is_empty() {
-        let done = teardown(lab);
+        let done = teardown(&dir, lab);
         eprintln!(
             "netlab: found the remains of lab {lab} (its wires were not running) and cleaned up: {}",
             done.join(", ")
@@ -171,6 +190,10 @@ pub fn up(req: Up) -> Result<()> {
         _ => None,
     };
     let mut state = State {
+        dir: dir.clone(),
+        unprivileged: userns::unprivileged(),
+        holders: Default::default(),
+        userns: None,
         lab: lab.clone(),
         topology: req.topology,
         netem: req.netem,
@@ -186,7 +209,7 @@ pub fn up(req: Up) -> Result<()> {
     // finds whatever a crash in the middle leaves.
     state.save()?;
     if let Err(e) = build(&mut state) {
-        teardown(lab);
+        teardown(&dir, lab);
         return Err(e);
     }
     println!("lab {lab} is up (seed {}):", state.topology.seed);
@@ -217,22 +240,21 @@ fn last_host(state: &State) -> &str {
 // ANCHOR: build
 fn build(state: &mut State) -> Result<()> {
     netns::ip(&["-V"])?; // is `ip` there at all?
-    for node in &state.topology.nodes {
-        let ns = state.namespace(&node.name);
-        netns::add(&ns)?; // ip netns add netlab-h1
-        // New interfaces inherit these: no router advertisements to wait for (the routes
-        // are set below), and no duplicate address detection, which would hold back the
-        // link-local addresses (and with them a router's neighbour discovery) for seconds.
-        netns::sysctl(&ns, "net/ipv6/conf/default/accept_ra", "0")?;
-        netns::sysctl(&ns, "net/ipv6/conf/default/accept_dad", "0")?;
-        if node.role == Role::Router {
-            // What makes a router a router: it forwards packets not addressed to it.
-            netns::sysctl(&ns, "net/ipv4/ip_forward", "1")?;
-            netns::sysctl(&ns, "net/ipv6/conf/all/forwarding", "1")?;
+    if !state.unprivileged {
+        for node in &state.topology.nodes {
+            netns::add(&state.namespace(&node.name))?; // ip netns add netlab-h1
         }
     }
-    let pid = start_wires(state)?; // the TAP devices now exist in every namespace
+    // The wires set up each namespace (without root, they create them first) and the
+    // TAP devices in them.
+    let (pid, holders) = start_wires(state)?;
     state.wires = Some(pid);
+    state.holders = holders;
+    if state.unprivileged {
+        let user = fs::metadata(format!("/proc/{pid}/ns/user"))
+            .map_err(|e| format!("cannot see the wires' user namespace: {e}"))?;
+        state.userns = Some((user.dev(), user.ino()));
+    }
     state.save()?;
     for node in &state.topology.nodes {
         let mut batch = String::from("link set dev lo up\n");
@@ -249,7 +271,7 @@ fn build(state: &mut State) -> Result<()> {
             let family = "";
             batch += &format!("{family}route add {dest} via {}\n", r.via);
         }
-        ip_batch(&state.namespace(&node.name), &batch)?;
+        ip_batch(&state.netns(&node.name)?, &node.name, &batch)?;
     }
     if state.netem {
         add_netem(state)?;
@@ -261,10 +283,12 @@ fn build(state: &mut State) -> Result<()> {
 }
 // ANCHOR_END: build
 
-/// `ip -n NS -batch -`: one ip process configures a whole node.
-fn ip_batch(ns: &str, commands: &str) -> Result<()> {
-    let mut child = Command::new("ip")
-        .args(["-n", ns, "-batch", "-"])
+/// `ip -batch -` inside a node: one ip process configures a whole node.
+fn ip_batch(ns: &Netns, node: &str, commands: &str) -> Result<()> {
+    let mut child = ns
+        .command("ip")
+        .map_err(|e| format!("cannot enter {node}: {e}"))?
+        .args(["-batch", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -281,7 +305,7 @@ fn ip_batch(ns: &str, commands: &str) -> Result<()> {
         Ok(())
     } else {
         Err(format!(
-            "configuring {ns} failed: {}",
+            "configuring {node} failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
@@ -293,9 +317,7 @@ fn add_netem(state: &State) -> Result<()> {
         for i in &node.ifaces {
             let imp = state.topology.links[i.link].impairment;
             let mut args = vec![
-                "-n".to_owned(),
-                state.namespace(&node.name),
-                "qdisc".into(),
+                "qdisc".to_owned(),
                 "add".into(),
                 "dev".into(),
                 i.name.clone(),
@@ -316,7 +338,10 @@ fn add_netem(state: &State) -> Result<()> {
             if imp.rate > 0 {
                 args.extend(["rate".into(), format!("{}bit", imp.rate)]);
             }
-            let out = Command::new("tc")
+            let out = state
+                .netns(&node.name)?
+                .command("tc")
+                .map_err(|e| format!("cannot enter {}: {e}", node.name))?
                 .args(&args)
                 .output()
                 .map_err(|e| format!("--netem needs tc (iproute2): {e}"))?;
@@ -333,8 +358,9 @@ fn add_netem(state: &State) -> Result<()> {
 }
 
 /// Starts the wires as a process of their own, in a session of their own (so a closed
-/// terminal or a Ctrl-C does not stop them), and waits for their `ready`.
-fn start_wires(state: &State) -> Result<i32> {
+/// terminal or a Ctrl-C does not stop them), and waits for their `ready` (which, without
+/// root, names the thread holding each node's namespace).
+fn start_wires(state: &State) -> Result<(i32, BTreeMap<String, i32>)> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find netlab itself: {e}"))?;
     let log = state.dir().join("wires.log");
     let log =
@@ -365,22 +391,31 @@ fn start_wires(state: &State) -> Result<i32> {
         let _ = tx.send(line);
     });
     let line = rx.recv_timeout(PATIENCE).unwrap_or_default();
-    if line.trim() == "ready" {
+    let mut words = line.split_whitespace();
+    if words.next() == Some("ready") {
+        let holders = words
+            .filter_map(|w| w.split_once('='))
+            .filter_map(|(node, tid)| Some((node.to_owned(), tid.parse().ok()?)))
+            .collect();
         // The wires outlive this process; the kernel's init will reap them.
         std::mem::forget(child);
-        return Ok(pid);
+        return Ok((pid, holders));
     }
     let _ = child.kill();
     let _ = child.wait();
     let log = fs::read_to_string(state.dir().join("wires.log")).unwrap_or_default();
     let why = log.lines().last().unwrap_or("they did not say why");
     let why = why.strip_prefix("netlab: ").unwrap_or(why);
+    if why.starts_with(userns::WITHOUT_ROOT) {
+        // What this user lacks, and how to get it, is the whole story.
+        return Err(why.to_owned());
+    }
     Err(format!("the wires did not start: {why}"))
 }
 
 /// The state of the lab that is up, or the one line that says none is.
 fn current(lab: &str) -> Result<State> {
-    let dir = state::dir(lab);
+    let dir = state::dir(lab)?;
     if !dir.exists() {
         return Err(format!(
             "no lab is up (start one with `netlab up pair`){}",
@@ -400,7 +435,6 @@ fn named(lab: &str) -> String {
 
 /// `netlab status`
 pub fn status(lab: &str) -> Result<()> {
-    require_root("netlab status")?;
     let state = current(lab)?;
     let wires = match state.wires {
         Some(pid) if is_wires(pid, lab) => format!("wires running (pid {pid})"),
@@ -431,7 +465,6 @@ fn ask(state: &State, request: &str) -> io::Result<String> {
 
 /// `netlab watch`: a line per frame, as the wires see them, until Ctrl-C (or `count`).
 pub fn watch(lab: &str, count: Option<usize>) -> Result<()> {
-    require_root("netlab watch")?;
     let state = current(lab)?;
     let mut stream = UnixStream::connect(state.dir().join(wire::CONTROL)).map_err(|e| {
         format!("cannot reach the wires: {e} (are they running? see `netlab status`)")
@@ -455,11 +488,11 @@ pub fn watch(lab: &str, count: Option<usize>) -> Result<()> {
 
 /// `netlab down`
 pub fn down(lab: &str) -> Result<()> {
-    require_root("netlab down")?;
-    if !state::dir(lab).exists() && namespaces_of(lab).is_empty() {
+    let dir = state::dir(lab)?;
+    if !dir.exists() && namespaces_of(lab).is_empty() {
         return Err(format!("no lab is up, nothing to take down{}", named(lab)));
     }
-    let done = teardown(lab);
+    let done = teardown(&dir, lab);
     println!("lab {lab} is down: {}", done.join(", "));
     Ok(())
 }
@@ -469,7 +502,6 @@ pub fn down(lab: &str) -> Result<()> {
 /// replaced, so CMD's exit status is netlab's). The lab's names (h1, h2, …) are in the
 /// /etc/hosts that CMD sees.
 pub fn run(lab: &str, host: &str, command: &[String]) -> Result<()> {
-    require_root("netlab run")?;
     let state = current(lab)?;
     if state.topology.node(host).is_none() {
         return Err(format!(
@@ -490,11 +522,21 @@ pub fn run(lab: &str, host: &str, command: &[String]) -> Result<()> {
 }
 // ANCHOR_END: run
 
-/// Moves this (single-threaded) process into `host`'s network namespace, with a mount
-/// namespace of its own in which the lab's hosts file is /etc/hosts.
+/// Moves this (single-threaded) process into `host`'s network namespace (without root,
+/// into the lab's user namespace first), with a mount namespace of its own in which the
+/// lab's hosts file is /etc/hosts.
 fn enter(state: &State, host: &str) -> Result<()> {
-    let ns = state.namespace(host);
-    netns::enter(&ns).map_err(|e| format!("cannot enter namespace {ns}: {e}"))?;
+    if state.unprivileged && !state.wires.is_some_and(|pid| is_wires(pid, &state.lab)) {
+        return Err(format!(
+            "the lab's wires are not running, and its namespaces went with them: take it \
+             down with `netlab down` and start again{}",
+            named(&state.lab)
+        ));
+    }
+    state
+        .netns(host)?
+        .enter()
+        .map_err(|e| format!("cannot enter the namespace of {host}: {e}"))?;
     unshare(CloneFlags::CLONE_NEWNS).map_err(|e| format!("cannot unshare the mounts: {e}"))?;
     // Mounts made from here on stay in this process's namespace (and its children's).
     mount(
@@ -519,7 +561,6 @@ fn enter(state: &State, host: &str) -> Result<()> {
 
 /// `netlab shell HOST`: an interactive shell inside HOST, its prompt naming the host.
 pub fn shell(lab: &str, host: &str) -> Result<()> {
-    require_root("netlab shell")?;
     let state = current(lab)?;
     if state.topology.node(host).is_none() {
         return Err(format!(
@@ -529,7 +570,7 @@ pub fn shell(lab: &str, host: &str) -> Result<()> {
     }
     let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".to_owned());
     if Path::new(&shell).file_name().is_some_and(|n| n == "bash") {
-        let rc = state::dir(lab).join(format!("bashrc-{host}"));
+        let rc = state.dir().join(format!("bashrc-{host}"));
         let text = format!(
             "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1='[{host}] \\w\\$ '\necho \"netlab: a shell on {host}; exit (or Ctrl-D) leaves it\"\n"
         );

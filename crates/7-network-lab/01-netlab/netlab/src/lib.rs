@@ -13,8 +13,10 @@ pub mod netns;
 pub mod pcap;
 pub mod state;
 pub mod topology;
+pub mod userns;
 pub mod wire;
 
 /// The lab's name when none is given (`--lab` or NETLAB_LAB): its namespaces are
-/// `netlab-h1`, `netlab-h2`, … and its runtime folder /run/netlab/netlab.
+/// `netlab-h1`, `netlab-h2`, … and its runtime folder /run/netlab/netlab (for a user,
+/// $XDG_RUNTIME_DIR/netlab/netlab).
 pub const DEFAULT_LAB: &str = "netlab";

@@ -185,7 +185,7 @@ fn command(cli: Cli) -> lab::Result<()> {
             print!("{svg}");
             Ok(())
         }
-        Cmd::Wires { lab } => netlab::wire::serve(&state::dir(&lab)),
+        Cmd::Wires { lab } => netlab::wire::serve(&state::dir(&lab)?),
     }
 }
 

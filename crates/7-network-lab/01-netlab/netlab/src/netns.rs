@@ -1,14 +1,18 @@
 //! Network namespaces and TAP devices: the kernel's pieces a lab is built from.
 //!
-//! A namespace is named the way `ip netns` names them (a file in /run/netns), so that
-//! `ip netns list` and `ip netns exec` see the lab too. A thread may enter a namespace
-//! (setns) without moving the rest of the process: that is how the wire creates a TAP
-//! device inside each host while it stays outside.
+//! A namespace is known by a file that opens it. Run by root, a lab names its namespaces
+//! the way `ip netns` names them (a file in /run/netns), so that `ip netns list` and `ip
+//! netns exec` see the lab too. Run by a user, the namespaces have no names: each is
+//! held by a thread of the wires, and /proc/WIRES/task/TID/ns/net opens it (see
+//! `userns`). A thread may enter a namespace (setns) without moving the rest of the
+//! process: that is how the wire creates a TAP device inside each host while it stays
+//! outside.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -69,17 +73,63 @@ pub fn delete(ns: &str) -> Result<(), String> {
     ip(&["netns", "del", ns])
 }
 
-/// Moves the calling thread (only it) into namespace `ns`.
-pub fn enter(ns: &str) -> io::Result<()> {
-    let file = File::open(path(ns))?;
+/// Where a node's network stack is, seen from outside the lab: its network namespace,
+/// and the user namespace that owns it when a user (not root) built the lab.
+#[derive(Clone, Debug)]
+pub struct Netns {
+    /// The lab's user namespace (/proc/WIRES/ns/user), which must be entered first.
+    pub user: Option<PathBuf>,
+    /// The network namespace (/run/netns/LAB-NODE, or /proc/WIRES/task/TID/ns/net).
+    pub net: PathBuf,
+}
+
+impl Netns {
+    /// Moves this process into the namespaces (setns: the user namespace, then the
+    /// network namespace). The process must have a single thread: the kernel moves no
+    /// process with several into another user namespace.
+    pub fn enter(&self) -> io::Result<()> {
+        let (user, net) = self.open()?;
+        if let Some(user) = &user {
+            setns(user, CloneFlags::CLONE_NEWUSER).map_err(io::Error::from)?;
+        }
+        setns(&net, CloneFlags::CLONE_NEWNET).map_err(io::Error::from)
+    }
+
+    /// `program` as a command that runs inside the namespaces: the child enters them
+    /// between fork and exec, where it has one thread whatever its parent has.
+    pub fn command(&self, program: &str) -> io::Result<Command> {
+        let (user, net) = self.open()?;
+        let mut command = Command::new(program);
+        // SAFETY: setns is a system call, async-signal-safe; the files were opened (and
+        // everything allocated) before the fork.
+        unsafe {
+            command.pre_exec(move || {
+                if let Some(user) = &user {
+                    setns(user.as_fd(), CloneFlags::CLONE_NEWUSER).map_err(io::Error::from)?;
+                }
+                setns(net.as_fd(), CloneFlags::CLONE_NEWNET).map_err(io::Error::from)
+            });
+        }
+        Ok(command)
+    }
+
+    fn open(&self) -> io::Result<(Option<File>, File)> {
+        let user = self.user.as_deref().map(File::open).transpose()?;
+        Ok((user, File::open(&self.net)?))
+    }
+}
+
+/// Moves the calling thread (only it) into the network namespace that `net` opens.
+pub fn enter(net: &Path) -> io::Result<()> {
+    let file = File::open(net)?;
     setns(&file, CloneFlags::CLONE_NEWNET).map_err(io::Error::from)
 }
 
-/// Runs `f` on a thread of its own inside namespace `ns`.
-pub fn inside<T: Send>(ns: &str, f: impl FnOnce() -> io::Result<T> + Send) -> io::Result<T> {
+/// Runs `f` on a thread of its own inside the network namespace that `net` opens.
+pub fn inside<T: Send>(net: &Path, f: impl FnOnce() -> io::Result<T> + Send) -> io::Result<T> {
     std::thread::scope(|s| {
         s.spawn(|| {
-            enter(ns)?;
+            enter(net)?;
             f()
         })
         .join()
@@ -87,26 +137,30 @@ pub fn inside<T: Send>(ns: &str, f: impl FnOnce() -> io::Result<T> + Send) -> io
     })
 }
 
-/// Sets a sysctl of namespace `ns` (`net/ipv4/ip_forward`): /proc/sys/net shows the
+/// Sets a sysctl of a namespace (`net/ipv4/ip_forward`): /proc/sys/net shows the
 /// settings of the namespace of the thread that opens it.
-pub fn sysctl(ns: &str, key: &str, value: &str) -> Result<(), String> {
-    inside(ns, || fs::write(Path::new("/proc/sys").join(key), value))
-        .map_err(|e| format!("cannot set {key} in {ns}: {e}"))
+pub fn sysctl(net: &Path, key: &str, value: &str) -> io::Result<()> {
+    inside(net, || fs::write(Path::new("/proc/sys").join(key), value))
 }
 
-/// The processes whose network namespace is `ns` (what `ip netns pids` prints).
-pub fn pids_in(ns: &str) -> Vec<i32> {
-    let Ok(target) = fs::metadata(path(ns)) else {
+/// The processes whose namespace of kind `kind` (`net`, `user`) is the one `ns` opens
+/// (for network namespaces, what `ip netns pids` prints).
+pub fn pids_in(kind: &str, ns: &Path) -> Vec<i32> {
+    let Ok(target) = fs::metadata(ns) else {
         return Vec::new();
     };
+    pids_in_ns(kind, (target.dev(), target.ino()))
+}
+
+/// The processes in the namespace of kind `kind` whose (device, inode) is `id`.
+pub fn pids_in_ns(kind: &str, id: (u64, u64)) -> Vec<i32> {
     let Ok(proc) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     proc.filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
         .filter(|pid| {
-            fs::metadata(format!("/proc/{pid}/ns/net"))
-                .is_ok_and(|m| m.ino() == target.ino() && m.dev() == target.dev())
+            fs::metadata(format!("/proc/{pid}/ns/{kind}")).is_ok_and(|m| (m.dev(), m.ino()) == id)
         })
         .collect()
 }
@@ -122,12 +176,12 @@ struct IfReq {
 
 nix::ioctl_write_ptr_bad!(tunsetiff, 0x4004_54ca, IfReq);
 
-/// Creates TAP device `name` inside namespace `ns` and returns its file: each read()
-/// gives the next Ethernet frame the namespace's kernel sends out of the interface, each
-/// write() hands it a frame as if it came in on the wire. The device lives as long as
-/// the file stays open.
-pub fn create_tap(ns: &str, name: &str) -> io::Result<File> {
-    inside(ns, || {
+/// Creates TAP device `name` inside the namespace `net` opens and returns its file: each
+/// read() gives the next Ethernet frame the namespace's kernel sends out of the
+/// interface, each write() hands it a frame as if it came in on the wire. The device
+/// lives as long as the file stays open.
+pub fn create_tap(net: &Path, name: &str) -> io::Result<File> {
+    inside(net, || {
         // open("/dev/net/tun"): the device is made in the namespace of the opener.
         let tun = OpenOptions::new()
             .read(true)

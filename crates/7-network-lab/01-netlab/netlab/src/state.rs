@@ -1,22 +1,52 @@
 //! What a running lab remembers between commands, in its runtime folder
-//! (/run/netlab/LAB): the topology, the wires' process, and the files `run` needs.
+//! (/run/netlab/LAB for root, $XDG_RUNTIME_DIR/netlab/LAB for a user): the topology, the
+//! wires' process, and the files `run` needs.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::netns::Netns;
 use crate::topology::Topology;
 
-/// Where every lab keeps its state: /run is a tmpfs, so a reboot forgets a lab together
-/// with its namespaces.
+/// Where every lab of root keeps its state: /run is a tmpfs, so a reboot forgets a lab
+/// together with its namespaces.
 pub const RUNTIME_ROOT: &str = "/run/netlab";
+
+/// Where this user's labs keep their state: /run/netlab for root; for a user,
+/// $XDG_RUNTIME_DIR/netlab (a tmpfs of their own, /run/user/UID), or ~/.cache/netlab.
+pub fn runtime_root() -> Result<PathBuf, String> {
+    if !crate::userns::unprivileged() {
+        return Ok(PathBuf::from(RUNTIME_ROOT));
+    }
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(run) = var("XDG_RUNTIME_DIR") {
+        Ok(run.join("netlab"))
+    } else if let Some(home) = var("HOME") {
+        Ok(home.join(".cache").join("netlab"))
+    } else {
+        Err(
+            "netlab keeps a lab's files in $XDG_RUNTIME_DIR/netlab (or ~/.cache/netlab), \
+             and neither XDG_RUNTIME_DIR nor HOME is set"
+                .to_owned(),
+        )
+    }
+}
 
 /// The state file in a lab's folder.
 const STATE: &str = "state.json";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct State {
+    /// The runtime folder the state is in.
+    #[serde(skip)]
+    pub dir: PathBuf,
     /// The lab's name: the prefix of its namespaces (`netlab-h1`).
     pub lab: String,
     pub topology: Topology,
@@ -28,11 +58,20 @@ pub struct State {
     pub started: u64,
     /// The user who ran `sudo netlab up`, who gets the captures.
     pub owner: Option<(u32, u32)>,
+    /// Built by a user, in a user namespace of the wires (see `userns`).
+    #[serde(default)]
+    pub unprivileged: bool,
+    /// Without root: the wires' thread that holds each node's network namespace.
+    #[serde(default)]
+    pub holders: BTreeMap<String, i32>,
+    /// Without root: the lab's user namespace (device, inode), to find what runs in it.
+    #[serde(default)]
+    pub userns: Option<(u64, u64)>,
 }
 
 /// The runtime folder of lab `lab`.
-pub fn dir(lab: &str) -> PathBuf {
-    Path::new(RUNTIME_ROOT).join(lab)
+pub fn dir(lab: &str) -> Result<PathBuf, String> {
+    Ok(runtime_root()?.join(lab))
 }
 
 /// A lab's name: a short word, since it prefixes every namespace's name.
@@ -61,15 +100,38 @@ impl State {
         namespace(&self.lab, node)
     }
 
-    pub fn dir(&self) -> PathBuf {
-        dir(&self.lab)
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where node `node`'s network stack is, for `run` and `ip` from outside the lab.
+    pub fn netns(&self, node: &str) -> Result<Netns, String> {
+        if !self.unprivileged {
+            return Ok(Netns {
+                user: None,
+                net: crate::netns::path(&self.namespace(node)),
+            });
+        }
+        match (self.wires, self.holders.get(node)) {
+            (Some(pid), Some(tid)) => Ok(Netns {
+                user: Some(format!("/proc/{pid}/ns/user").into()),
+                net: format!("/proc/{pid}/task/{tid}/ns/net").into(),
+            }),
+            _ => Err(format!(
+                "the namespace of {node} is not there (the wires never started): take the lab \
+                 down with `netlab down`"
+            )),
+        }
     }
 
     pub fn load(dir: &Path) -> Result<State, String> {
         let path = dir.join(STATE);
         let text = fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{} is damaged: {e}", path.display()))
+        let mut state: State = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is damaged: {e}", path.display()))?;
+        state.dir = dir.to_owned();
+        Ok(state)
     }
 
     pub fn save(&self) -> Result<(), String> {

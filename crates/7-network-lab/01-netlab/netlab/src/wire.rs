@@ -13,12 +13,13 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use nix::errno::Errno;
 use nix::sys::signal::{SigSet, Signal};
 
 use crate::frame;
@@ -26,6 +27,8 @@ use crate::impair::{self, DEFAULT_QUEUE, Fate, Impairment, Rng};
 use crate::netns;
 use crate::pcap;
 use crate::state::State;
+use crate::topology::Role;
+use crate::userns;
 
 /// What a link has done so far (`netlab status` shows it).
 #[derive(Default)]
@@ -127,7 +130,9 @@ impl Watchers {
 pub const CONTROL: &str = "control.sock";
 
 /// Runs the wires of the lab in `dir` until SIGTERM or SIGINT. Prints `ready` on stdout
-/// once every TAP device exists, or one line saying what failed.
+/// once every node's namespace is set up and every TAP device exists (without root,
+/// followed by `NODE=TID` for the thread holding each node's namespace), or one line
+/// saying what failed.
 pub fn serve(dir: &Path) -> Result<(), String> {
     let state = State::load(dir)?;
     let topology = &state.topology;
@@ -138,16 +143,55 @@ pub fn serve(dir: &Path) -> Result<(), String> {
     }
     signals.thread_block().map_err(|e| e.to_string())?;
 
+    // ANCHOR: nodes
+    // Each node's network namespace, as a file this process opens: root's are named by
+    // `up` (ip netns add); a user's are made here, inside a user namespace of the lab's.
+    let mut nets = Vec::new();
+    let mut holders = String::new();
+    if state.unprivileged {
+        userns::become_lab_root()?;
+        for node in &topology.nodes {
+            let tid = userns::hold_new_netns()?;
+            nets.push(PathBuf::from(format!("/proc/self/task/{tid}/ns/net")));
+            holders += &format!(" {}={tid}", node.name);
+        }
+    } else {
+        for node in &topology.nodes {
+            nets.push(netns::path(&state.namespace(&node.name)));
+        }
+    }
+    for (node, net) in topology.nodes.iter().zip(&nets) {
+        let set = |key: &str, value: &str| {
+            netns::sysctl(net, key, value)
+                .map_err(|e| format!("cannot set {key} in {}: {e}", node.name))
+        };
+        // New interfaces inherit these: no router advertisements to wait for (the routes
+        // are set by `up`), and no duplicate address detection, which would hold back the
+        // link-local addresses (and with them a router's neighbour discovery) for seconds.
+        set("net/ipv6/conf/default/accept_ra", "0")?;
+        set("net/ipv6/conf/default/accept_dad", "0")?;
+        if node.role == Role::Router {
+            // What makes a router a router: it forwards packets not addressed to it.
+            set("net/ipv4/ip_forward", "1")?;
+            set("net/ipv6/conf/all/forwarding", "1")?;
+        }
+    }
+    // ANCHOR_END: nodes
+
     let mut wires = Vec::new();
     for (index, link) in topology.links.iter().enumerate() {
         let mut taps = Vec::new();
         let mut senders = Vec::new();
         for &(node, iface) in &link.ends {
+            let net = &nets[node];
             let node = &topology.nodes[node];
             let dev = &node.ifaces[iface].name;
-            let ns = state.namespace(&node.name);
-            let tap = netns::create_tap(&ns, dev)
-                .map_err(|e| format!("cannot create TAP device {dev} in {ns}: {e}"))?;
+            let tap = netns::create_tap(net, dev).map_err(|e| match e.raw_os_error() {
+                Some(errno) if state.unprivileged => {
+                    userns::explain(userns::Step::Tun, Errno::from_raw(errno), userns::sysctl)
+                }
+                _ => format!("cannot create TAP device {dev} in {}: {e}", node.name),
+            })?;
             taps.push(tap);
             senders.push(node.name.clone());
         }
@@ -207,7 +251,8 @@ pub fn serve(dir: &Path) -> Result<(), String> {
         thread::spawn(move || answer(listener, &wires, &watchers));
     }
 
-    println!("ready");
+    // `ready`, and without root where each node's namespace is held.
+    println!("ready{holders}");
     io::stdout().flush().map_err(|e| e.to_string())?;
     // Nothing more goes to stdout: let `up`, which waits for the line above, go on.
     let null = File::options()

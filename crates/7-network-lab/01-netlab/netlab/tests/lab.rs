@@ -1,8 +1,9 @@
 //! netlab as a student uses it: `up`, programs run inside the hosts with `run`, the
 //! capture read back with tcpdump, `down`, and then a look that nothing is left.
 //!
-//! These tests need root (namespaces, TAP devices); run by a user, each says so in one
-//! line and does not run. Each test builds a lab of its own name (`--lab`), so they run in
+//! Most of these tests need root: they build root's labs (named namespaces, TAP
+//! devices); run by a user, each says so in one line and does not run. The test of a lab
+//! without root runs for everyone: root drops to a user with setpriv for it. Each test builds a lab of its own name (`--lab`), so they run in
 //! parallel without meeting. The course's programs are found beside this test's binary:
 //! run `cargo test` at the root of the workspace (or `cargo build -p tcp_upper_server
 //! -p tcp_upper_client` before `cargo test -p netlab`).
@@ -541,31 +542,289 @@ fn up_cleans_up_after_a_lab_whose_wires_crashed() {
     lab.down();
 }
 
-#[test]
-fn without_root_every_command_says_so_in_one_line() {
-    if !testkit::needs_root("it drops root with setpriv to see what a user sees") {
-        return;
+/// A user (not root) that runs netlab, with a home and an XDG_RUNTIME_DIR of its own. Run
+/// by root, the test drops to a user id nobody else uses (setpriv); run by a user, it is
+/// that user. Where this machine's /dev/net/tun is root's alone (a container's,
+/// crw-------; a distribution's is crw-rw-rw-), root can give the user one of mode 0666
+/// in a mount namespace of its own, which nobody else sees.
+struct User {
+    uid: u32,
+    /// Whether netlab runs through setpriv, as `uid`.
+    drop_root: bool,
+    home: PathBuf,
+    open_tun: bool,
+}
+
+impl User {
+    fn new() -> User {
+        use std::os::unix::fs::PermissionsExt;
+        let drop_root = testkit::running_as_root();
+        let uid = if drop_root {
+            60000 + std::process::id() % 5000
+        } else {
+            nix::unistd::getuid().as_raw()
+        };
+        let home = std::env::temp_dir().join(format!("netlab-user-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(home.join("run")).unwrap();
+        std::fs::create_dir_all(home.join("tun")).unwrap();
+        let private = std::fs::Permissions::from_mode(0o700);
+        std::fs::set_permissions(home.join("run"), private).unwrap();
+        if drop_root {
+            for dir in [home.clone(), home.join("run")] {
+                std::os::unix::fs::chown(&dir, Some(uid), Some(uid)).unwrap();
+            }
+        }
+        User {
+            uid,
+            drop_root,
+            home,
+            open_tun: false,
+        }
     }
-    let setpriv = require_tool("setpriv");
-    let out = run_command(
-        {
-            let mut c = Command::new(setpriv);
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                NETLAB,
-                "up",
-                "pair",
-            ]);
-            c
-        },
+
+    fn runtime_dir(&self) -> PathBuf {
+        self.home.join("run")
+    }
+
+    /// `program ARGS` as this user, in its home.
+    fn program(&self, program: &Path, args: &[&str]) -> Command {
+        let mut command = if self.drop_root {
+            let mut setpriv = Command::new(require_tool("setpriv"));
+            setpriv
+                .arg(format!("--reuid={}", self.uid))
+                .arg(format!("--regid={}", self.uid))
+                .args(["--clear-groups", "--inh-caps=-all"])
+                .arg(program);
+            setpriv
+        } else {
+            Command::new(program)
+        };
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("HOME", &self.home)
+            .env("XDG_RUNTIME_DIR", self.runtime_dir());
+        if self.open_tun {
+            let tun = self.home.join("tun");
+            // SAFETY: only system calls between fork and exec; the paths are short enough
+            // for nix to build them on the stack.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
+                    open_tun_for_users(&tun).map_err(std::io::Error::from)
+                });
+            }
+        }
+        command
+    }
+
+    /// `netlab ARGS` as this user.
+    fn command(&self, args: &[&str]) -> Command {
+        self.program(Path::new(NETLAB), args)
+    }
+
+    fn netlab(&self, args: &[&str]) -> Finished {
+        run_command(self.command(args), b"")
+    }
+
+    /// The processes of this user that belong to lab `lab`: those in the lab's user
+    /// namespace `userns`, those whose command line names the lab, and, for a user id
+    /// that only this test uses, every one.
+    fn processes(&self, lab: &str, userns: &str) -> Vec<String> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+            .filter(|e| e.metadata().is_ok_and(|m| m.uid() == self.uid))
+            .filter_map(|e| {
+                let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+                let ns = std::fs::read_link(e.path().join("ns/user")).ok();
+                // An empty command line: a zombie, gone but for init's reaping.
+                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                let ours = self.drop_root
+                    || cmdline.contains(lab)
+                    || ns.is_some_and(|ns| ns.to_string_lossy() == userns);
+                (ours && !cmdline.is_empty()).then_some(cmdline)
+            })
+            .collect()
+    }
+}
+
+impl Drop for User {
+    fn drop(&mut self) {
+        let _ = self.command(&["down"]).output();
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+/// In a mount namespace of this process's own: a tmpfs on `dir` with a /dev/net/tun of
+/// mode 0666 in it, mounted over /dev/net/tun.
+fn open_tun_for_users(dir: &Path) -> nix::Result<()> {
+    use nix::mount::{MsFlags, mount};
+    use nix::sys::stat::{Mode, SFlag, makedev, mknod};
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
+    let none = None::<&str>;
+    mount(none, "/", none, MsFlags::MS_REC | MsFlags::MS_PRIVATE, none)?;
+    mount(
+        Some("tmpfs"),
+        dir,
+        Some("tmpfs"),
+        MsFlags::empty(),
+        Some("size=16k,mode=755"),
+    )?;
+    let tun = dir.join("tun");
+    let everyone = Mode::from_bits_truncate(0o666);
+    mknod(&tun, SFlag::S_IFCHR, everyone, makedev(10, 200))?;
+    // mknod obeys the umask: set the mode the node must have.
+    nix::sys::stat::fchmodat(
+        nix::fcntl::AT_FDCWD,
+        &tun,
+        everyone,
+        nix::sys::stat::FchmodatFlags::FollowSymlink,
+    )?;
+    mount(Some(&tun), "/dev/net/tun", none, MsFlags::MS_BIND, none)
+}
+
+#[test]
+fn without_root_a_lab_lives_in_a_user_namespace_and_leaves_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut user = User::new();
+    let lab = format!("nlu{}", std::process::id());
+    let one_line = |out: &Finished| {
+        assert_eq!(out.code(), Some(1), "{out:?}");
+        assert!(out.stderr.starts_with("netlab: without root, "), "{out:?}");
+        assert!(
+            out.stderr.ends_with(", or run netlab with sudo\n"),
+            "{out:?}"
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    };
+    let probe = run_command(
+        user.program(
+            &require_tool("unshare"),
+            &["--user", "--map-root-user", "--net", "true"],
+        ),
         b"",
     );
-    assert_eq!(out.code(), Some(1), "{out:?}");
+    if probe.code() != Some(0) {
+        // This kernel keeps user namespaces from users: netlab says what is missing.
+        one_line(&user.netlab(&["--lab", &lab, "up", "pair"]));
+        eprintln!("only the refusal was checked: users may not create user namespaces here");
+        return;
+    }
+    let tun = std::fs::metadata("/dev/net/tun")
+        .unwrap()
+        .permissions()
+        .mode();
+    if tun & 0o006 != 0o006 {
+        let out = user.netlab(&["--lab", &lab, "up", "pair"]);
+        one_line(&out);
+        assert!(
+            out.stderr.contains("sudo chmod 0666 /dev/net/tun"),
+            "{out:?}"
+        );
+        if !testkit::needs_root("/dev/net/tun is root's alone here: only the refusal was checked") {
+            return;
+        }
+        user.open_tun = true;
+    }
+
+    let out = user.netlab(&[
+        "--lab", &lab, "up", "pair", "--loss", "10%", "--delay", "10ms", "--seed", "5",
+    ]);
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let folder = user.runtime_dir().join("netlab").join(&lab);
+    assert!(
+        folder.join("state.json").exists(),
+        "no {}",
+        folder.display()
+    );
+    assert!(
+        !Path::new("/run/netns").join(format!("{lab}-h1")).exists(),
+        "a user's lab has no named namespaces"
+    );
+    // Inside the lab, the user is its root (and only there).
+    let id = user.netlab(&["--lab", &lab, "run", "h1", "--", "id", "-u"]);
+    assert_eq!((id.code(), id.stdout.as_str()), (Some(0), "0\n"), "{id:?}");
+
+    let server_bin = sibling_binary(NETLAB, "tcp_upper_server");
+    let client_bin = sibling_binary(NETLAB, "tcp_upper_client");
+    let server = Server::spawn(user.command(&[
+        "--lab",
+        &lab,
+        "run",
+        "h2",
+        "--",
+        &server_bin,
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+    ]));
+    let port = server.addr.port().to_string();
+    let text = sentences(10, 2000);
+    let mut client = user.command(&["--lab", &lab, "run", "h1", "--", &client_bin]);
+    client.args(["--host", "h2", "--port", &port]);
+    let out = run_command(client, text.as_bytes());
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    let expected: String = text
+        .lines()
+        .map(|l| format!("From Server: {}\n", l.to_uppercase()))
+        .collect();
+    assert!(
+        out.stdout == expected,
+        "the replies differ from the uppercased lines"
+    );
+    let status = user.netlab(&["--lab", &lab, "status"]);
+    let counted = status
+        .stdout
+        .lines()
+        .find(|l| l.contains("counted: h1-h2"))
+        .unwrap_or_else(|| panic!("{status:?}"))
+        .to_owned();
+    assert!(
+        !counted.contains(" dropped=0 "),
+        "10% loss, none lost: {counted}"
+    );
+
+    // The server still runs in h2: down stops it, the wires, and with them everything.
+    let state = std::fs::read_to_string(folder.join("state.json")).unwrap();
+    let wires: u32 = state
+        .split("\"wires\": ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|pid| pid.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no wires pid in {state}"));
+    let userns = std::fs::read_link(format!("/proc/{wires}/ns/user")).unwrap();
+    let userns = userns.to_string_lossy().into_owned();
     assert_eq!(
-        out.stderr,
-        "netlab: netlab up needs root (network namespaces and TAP devices); run it with sudo \
-         (labs without root, through user namespaces, are not supported yet)\n"
+        user.processes(&lab, &userns).len(),
+        2,
+        "the wires and the server"
+    );
+    let down = user.netlab(&["--lab", &lab, "down"]);
+    assert_eq!(down.code(), Some(0), "{down:?}");
+    assert!(
+        down.stdout.starts_with(&format!(
+            "lab {lab} is down: stopped 1 process(es) running in the lab, stopped the wires"
+        )),
+        "{down:?}"
+    );
+    drop(server);
+    assert!(!folder.exists(), "{} is left", folder.display());
+    assert!(
+        !user.runtime_dir().join("netlab").exists(),
+        "the labs' folder is left"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !user.processes(&lab, &userns).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        user.processes(&lab, &userns),
+        Vec::<String>::new(),
+        "the user's processes are left"
     );
 }
