@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Reproduces the measurements of "An event loop: epoll": loadgen against the thread server
+# and the epoll server (release builds) with 1,000 and then 10,000 clients connected at
+# once, each client sending 30 requests of 64 bytes; for every run, the server's peak
+# memory (VmHWM in /proc/PID/status). Writes event-loop.csv and a chart of it,
+# event-loop.svg, into the folder you name (default: target/bench/event-loop).
+# Usage: book/src/part2/event-loop-bench.sh [FOLDER]   (run from anywhere; about a minute)
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+dir=${1:-target/bench/event-loop}
+mkdir -p "$dir"
+out=$dir/event-loop.csv
+
+# 10,000 clients need 10,000 descriptors in loadgen and as many in the server, plus a
+# few: raise the limit (as root, the hard limit too) before anything starts.
+want=30000
+ulimit -Hn "$want" 2>/dev/null || true
+ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -lt 10100 ]; then
+  echo "event-loop-bench.sh: ulimit -n is $(ulimit -n); 10,000 clients need at least 10100" \
+    "(raise the hard limit, or run as root)" >&2
+  exit 1
+fi
+
+cargo build --release -q -p loadgen -p tcp_upper_thread_server -p tcp_upper_epoll_server
+bin=target/release
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+# Starts a server on a free port; sets $pid and $port once it printed its readiness line.
+start() {
+  "$bin/$1" --port 0 >"$tmp/ready" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 200); do
+    grep -q '^listening on' "$tmp/ready" 2>/dev/null && break
+    sleep 0.025
+  done
+  port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/ready")
+  [ -n "$port" ] || { echo "event-loop-bench.sh: $1 did not start" >&2; exit 1; }
+}
+
+stop() {
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# The server's peak resident memory so far, in kB.
+peak_rss() {
+  sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$pid/status"
+}
+
+# The header row: loadgen's (as `loadgen --format csv` prints it), then the server's memory.
+echo "label,mode,connections,size,ok,errors,seconds,requests_per_s,connections_per_s,p50_us,p90_us,p99_us,max_us,first_p50_us,first_max_us,server_peak_rss_kb" >"$out"
+for clients in 1000 10000; do
+  for server in tcp_upper_thread_server tcp_upper_epoll_server; do
+    name=${server#tcp_upper_}
+    name=${name%_server}
+    # A fresh server for every run, so the peak memory is this run's.
+    start "$server"
+    echo "$name, $clients clients ..." >&2
+    row=$("$bin/loadgen" --port "$port" -q --format csv-row --label "$name" \
+      -c "$clients" -n 30 --timeout 30) ||
+      echo "event-loop-bench.sh: $name: loadgen reported errors (see the errors column)" >&2
+    echo "$row,$(peak_rss)" >>"$out"
+    stop
+  done
+done
+"$bin/bench_plot" "$out" --out "$dir/event-loop.svg"
+echo "wrote $out and $dir/event-loop.svg" >&2
