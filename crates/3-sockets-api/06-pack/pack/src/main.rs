@@ -33,7 +33,7 @@ enum Command {
     /// pack.c: floats as 32-bit fixed-point numbers (htonf), and back (ntohf).
     Fixed {
         /// The floats (default: Beej's 3.1415926).
-        #[arg(allow_negative_numbers = true, default_values_t = [3.141_592_6f32])]
+        #[arg(allow_negative_numbers = true, default_values_t = [BEEJS_PI])]
         values: Vec<f32>,
     },
     /// A 64-bit number's bytes in memory, then in network byte order (htonll).
@@ -64,6 +64,11 @@ enum Command {
         text: Vec<String>,
     },
 }
+
+/// The value pack.c packs: not quite pi, and not `f32::consts::PI` either (which is
+/// 3.14159274 as an f32, where this is 3.14159250).
+#[allow(clippy::approx_constant)]
+const BEEJS_PI: f32 = 3.141_592_6;
 
 fn main() -> ExitCode {
     netkit::finish(run(netkit::parse_args()))

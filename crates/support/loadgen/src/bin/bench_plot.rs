@@ -88,6 +88,9 @@ fn parse(text: &str) -> netkit::Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// A panel of the chart: its title, and the value of a row it shows.
+type Panel = (&'static str, fn(&Row) -> f64);
+
 const COLOURS: [&str; 4] = ["#3a6ea5", "#c58a1c", "#6b4fa5", "#8c8c8c"];
 const PANEL_WIDTH: f64 = 300.0;
 const TOP: f64 = 50.0;
@@ -106,7 +109,7 @@ fn svg(rows: &[Row]) -> String {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let panels: [(&str, fn(&Row) -> f64); 3] = [
+    let panels: [Panel; 3] = [
         ("requests per second", |r| r.requests_per_s),
         ("p99 latency (ms)", |r| r.p99_ms),
         ("server peak memory (MiB)", |r| r.rss_mb),
