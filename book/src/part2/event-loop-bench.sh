@@ -28,8 +28,11 @@ tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 # Starts a server on a free port; sets $pid and $port once it printed its readiness line.
+# The server runs in a session of its own (setsid): where the kernel groups the CPU's time
+# by session (autogroup, the default on desktop Linux), the server and loadgen then get
+# equal shares, whatever their numbers of threads.
 start() {
-  "$bin/$1" --port 0 >"$tmp/ready" 2>/dev/null &
+  setsid "$bin/$1" --port 0 >"$tmp/ready" 2>/dev/null &
   pid=$!
   for _ in $(seq 200); do
     grep -q '^listening on' "$tmp/ready" 2>/dev/null && break
@@ -37,6 +40,7 @@ start() {
   done
   port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/ready")
   [ -n "$port" ] || { echo "event-loop-bench.sh: $1 did not start" >&2; exit 1; }
+  [ "$(cat "/proc/$pid/comm")" = "${1:0:15}" ] || { echo "event-loop-bench.sh: $pid is not $1" >&2; exit 1; }
 }
 
 stop() {
@@ -58,9 +62,9 @@ for clients in 1000 10000; do
     # A fresh server for every run, so the peak memory is this run's.
     start "$server"
     echo "$name, $clients clients ..." >&2
-    # loadgen runs a thread per client, and the kernel shares the CPU between threads,
-    # not programs: at normal priority, its 10,000 threads would leave a one-thread
-    # server a 1/10,000 share. So loadgen runs niced, for both servers alike.
+    # loadgen runs a thread per client. Where the kernel shares the CPU between threads
+    # rather than sessions, its 10,000 threads would leave a one-thread server a
+    # 1/10,000 share. So loadgen also runs niced, for both servers alike.
     row=$(nice -n 10 "$bin/loadgen" --port "$port" -q --format csv-row --label "$name" \
       -c "$clients" -d 10 --timeout 30) ||
       echo "event-loop-bench.sh: $name: loadgen reported errors (see the errors column)" >&2
