@@ -10,7 +10,8 @@ use testkit::Running;
 const LOCKDEMO: &str = env!("CARGO_BIN_EXE_lockdemo");
 
 fn folder(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lock-{name}-{}", std::process::id()));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lock-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -35,7 +36,10 @@ fn wait_until_blocked(pid: u32) {
         if blocked {
             return;
         }
-        assert!(Instant::now() < deadline, "process {pid} never waited for the lock:\n{locks}");
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} never waited for the lock:\n{locks}"
+        );
         thread::sleep(Duration::from_millis(10));
     }
 }
@@ -96,7 +100,10 @@ fn read_locks_are_shared_but_keep_a_writer_out() {
     let mut second = start(&dir, &["--read", "--nonblocking"]);
     take(&mut second);
     let line = refused(&dir, &["--nonblocking"]);
-    assert!(line.contains("busy: a read lock is held by process"), "{line}");
+    assert!(
+        line.contains("busy: a read lock is held by process"),
+        "{line}"
+    );
     release(&mut first);
     release(&mut second);
     let mut writer = start(&dir, &["--nonblocking"]);

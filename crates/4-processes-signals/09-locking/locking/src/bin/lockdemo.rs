@@ -70,7 +70,11 @@ fn run(args: &Args) -> netkit::Result<bool> {
         .mode(0o644)
         .open(&args.file)?;
     // ANCHOR: lock
-    let l_type = if args.read { libc::F_RDLCK } else { libc::F_WRLCK };
+    let l_type = if args.read {
+        libc::F_RDLCK
+    } else {
+        libc::F_WRLCK
+    };
     let mut fl = whole_file(l_type as libc::c_short);
 
     prompt("Press <RETURN> to try to get lock: ")?;
@@ -111,7 +115,11 @@ fn who_holds(file: &File, l_type: libc::c_int) -> netkit::Result<String> {
     Ok(match i32::from(probe.l_type) {
         libc::F_UNLCK => "busy, but free again now; try once more".to_owned(),
         held => {
-            let kind = if held == libc::F_RDLCK { "read" } else { "write" };
+            let kind = if held == libc::F_RDLCK {
+                "read"
+            } else {
+                "write"
+            };
             format!("busy: a {kind} lock is held by process {}", probe.l_pid)
         }
     })
