@@ -128,7 +128,7 @@ fn svg(rows: &[Row]) -> String {
     for (p, (title, value)) in panels.iter().enumerate() {
         let left = 60.0 + PANEL_WIDTH * p as f64;
         let plot_width = PANEL_WIDTH - 70.0;
-        let top = rows.iter().map(value).fold(0.0, f64::max).max(1e-9) * 1.15;
+        let top = round_up(rows.iter().map(value).fold(0.0, f64::max) * 1.1);
         let _ = writeln!(
             out,
             r##"  <text x="{:.1}" y="28" text-anchor="middle" fill="#333">{title}</text>"##,
@@ -201,6 +201,20 @@ fn svg(rows: &[Row]) -> String {
     out
 }
 
+/// The smallest of 1, 2, 2.5, 4, 5 and 8 times a power of ten at or above `v`: an axis top
+/// whose quarter marks are round numbers.
+fn round_up(v: f64) -> f64 {
+    if v <= 0.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 2.5, 4.0, 5.0, 8.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|top| *top >= v)
+        .unwrap_or(10.0 * power)
+}
+
 /// 12345 as "12k", 2.5 as "2.5": short enough to sit on a bar.
 fn short(v: f64) -> String {
     if v >= 10_000.0 {
@@ -235,6 +249,14 @@ epoll,persistent,1000,64,30000,0,0.5,52000,1800,300,900,2000,9000,20000,900000,2
             "{svg}"
         );
         assert!(!svg.contains("href"));
+    }
+
+    #[test]
+    fn axis_tops_are_round_numbers() {
+        assert_eq!(round_up(61_930.0), 80_000.0);
+        assert_eq!(round_up(497.0), 500.0);
+        assert_eq!(round_up(80.2), 100.0);
+        assert_eq!(round_up(3.1), 4.0);
     }
 
     #[test]
