@@ -132,7 +132,7 @@ fn a_line_longer_than_a_message_arrives_in_pieces_of_199_bytes() {
     let _queue = QueueGuard::for_bridge(&dir);
     let mut captain = start_in(&dir, KIRK, &[]);
     captain.expect_line("Enter lines of text, ^D to quit:");
-    let mut officer = start_in(&dir, SPOCK, &[]);
+    let officer = start_in(&dir, SPOCK, &[]);
     officer.expect_line("spock: ready to receive messages, captain.");
     let long = "x".repeat(250);
     captain.type_in(format!("{long}\n").as_bytes());
