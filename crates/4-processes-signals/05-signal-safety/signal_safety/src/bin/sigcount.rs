@@ -71,22 +71,18 @@ fn run() -> netkit::Result<()> {
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
         sa.sa_sigaction = handler as usize;
         sa.sa_flags = libc::SA_RESTART;
-        // SAFETY: the handlers only add to atomics; `sa` is fully initialised.
+        // SAFETY: sigemptyset initialises the mask it is given.
         check(unsafe { libc::sigemptyset(&mut sa.sa_mask) }, "sigemptyset")?;
-        // SAFETY: as above.
-        check(
-            unsafe { libc::sigaction(signal, &sa, std::ptr::null_mut()) },
-            "sigaction",
-        )?;
+        // SAFETY: the handlers only add to atomics; `sa` is fully initialised.
+        let rc = unsafe { libc::sigaction(signal, &sa, std::ptr::null_mut()) };
+        check(rc, "sigaction")?;
     }
 
     // sigprocmask(SIG_BLOCK, {SIGUSR1, SIGRTMIN}): both wait from now on.
     let set = both();
     // SAFETY: a valid set; the old mask is not wanted.
-    check(
-        unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) },
-        "sigprocmask",
-    )?;
+    let rc = unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    check(rc, "sigprocmask")?;
     let pid = std::process::id();
     println!(
         "pid {pid}: SIGUSR1 and SIGRTMIN are blocked: send some \
@@ -96,10 +92,8 @@ fn run() -> netkit::Result<()> {
 
     // sigprocmask(SIG_UNBLOCK): what was pending is delivered before this returns.
     // SAFETY: as above.
-    check(
-        unsafe { libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) },
-        "sigprocmask",
-    )?;
+    let rc = unsafe { libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
+    check(rc, "sigprocmask")?;
     println!(
         "unblocked: SIGUSR1 arrived {} time(s), SIGRTMIN {} time(s)",
         USR1.load(Ordering::Relaxed),

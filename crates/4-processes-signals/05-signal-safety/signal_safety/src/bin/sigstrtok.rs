@@ -62,9 +62,10 @@ extern "C" fn on_alarm(_: libc::c_int) {
         }
     } else {
         // strtok: the position is in a static inside the C library, the same
-        // one main's calls are using right now. NOT async-signal-safe.
-        // SAFETY (for Rust's rules; the program's logic is what breaks): a
-        // NUL-terminated buffer that outlives the calls.
+        // one main's calls are using right now. NOT async-signal-safe: memory
+        // stays valid (both strings are static or outlive the calls), but the
+        // position main relies on is moved under its feet.
+        // SAFETY: a NUL-terminated buffer that outlives the calls.
         let mut token = unsafe { libc::strtok(buf, comma) };
         while !token.is_null() {
             // SAFETY: as above.
