@@ -61,7 +61,7 @@ fn the_server_tells_each_client_the_address_getpeername_gave() {
 
 #[test]
 fn the_client_against_the_server_each_sees_the_other() {
-    let server = Server::start(GETPEERNAME, &["--listen", "--port", "0"]);
+    let mut server = Server::start(GETPEERNAME, &["--listen", "--port", "0"]);
     let port = server.addr.port().to_string();
     let out = run(GETPEERNAME, &["--port", &port], b"");
     let client_line = out.stdout.lines().next().unwrap().to_owned();
@@ -72,6 +72,13 @@ fn the_client_against_the_server_each_sees_the_other() {
     assert_eq!(
         server.next_stdout_line(),
         Some(format!("getpeername: {client} (the client)"))
+    );
+    // Our client does not wait for the server's answer; that is no error.
+    assert_eq!(
+        server.wait_for_exit().code(),
+        Some(0),
+        "{}",
+        server.stderr_so_far()
     );
 }
 

@@ -7,7 +7,7 @@
 //! the accepted socket, then tells the client who it is. A server can keep just the socket
 //! and still learn the client's address at any time, which is what getpeername is for.
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
@@ -89,7 +89,11 @@ fn serve_one(args: &Args) -> netkit::Result<()> {
     let (peer, local) = ends(&conn)?;
     println!("getpeername: {peer} (the client)");
     println!("getsockname: {local} (this end of the connection)");
-    writeln!(conn, "you are {peer}")?; // send()
-    Ok(())
+    // send(): tell the client who it is. A client that has already closed
+    // (our own client does not wait for the answer) is no error.
+    match writeln!(conn, "you are {peer}") {
+        Err(e) if matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset) => Ok(()),
+        other => Ok(other?),
+    }
 }
 // ANCHOR_END: serve_one
