@@ -165,21 +165,26 @@ fn run(args: Args) -> netkit::Result<()> {
                     return Ok(());
                 }
             }
-            Ok(_) => echo_line()?,
+            Ok(_) => {
+                if !echo_line()? {
+                    println!("end of input: stopping");
+                    return Ok(());
+                }
+            }
             Err(e) => return Err(e.into()),
         }
     }
     // ANCHOR_END: race
 }
 
-/// Reads the line select() said was there and prints it; the end of input stops.
-fn echo_line() -> netkit::Result<()> {
+/// Reads the line select() said was there and prints it; false at the end of input.
+fn echo_line() -> netkit::Result<bool> {
     let mut line = String::new();
     if io::stdin().read_line(&mut line)? == 0 {
-        return Err(Fatal::new("end of input"));
+        return Ok(false);
     }
     println!("input: {}", line.trim_end());
-    Ok(())
+    Ok(true)
 }
 
 /// setitimer(ITIMER_REAL, one shot): SIGALRM after `ms` milliseconds (0: never).
