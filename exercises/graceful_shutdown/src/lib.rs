@@ -72,6 +72,7 @@ pub fn serve(mut conn: TcpStream) -> io::Result<()> {
     }
 }
 
+// ANCHOR: exercise
 /// Accepts clients (each served by `serve` in a thread of its own) until `wake` becomes
 /// readable; then accepts no more, waits up to `grace` for the clients being served, and
 /// returns how many had not finished by then.
@@ -93,3 +94,4 @@ pub fn serve_until_signalled(
     );
     todo!("serve until a signal comes")
 }
+// ANCHOR_END: exercise

@@ -82,6 +82,7 @@ fn line(r: &mut impl BufRead) -> io::Result<String> {
     String::from_utf8(raw).map_err(|_| bad("a line is not text"))
 }
 
+// ANCHOR: exercise
 /// Reads one response: the status line, the headers up to the empty line, then the body,
 /// delimited by `Transfer-Encoding: chunked`, else by `Content-Length`, else by the end
 /// of the stream. Reads nothing past the body.
@@ -104,3 +105,4 @@ pub fn read_response(r: &mut impl BufRead) -> io::Result<Response> {
     );
     todo!("read the response")
 }
+// ANCHOR_END: exercise

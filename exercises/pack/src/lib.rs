@@ -37,6 +37,7 @@ pub enum PackError {
     NameTooLong,
 }
 
+// ANCHOR: exercise
 /// The frame for `msg`.
 pub fn pack(msg: &Message) -> Result<Vec<u8>, PackError> {
     // TODO: the length of the body, then id, reading (its IEEE 754 bits) and the name's
@@ -57,3 +58,4 @@ pub fn unpack(buf: &[u8]) -> Result<Option<(Message, usize)>, PackError> {
     let _ = buf;
     todo!("unpack")
 }
+// ANCHOR_END: exercise

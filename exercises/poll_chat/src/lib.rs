@@ -45,6 +45,7 @@ impl Chat {
         });
     }
 
+    // ANCHOR: exercise
     /// One round of the event loop: wait (at most a second) until the listener or a
     /// client is readable, then accept the new client, or read what a client sent and
     /// relay it to all the others, or drop a client that closed or failed.
@@ -56,4 +57,5 @@ impl Chat {
         // Mind the order: removing a client shifts the index of the ones after it.
         todo!("one round of poll")
     }
+    // ANCHOR_END: exercise
 }

@@ -11,6 +11,7 @@ pub enum Family {
     V6,
 }
 
+// ANCHOR: exercise
 /// Every address `host` resolves to, in the resolver's order, each once.
 ///
 /// Asks getaddrinfo for stream sockets only (`ai_socktype = SOCK_STREAM`): without that
@@ -29,3 +30,4 @@ pub fn lookup(host: &str, family: Family) -> Result<Vec<IpAddr>, String> {
     let _: Option<(&CStr, CString, Ipv4Addr, Ipv6Addr)> = None;
     todo!("getaddrinfo")
 }
+// ANCHOR_END: exercise

@@ -6,6 +6,7 @@ use std::io::{BufRead, Read, Write};
 /// A reply line longer than this is an error.
 pub const MAX_LINE: u64 = 1000;
 
+// ANCHOR: exercise
 /// Reads one reply: its three-digit code and its text. A multi-line reply
 /// (`250-first`, `250-second`, `250 last`) is read to its last line, the one with a space
 /// after the code; the texts are joined with newlines.
@@ -42,3 +43,4 @@ pub fn send_mail(
     let _ = (r, w.flush(), from, to, message);
     todo!("send_mail")
 }
+// ANCHOR_END: exercise

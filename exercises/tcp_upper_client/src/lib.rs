@@ -23,6 +23,7 @@ pub fn connect_any(addrs: &[SocketAddr]) -> netkit::Result<TcpStream> {
     Err(last_error.expect("resolve returns at least one address"))
 }
 
+// ANCHOR: exercise
 /// Sends `sentence` to the server and returns its whole reply.
 ///
 /// The server sends back exactly as many bytes as it received, uppercased. TCP keeps no
@@ -35,3 +36,4 @@ pub fn exchange(stream: &mut TcpStream, sentence: &[u8]) -> io::Result<Vec<u8>> 
     let _ = (stream, sentence);
     todo!("send the sentence and read the whole reply")
 }
+// ANCHOR_END: exercise

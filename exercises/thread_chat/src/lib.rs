@@ -39,6 +39,7 @@ impl Room {
     }
 }
 
+// ANCHOR: exercise
 /// Sends `line` to every client of the room except `from`. A client whose write fails
 /// (it left, or stalls past the write timeout) is removed from the room.
 pub fn broadcast(room: &Room, from: u64, line: &[u8]) {
@@ -56,6 +57,7 @@ pub fn serve_client(room: &Room, id: u64, conn: TcpStream) -> io::Result<()> {
     let _ = (room, id, conn, BufReader::new(io::empty()));
     todo!("serve_client")
 }
+// ANCHOR_END: exercise
 
 /// One line of at most `MAX_LINE` bytes. (Given: the `read_line` of the wire exercise.)
 pub fn read_line(r: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {

@@ -24,6 +24,7 @@ pub fn seq_of(reply: &[u8]) -> Option<u32> {
     words.next()?.parse().ok()
 }
 
+// ANCHOR: exercise
 /// Sends pings 1 to `count` over the connected `socket`, one at a time, and waits up to
 /// `timeout` for each reply. Returns, for each ping in order, its round-trip time, or
 /// `None` if no reply to *that* ping came in time. A late reply to an earlier ping, or a
@@ -41,6 +42,7 @@ pub fn ping_all(
     let _ = (socket, count, timeout, Instant::now());
     todo!("ping_all")
 }
+// ANCHOR_END: exercise
 
 /// The last line: how many were sent and received, the loss, and min/avg/max RTT.
 /// (Given.)

@@ -46,6 +46,7 @@ pub fn error(status: &str, head_only: bool) -> Vec<u8> {
     out
 }
 
+// ANCHOR: exercise
 /// The response to the request whose head is `head`, serving files under `root`.
 ///
 /// - `GET /path HTTP/1.x` with a file at `root/path`: `200 OK`, with `Content-Type`,
@@ -61,3 +62,4 @@ pub fn respond(head: &str, root: &Path) -> Vec<u8> {
     let _ = (head, root, Component::CurDir);
     todo!("respond")
 }
+// ANCHOR_END: exercise

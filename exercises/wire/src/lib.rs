@@ -7,6 +7,8 @@
 
 use std::io::{self, BufRead, Read, Write};
 
+// ANCHOR: exercise
+// ANCHOR: send_all
 /// Writes every byte of `buf` with repeated `write` calls (Python's `sendall`).
 ///
 /// A call interrupted by a signal (`ErrorKind::Interrupted`) is simply tried again. A
@@ -17,6 +19,7 @@ pub fn send_all(w: &mut impl Write, buf: &[u8]) -> io::Result<()> {
     let _ = (w, buf);
     todo!("send_all")
 }
+// ANCHOR_END: send_all
 
 /// Reads exactly `n` bytes with repeated `read` calls, and not one byte more.
 ///
@@ -43,3 +46,4 @@ pub fn read_line(r: &mut impl BufRead, max: usize) -> io::Result<Option<Vec<u8>>
     let _ = (r, max);
     todo!("read_line")
 }
+// ANCHOR_END: exercise

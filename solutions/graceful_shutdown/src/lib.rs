@@ -3,11 +3,14 @@
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
+//> #[allow(unused_imports)] // AsFd: for your code
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicI32, Ordering};
+//> #[allow(unused_imports)] // thread: for your code
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+//> #[allow(unused_imports)] // for your code
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
@@ -69,6 +72,7 @@ pub fn serve(mut conn: TcpStream) -> io::Result<()> {
     }
 }
 
+// ANCHOR: exercise
 /// Accepts clients (each served by `serve` in a thread of its own) until `wake` becomes
 /// readable; then accepts no more, waits up to `grace` for the clients being served, and
 /// returns how many had not finished by then.
@@ -77,6 +81,19 @@ pub fn serve_until_signalled(
     wake: &Wake,
     grace: Duration,
 ) -> io::Result<usize> {
+    //> // TODO: loop: poll the listener and wake.fd() (both POLLIN, no timeout; retry EINTR).
+    //> // If wake is readable, stop accepting. If the listener is readable, accept and serve
+    //> // the client in a new thread; keep the JoinHandles. Then wait until every client
+    //> // thread has finished or `grace` has passed, and return how many are still running.
+    //> let _ = (
+    //>     listener,
+    //>     wake,
+    //>     grace,
+    //>     Instant::now(),
+    //>     Vec::<JoinHandle<()>>::new(),
+    //> );
+    //> todo!("serve until a signal comes")
+    // lab:solution
     let mut clients: Vec<JoinHandle<()>> = Vec::new();
     loop {
         let mut fds = [
@@ -107,4 +124,6 @@ pub fn serve_until_signalled(
         thread::sleep(Duration::from_millis(10));
     }
     Ok(clients.iter().filter(|c| !c.is_finished()).count())
+    // lab:end
 }
+// ANCHOR_END: exercise

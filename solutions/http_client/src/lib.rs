@@ -1,5 +1,6 @@
 //! Building a request and reading a response, by hand.
 
+//> #[allow(unused_imports)] // Read: for your code
 use std::io::{self, BufRead, Read};
 
 /// The parts of an http:// URL the client needs. (Given.)
@@ -81,10 +82,29 @@ fn line(r: &mut impl BufRead) -> io::Result<String> {
     String::from_utf8(raw).map_err(|_| bad("a line is not text"))
 }
 
+// ANCHOR: exercise
 /// Reads one response: the status line, the headers up to the empty line, then the body,
 /// delimited by `Transfer-Encoding: chunked`, else by `Content-Length`, else by the end
 /// of the stream. Reads nothing past the body.
 pub fn read_response(r: &mut impl BufRead) -> io::Result<Response> {
+    //> // TODO:
+    //> //  1. the status line ("HTTP/1.1 200 OK"): keep the number; anything else is an
+    //> //     InvalidData error;
+    //> //  2. header lines up to the empty one: split at the first ':', trim, lower-case the
+    //> //     name;
+    //> //  3. the body: with "Transfer-Encoding: chunked", chunks (a hex size line, the
+    //> //     bytes, CRLF) up to the chunk of size 0 and the trailers' empty line; else with
+    //> //     "Content-Length: N", exactly N bytes; else everything until the end of the
+    //> //     stream. Never read past the body, and never more than MAX_BODY bytes.
+    //> // `line(r)` (below) reads one line for you.
+    //> let _ = (
+    //>     r,
+    //>     line as fn(&mut io::Empty) -> io::Result<String>,
+    //>     bad("unused"),
+    //>     MAX_BODY,
+    //> );
+    //> todo!("read the response")
+    // lab:solution
     let status_line = line(r)?;
     let mut words = status_line.split(' ');
     let version = words.next().unwrap_or_default();
@@ -152,4 +172,6 @@ pub fn read_response(r: &mut impl BufRead) -> io::Result<Response> {
         headers,
         body,
     })
+    // lab:end
 }
+// ANCHOR_END: exercise

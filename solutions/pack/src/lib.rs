@@ -37,8 +37,14 @@ pub enum PackError {
     NameTooLong,
 }
 
+// ANCHOR: exercise
 /// The frame for `msg`.
 pub fn pack(msg: &Message) -> Result<Vec<u8>, PackError> {
+    //> // TODO: the length of the body, then id, reading (its IEEE 754 bits) and the name's
+    //> // length and bytes, every number big-endian. A name over 255 bytes: NameTooLong.
+    //> let _ = msg;
+    //> todo!("pack")
+    // lab:solution
     let name = msg.name.as_bytes();
     let name_len = u8::try_from(name.len()).map_err(|_| PackError::NameTooLong)?;
     let body_len = 4 + 8 + 1 + name.len();
@@ -49,6 +55,7 @@ pub fn pack(msg: &Message) -> Result<Vec<u8>, PackError> {
     frame.push(name_len);
     frame.extend_from_slice(name);
     Ok(frame)
+    // lab:end
 }
 
 /// Unpacks the first frame of `buf`, which holds whatever has arrived so far.
@@ -57,6 +64,12 @@ pub fn pack(msg: &Message) -> Result<Vec<u8>, PackError> {
 /// `Ok(Some((msg, used)))`: a whole frame, `used` bytes long; the bytes after it belong to
 /// the next frame. `Err`: the frame is malformed and the stream cannot be trusted.
 pub fn unpack(buf: &[u8]) -> Result<Option<(Message, usize)>, PackError> {
+    //> // TODO: fewer than 4 bytes, or fewer than the whole body: Ok(None). A body length
+    //> // outside 13..=MAX_BODY: BadLength. Then the fields, in order; a name length that does
+    //> // not match the body: BadNameLength; a name that is not UTF-8: NotUtf8.
+    //> let _ = buf;
+    //> todo!("unpack")
+    // lab:solution
     let Some(len) = buf.get(..4) else {
         return Ok(None);
     };
@@ -77,4 +90,6 @@ pub fn unpack(buf: &[u8]) -> Result<Option<(Message, usize)>, PackError> {
         .map_err(|_| PackError::NotUtf8)?
         .to_owned();
     Ok(Some((Message { id, reading, name }, 4 + body_len as usize)))
+    // lab:end
 }
+// ANCHOR_END: exercise

@@ -1,10 +1,13 @@
 //! The state of the poll chat server and one round of its event loop.
 
+//> #[allow(unused_imports)] // Read, AsFd and nix::poll: for your code
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
+//> #[allow(unused_imports)]
 use std::os::fd::AsFd;
 use std::time::Duration;
 
+//> #[allow(unused_imports)]
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 /// How long a write to one client may block the whole server.
@@ -42,10 +45,18 @@ impl Chat {
         });
     }
 
+    // ANCHOR: exercise
     /// One round of the event loop: wait (at most a second) until the listener or a
     /// client is readable, then accept the new client, or read what a client sent and
     /// relay it to all the others, or drop a client that closed or failed.
     pub fn step(&mut self) -> io::Result<()> {
+        //> // TODO: build a Vec<PollFd>: the listener first, then every client, each with
+        //> // POLLIN. poll() it (a timeout of a second). Then, for each ready descriptor:
+        //> // a client: read; 0 bytes or an error means it left (remove it); otherwise relay
+        //> // the bytes to the others. The listener: accept the new client and add it.
+        //> // Mind the order: removing a client shifts the index of the ones after it.
+        //> todo!("one round of poll")
+        // lab:solution
         // The poll list: the listener first, then every client, in order.
         let ready: Vec<usize> = {
             let mut fds = vec![PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
@@ -84,5 +95,7 @@ impl Chat {
             }
         }
         Ok(())
+        // lab:end
     }
+    // ANCHOR_END: exercise
 }

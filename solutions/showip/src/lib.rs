@@ -11,12 +11,25 @@ pub enum Family {
     V6,
 }
 
+// ANCHOR: exercise
 /// Every address `host` resolves to, in the resolver's order, each once.
 ///
 /// Asks getaddrinfo for stream sockets only (`ai_socktype = SOCK_STREAM`): without that
 /// hint each address comes back three times, once per socket type. An error is the
 /// resolver's own message (gai_strerror).
 pub fn lookup(host: &str, family: Family) -> Result<Vec<IpAddr>, String> {
+    //> // TODO, as in showip.c:
+    //> //  1. hints: a zeroed libc::addrinfo with ai_family (AF_UNSPEC / AF_INET / AF_INET6)
+    //> //     and ai_socktype = SOCK_STREAM;
+    //> //  2. libc::getaddrinfo(name, null, &hints, &mut list); on a non-zero status return
+    //> //     the text of libc::gai_strerror(status);
+    //> //  3. walk the list through ai_next; ai_addr is a sockaddr_in (AF_INET) or a
+    //> //     sockaddr_in6 (AF_INET6): turn each into an IpAddr (mind the byte order);
+    //> //  4. libc::freeaddrinfo(list).
+    //> let _ = (host, family);
+    //> let _: Option<(&CStr, CString, Ipv4Addr, Ipv6Addr)> = None;
+    //> todo!("getaddrinfo")
+    // lab:solution
     let name = CString::new(host).map_err(|_| "the name contains a NUL byte".to_owned())?;
     // struct addrinfo hints; memset(&hints, 0, sizeof hints);
     // SAFETY: addrinfo is plain data; all zeroes is its documented starting point.
@@ -61,4 +74,6 @@ pub fn lookup(host: &str, family: Family) -> Result<Vec<IpAddr>, String> {
     // SAFETY: list came from getaddrinfo and is freed once.
     unsafe { libc::freeaddrinfo(list) };
     Ok(addrs)
+    // lab:end
 }
+// ANCHOR_END: exercise

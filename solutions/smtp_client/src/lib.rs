@@ -1,14 +1,22 @@
 //! One SMTP dialogue: greeting, HELO, MAIL FROM, RCPT TO, DATA, the message, QUIT.
 
+//> #[allow(unused_imports)] // Read: for your code
 use std::io::{BufRead, Read, Write};
 
 /// A reply line longer than this is an error.
 pub const MAX_LINE: u64 = 1000;
 
+// ANCHOR: exercise
 /// Reads one reply: its three-digit code and its text. A multi-line reply
 /// (`250-first`, `250-second`, `250 last`) is read to its last line, the one with a space
 /// after the code; the texts are joined with newlines.
 pub fn read_reply(r: &mut impl BufRead) -> Result<(u16, String), String> {
+    //> // TODO: read lines (at most MAX_LINE bytes each) until one has a space (or nothing)
+    //> // after its 3-digit code; "250-" means more lines follow. A line that is not a reply,
+    //> // or the connection closing, is an error.
+    //> let _ = r;
+    //> todo!("read_reply")
+    // lab:solution
     let mut text = Vec::new();
     for _ in 0..100 {
         let mut raw = Vec::new();
@@ -32,11 +40,16 @@ pub fn read_reply(r: &mut impl BufRead) -> Result<(u16, String), String> {
         }
     }
     Err("a reply of more than 100 lines".into())
+    // lab:end
 }
 
 /// The message as DATA sends it: every line ends with CRLF, a line that starts with a
 /// dot gets one more dot in front, and the end is marked by a line with a single dot.
 pub fn dot_stuff(message: &str) -> String {
+    //> // TODO: CRLF after every line; a leading "." doubled; ".\r\n" at the end.
+    //> let _ = message;
+    //> todo!("dot_stuff")
+    // lab:solution
     let mut out = String::new();
     for line in message.lines() {
         if line.starts_with('.') {
@@ -47,6 +60,7 @@ pub fn dot_stuff(message: &str) -> String {
     }
     out.push_str(".\r\n");
     out
+    // lab:end
 }
 
 /// Sends `message` from `from` to `to`. Each command's reply is checked; if the server
@@ -59,6 +73,13 @@ pub fn send_mail(
     to: &str,
     message: &str,
 ) -> Result<(), String> {
+    //> // TODO: read the 220 greeting; then HELO localhost (250), MAIL FROM:<from> (250),
+    //> // RCPT TO:<to> (250), DATA (354), the dot-stuffed message (250), QUIT. Every command
+    //> // ends with CRLF. On an unexpected code: send QUIT, read its reply, and return an error
+    //> // such as "the server refused RCPT TO:<x@y>: 550 no such user".
+    //> let _ = (r, w.flush(), from, to, message);
+    //> todo!("send_mail")
+    // lab:solution
     let (code, text) = read_reply(r)?;
     if code != 220 {
         return Err(format!("the server is not ready: {code} {text}"));
@@ -87,4 +108,6 @@ pub fn send_mail(
         .map_err(|e| format!("sending to the server: {e}"))?;
     read_reply(r)?;
     Ok(())
+    // lab:end
 }
+// ANCHOR_END: exercise

@@ -1,5 +1,6 @@
 //! The client's half of the uppercase protocol.
 
+//> #[allow(unused_imports)] // Read and Write: for your code
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -22,14 +23,23 @@ pub fn connect_any(addrs: &[SocketAddr]) -> netkit::Result<TcpStream> {
     Err(last_error.expect("resolve returns at least one address"))
 }
 
+// ANCHOR: exercise
 /// Sends `sentence` to the server and returns its whole reply.
 ///
 /// The server sends back exactly as many bytes as it received, uppercased. TCP keeps no
 /// message boundaries: the reply may arrive in several pieces, and one `read` may return
 /// only the first of them.
 pub fn exchange(stream: &mut TcpStream, sentence: &[u8]) -> io::Result<Vec<u8>> {
+    //> // TODO: send every byte of `sentence`, then read exactly `sentence.len()` bytes of
+    //> // reply. A reply cut short by the server closing the connection is an error
+    //> // (io::ErrorKind::UnexpectedEof), not a short answer.
+    //> let _ = (stream, sentence);
+    //> todo!("send the sentence and read the whole reply")
+    // lab:solution
     stream.write_all(sentence)?; // clientSocket.send(sentence.encode())
     let mut reply = vec![0u8; sentence.len()];
     stream.read_exact(&mut reply)?; // a loop over recv() until the reply is complete
     Ok(reply)
+    // lab:end
 }
+// ANCHOR_END: exercise

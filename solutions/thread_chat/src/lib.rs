@@ -1,5 +1,6 @@
 //! The chat room shared by every client thread.
 
+//> #[allow(unused_imports)] // Write: for your code
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::Mutex;
@@ -38,16 +39,28 @@ impl Room {
     }
 }
 
+// ANCHOR: exercise
 /// Sends `line` to every client of the room except `from`. A client whose write fails
 /// (it left, or stalls past the write timeout) is removed from the room.
 pub fn broadcast(room: &Room, from: u64, line: &[u8]) {
+    //> // TODO: lock the room's clients and write `line` to each one but `from`; remove
+    //> // every client whose write fails (Vec::retain_mut does both in one pass).
+    //> let _ = (room, from, line);
+    //> todo!("broadcast")
+    // lab:solution
     let mut clients = room.clients.lock().unwrap();
     clients.retain_mut(|(id, conn)| *id == from || conn.write_all(line).is_ok());
+    // lab:end
 }
 
 /// Serves client `id` (already in the room): relays each line it sends to the others, and
 /// leaves when the client closes, errs, or sends a line longer than `MAX_LINE`.
 pub fn serve_client(room: &Room, id: u64, conn: TcpStream) -> io::Result<()> {
+    //> // TODO: read lines with `read_line` until it returns None or an error, broadcast
+    //> // each one, and leave the room whatever happened.
+    //> let _ = (room, id, conn, BufReader::new(io::empty()));
+    //> todo!("serve_client")
+    // lab:solution
     let mut reader = BufReader::new(&conn);
     let result = loop {
         match read_line(&mut reader) {
@@ -58,7 +71,9 @@ pub fn serve_client(room: &Room, id: u64, conn: TcpStream) -> io::Result<()> {
     };
     room.leave(id);
     result
+    // lab:end
 }
+// ANCHOR_END: exercise
 
 /// One line of at most `MAX_LINE` bytes. (Given: the `read_line` of the wire exercise.)
 pub fn read_line(r: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {

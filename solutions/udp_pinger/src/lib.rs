@@ -24,6 +24,7 @@ pub fn seq_of(reply: &[u8]) -> Option<u32> {
     words.next()?.parse().ok()
 }
 
+// ANCHOR: exercise
 /// Sends pings 1 to `count` over the connected `socket`, one at a time, and waits up to
 /// `timeout` for each reply. Returns, for each ping in order, its round-trip time, or
 /// `None` if no reply to *that* ping came in time. A late reply to an earlier ping, or a
@@ -34,6 +35,13 @@ pub fn ping_all(
     count: u32,
     timeout: Duration,
 ) -> io::Result<Vec<Option<Duration>>> {
+    //> // TODO: for seq in 1..=count: note the time, send message(seq), and wait until
+    //> // `timeout` after sending for a datagram whose seq_of is Some(seq). Any other
+    //> // datagram (a late reply to an earlier ping) is skipped without restarting the wait.
+    //> // A read timeout (WouldBlock or TimedOut) or ConnectionRefused means no reply: None.
+    //> let _ = (socket, count, timeout, Instant::now());
+    //> todo!("ping_all")
+    // lab:solution
     let mut rtts = Vec::new();
     let mut buf = [0u8; 1024];
     for seq in 1..=count {
@@ -70,7 +78,9 @@ pub fn ping_all(
         rtts.push(rtt);
     }
     Ok(rtts)
+    // lab:end
 }
+// ANCHOR_END: exercise
 
 /// The last line: how many were sent and received, the loss, and min/avg/max RTT.
 /// (Given.)

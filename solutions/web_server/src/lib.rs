@@ -46,6 +46,7 @@ pub fn error(status: &str, head_only: bool) -> Vec<u8> {
     out
 }
 
+// ANCHOR: exercise
 /// The response to the request whose head is `head`, serving files under `root`.
 ///
 /// - `GET /path HTTP/1.x` with a file at `root/path`: `200 OK`, with `Content-Type`,
@@ -55,6 +56,12 @@ pub fn error(status: &str, head_only: bool) -> Vec<u8> {
 ///   with `/`: `400 Bad Request`, whatever exists on disk; any other method:
 ///   `405 Method Not Allowed`; a request line that is not three words: `400 Bad Request`.
 pub fn respond(head: &str, root: &Path) -> Vec<u8> {
+    //> // TODO: split the request line into method, target and version; pick the file
+    //> // under `root` (refusing `..` and anything odd: Path::components helps); build the
+    //> // status line, the headers and the body. `error(..)` and `content_type(..)` help.
+    //> let _ = (head, root, Component::CurDir);
+    //> todo!("respond")
+    // lab:solution
     let request_line = head.lines().next().unwrap_or("");
     let words: Vec<&str> = request_line.split(' ').collect();
     let [method, target, version] = words[..] else {
@@ -102,4 +109,6 @@ pub fn respond(head: &str, root: &Path) -> Vec<u8> {
         out.extend_from_slice(&content);
     }
     out
+    // lab:end
 }
+// ANCHOR_END: exercise

@@ -7,11 +7,18 @@
 
 use std::io::{self, BufRead, Read, Write};
 
+// ANCHOR: exercise
+// ANCHOR: send_all
 /// Writes every byte of `buf` with repeated `write` calls (Python's `sendall`).
 ///
 /// A call interrupted by a signal (`ErrorKind::Interrupted`) is simply tried again. A
 /// `write` that accepts 0 bytes would loop forever: that is an error of kind `WriteZero`.
 pub fn send_all(w: &mut impl Write, buf: &[u8]) -> io::Result<()> {
+    //> // TODO: call w.write(...) until every byte is written (not write_all: that is the
+    //> // loop you are writing). Retry Interrupted; a write of 0 bytes is a WriteZero error.
+    //> let _ = (w, buf);
+    //> todo!("send_all")
+    // lab:solution
     let mut rest = buf;
     while !rest.is_empty() {
         match w.write(rest) {
@@ -27,13 +34,20 @@ pub fn send_all(w: &mut impl Write, buf: &[u8]) -> io::Result<()> {
         }
     }
     Ok(())
+    // lab:end
 }
+// ANCHOR_END: send_all
 
 /// Reads exactly `n` bytes with repeated `read` calls, and not one byte more.
 ///
 /// `Interrupted` is retried. If the stream ends first, the error has kind
 /// `UnexpectedEof`.
 pub fn recv_exact(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
+    //> // TODO: call r.read(...) until n bytes have come (not read_exact). Retry
+    //> // Interrupted; an end of stream (read returns 0) before n bytes is UnexpectedEof.
+    //> let _ = (r, n);
+    //> todo!("recv_exact")
+    // lab:solution
     let mut buf = vec![0u8; n];
     let mut filled = 0;
     while filled < n {
@@ -50,6 +64,7 @@ pub fn recv_exact(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
         }
     }
     Ok(buf)
+    // lab:end
 }
 
 /// Reads one line, up to and including its `\n`, of at most `max` bytes (newline
@@ -60,6 +75,12 @@ pub fn recv_exact(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
 /// `InvalidData` error, raised as soon as `max` bytes have come without a newline (the
 /// rest is never read).
 pub fn read_line(r: &mut impl BufRead, max: usize) -> io::Result<Option<Vec<u8>>> {
+    //> // TODO: take bytes from r.fill_buf() and mark them used with r.consume(..), until a
+    //> // newline or `max` bytes. Never consume bytes past the newline: they belong to the
+    //> // next line.
+    //> let _ = (r, max);
+    //> todo!("read_line")
+    // lab:solution
     let mut line = Vec::new();
     loop {
         let available = match r.fill_buf() {
@@ -95,4 +116,6 @@ pub fn read_line(r: &mut impl BufRead, max: usize) -> io::Result<Option<Vec<u8>>
             ));
         }
     }
+    // lab:end
 }
+// ANCHOR_END: exercise

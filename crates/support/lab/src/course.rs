@@ -1,8 +1,9 @@
 //! Where things are: the course root, its exercises in order, and copies of trees.
 //!
 //! The course root holds `exercises/` (a workspace of its own whose `members` list is the
-//! course order), optionally `solutions/NAME/src` (the answers, mirrored) and `hidden/NAME/`
-//! (hidden tests), and `crates/support/netkit` + `crates/support/testkit`, which exercises may use.
+//! course order), optionally `solutions/NAME/src` (the answers, from which `cargo lab sync`
+//! makes `exercises/NAME/src`) and `hidden/NAME/` (hidden tests), and
+//! `crates/support/netkit` + `crates/support/testkit`, which exercises may use.
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,7 +1,8 @@
 //! `cargo lab`: the homework tool.
 //!
 //! Students: `list`, `check [EX]`, `hint EX`, `watch`, `reset EX`.
-//! Maintainers: `verify` (every solution passes, every untouched exercise fails).
+//! Maintainers: `verify` (every solution passes, every untouched exercise fails), `sync`
+//! (the exercises' sources made from the solutions).
 //! Instructors: `export --student DIR`, `grade --submission DIR`.
 
 mod cargo;
@@ -12,6 +13,7 @@ mod maintain;
 mod regex;
 mod sandbox;
 mod student;
+mod sync;
 mod transcript;
 
 use std::path::PathBuf;
@@ -50,6 +52,12 @@ enum Cmd {
     Verify {
         /// Only these exercises.
         exercises: Vec<String>,
+    },
+    /// Maintainers: make exercises/NAME/src from solutions/NAME/src (their markers).
+    Sync {
+        /// Write nothing; fail if exercises/ is not what the solutions make.
+        #[arg(long)]
+        check: bool,
     },
     /// Instructors: play a transcript against a program, to try it out while writing it.
     Play {
@@ -118,6 +126,7 @@ fn run(args: Args) -> Result<bool, String> {
             sandbox::become_subreaper();
             return maintain::verify(&course, &exercises, &maintain::options(30, Some(1)));
         }
+        Cmd::Sync { check } => return sync::run(&course, check),
         Cmd::Play {
             transcript,
             program,

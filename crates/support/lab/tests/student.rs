@@ -28,6 +28,7 @@ fn a_student_edition_has_no_answers_and_resets_from_its_pristine_copies() {
     assert!(ok, "{out}");
     assert!(!dest.join("solutions").exists() && !dest.join("hidden").exists());
     assert!(!dest.join("crates/support/lab/tests/verify.rs").exists());
+    assert!(!dest.join("crates/support/lab/tests/sync.rs").exists());
     assert!(dest.join("exercises/Cargo.toml").is_file());
     assert!(dest.join(".lab/pristine/pack/lib.rs").is_file());
 

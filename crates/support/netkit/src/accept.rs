@@ -45,15 +45,25 @@ impl AcceptBackoff {
     // ANCHOR: failed
     /// Call after every failed accept; returns once it is sensible to try again.
     pub fn failed(&mut self, err: &io::Error) {
+        if let Some(pause) = self.pause_after(err) {
+            thread::sleep(pause);
+        }
+    }
+
+    /// The same decision without the sleep, for a loop that waits in `poll` and
+    /// must go on serving its clients meanwhile: how long to leave the listener
+    /// alone before the next `accept` (`None`: try again at once).
+    pub fn pause_after(&mut self, err: &io::Error) -> Option<Duration> {
         if is_per_connection(err) {
-            return;
+            return None;
         }
         if !self.short {
             self.short = true;
             eprintln!("accept failed: {err}; pausing until it works again");
         }
-        thread::sleep(self.pause);
+        let pause = self.pause;
         self.pause = (self.pause * 2).min(LONGEST_PAUSE);
+        Some(pause)
     }
     // ANCHOR_END: failed
 }
@@ -62,7 +72,7 @@ fn is_per_connection(err: &io::Error) -> bool {
     matches!(
         err.kind(),
         ErrorKind::Interrupted | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
-    ) || err.raw_os_error() == Some(71) // EPROTO: a protocol error on that one connection
+    ) || err.raw_os_error() == Some(libc::EPROTO) // a protocol error on that one connection
 }
 
 /// `listener.accept()`, retried through every failure with [`AcceptBackoff`].
@@ -100,7 +110,7 @@ mod tests {
     #[test]
     fn running_out_of_descriptors_pauses_longer_each_time_up_to_a_second() {
         let mut backoff = AcceptBackoff::new();
-        let emfile = io::Error::from_raw_os_error(24);
+        let emfile = io::Error::from_raw_os_error(libc::EMFILE);
         let start = Instant::now();
         backoff.failed(&emfile);
         backoff.failed(&emfile);
@@ -108,5 +118,29 @@ mod tests {
         assert_eq!(backoff.pause, Duration::from_millis(20));
         backoff.succeeded();
         assert_eq!(backoff.pause, FIRST_PAUSE);
+    }
+
+    #[test]
+    fn a_poll_loop_is_told_how_long_to_pause_and_never_made_to_wait() {
+        let mut backoff = AcceptBackoff::new();
+        let start = Instant::now();
+        for errno in [
+            libc::ECONNABORTED,
+            libc::ECONNRESET,
+            libc::EPROTO,
+            libc::EINTR,
+        ] {
+            let err = io::Error::from_raw_os_error(errno);
+            assert_eq!(backoff.pause_after(&err), None, "{err}");
+        }
+        let enfile = io::Error::from_raw_os_error(libc::ENFILE);
+        let pauses: Vec<_> = (0..10)
+            .filter_map(|_| backoff.pause_after(&enfile))
+            .collect();
+        assert!(start.elapsed() < Duration::from_millis(100));
+        assert_eq!(pauses[..3], [5, 10, 20].map(Duration::from_millis));
+        assert_eq!(pauses[8..], [LONGEST_PAUSE, LONGEST_PAUSE]);
+        backoff.succeeded();
+        assert_eq!(backoff.pause_after(&enfile), Some(FIRST_PAUSE));
     }
 }

@@ -20,7 +20,7 @@ pub use args::{parse_args, resolve, resolve_one};
 pub use connections::{Connections, Tracked};
 pub use error::{Fatal, Result, finish, program_name};
 pub use hexdump::hexdump;
-pub use listen::{announce, bind_error, connect_error, tcp_listen, udp_bind};
+pub use listen::{announce, bind_error, connect_error, describe_drop, tcp_listen, udp_bind};
 pub use nix::sys::signal::Signal;
 pub use shutdown::{
     Ready, Signals, Woken, accept_or_signal, is_stop, wait_for_clients, wait_readable,

@@ -1,5 +1,6 @@
 use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
 
@@ -49,6 +50,21 @@ pub fn connect_error(err: io::Error, addr: SocketAddr) -> Fatal {
     })
 }
 
+/// Words the reason a server dropped a client, for its log: a client that made no
+/// progress for `idle` (the read or write timeout of the connection), one that reset the
+/// connection, or anything else.
+pub fn describe_drop(err: &io::Error, idle: Duration) -> String {
+    match err.kind() {
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => {
+            format!("no progress for {} s, dropped", idle.as_secs())
+        }
+        ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => {
+            "connection reset by the client".to_owned()
+        }
+        _ => format!("dropped: {err}"),
+    }
+}
+
 /// A TCP listening socket the careful way: socket, SO_REUSEADDR, bind, listen.
 ///
 /// The lecture's first server writes these calls out one by one; the servers that come
@@ -93,5 +109,22 @@ mod tests {
             err.message()
                 .starts_with("nothing is listening on 127.0.0.1:9")
         );
+    }
+
+    #[test]
+    fn a_dropped_client_is_described_by_what_happened_to_it() {
+        let idle = Duration::from_secs(30);
+        let timed_out = io::Error::from(ErrorKind::WouldBlock);
+        assert_eq!(
+            describe_drop(&timed_out, idle),
+            "no progress for 30 s, dropped"
+        );
+        let reset = io::Error::from_raw_os_error(libc::ECONNRESET);
+        assert_eq!(
+            describe_drop(&reset, idle),
+            "connection reset by the client"
+        );
+        let other = io::Error::other("something else");
+        assert_eq!(describe_drop(&other, idle), "dropped: something else");
     }
 }

@@ -32,7 +32,10 @@ extern "C" fn on_signal(signal: libc::c_int) {
     let saved = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let fd = WRITE_END.load(Ordering::Relaxed);
     let byte = signal as u8;
-    // SAFETY: one byte from a live stack variable; a full pipe only fails.
+    // SAFETY: write reads one byte from `byte`, a live local; the pipe is
+    // non-blocking, so a full pipe makes the write fail, never wait.
+    // __errno_location points to this thread's errno, which lives as long as
+    // the thread: writing an int there is sound.
     unsafe {
         libc::write(fd, (&byte as *const u8).cast(), 1);
         *libc::__errno_location() = saved;
@@ -110,7 +113,8 @@ impl Signals {
     pub fn release_in_child(self) {
         let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
         for &signal in &self.caught {
-            // SAFETY: restoring the default action is always sound.
+            // SAFETY: SIG_DFL installs no handler code of ours, so nothing of
+            // ours can run at a moment the interrupted code did not expect.
             let _ = unsafe { sigaction(signal, &default) };
         }
         drop(self.read_end);
@@ -126,55 +130,9 @@ pub enum Woken {
     Signals(Vec<Signal>),
 }
 
-// ANCHOR: accept_or_signal
-/// Waits for whichever comes first: a client to accept, or a signal.
-///
-/// `poll` watches the listener and the self-pipe together. The listener is
-/// switched to non-blocking mode, so a client that vanished between `poll` and
-/// `accept` costs nothing; accepted sockets are blocking. Failed accepts go
-/// through `backoff`: on EMFILE the pending connection stays queued and the
-/// listener stays readable, so without the pause this loop would spin.
-pub fn accept_or_signal(
-    listener: &TcpListener,
-    signals: &Signals,
-    backoff: &mut AcceptBackoff,
-) -> io::Result<Woken> {
-    listener.set_nonblocking(true)?;
-    loop {
-        let mut fds = [
-            PollFd::new(listener.as_fd(), PollFlags::POLLIN),
-            PollFd::new(signals.fd(), PollFlags::POLLIN),
-        ];
-        match poll(&mut fds, PollTimeout::NONE) {
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(e.into()),
-        }
-        if fds[1].any().unwrap_or(true) {
-            let arrived = signals.drain();
-            if !arrived.is_empty() {
-                return Ok(Woken::Signals(arrived));
-            }
-        }
-        if !fds[0].any().unwrap_or(true) {
-            continue;
-        }
-        match listener.accept() {
-            Ok((conn, peer)) => {
-                backoff.succeeded();
-                conn.set_nonblocking(false)?;
-                return Ok(Woken::Client(conn, peer));
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
-            Err(e) => backoff.failed(&e),
-        }
-    }
-}
-// ANCHOR_END: accept_or_signal
-
 /// What [`wait_readable`] woke up for.
 pub enum Ready {
-    /// The descriptor has something to read (a datagram, say).
+    /// The descriptor has something to read (a datagram, a client to accept).
     Readable,
     /// One or more signals (in order of arrival).
     Signals(Vec<Signal>),
@@ -182,9 +140,10 @@ pub enum Ready {
 
 // ANCHOR: wait_readable
 /// Waits until `fd` is readable or a signal arrives, whichever comes first:
-/// `poll` on the descriptor and the self-pipe, as in [`accept_or_signal`]. For
-/// the UDP servers, which stop at once: they call `recvfrom` only after this
-/// returns [`Ready::Readable`].
+/// `poll` watches the descriptor and the self-pipe together. Signals that
+/// arrived win over a ready descriptor. [`accept_or_signal`] waits here for a
+/// client; the UDP servers, which stop at once, wait here for a datagram and
+/// call `recvfrom` only after this returns [`Ready::Readable`].
 pub fn wait_readable(fd: impl AsFd, signals: &Signals) -> io::Result<Ready> {
     loop {
         let mut fds = [
@@ -208,6 +167,38 @@ pub fn wait_readable(fd: impl AsFd, signals: &Signals) -> io::Result<Ready> {
     }
 }
 // ANCHOR_END: wait_readable
+
+// ANCHOR: accept_or_signal
+/// Waits for whichever comes first: a client to accept, or a signal.
+///
+/// [`wait_readable`] watches the listener and the self-pipe together. The
+/// listener is switched to non-blocking mode, so a client that vanished
+/// between `poll` and `accept` costs nothing; accepted sockets are blocking.
+/// Failed accepts go through `backoff`: on EMFILE the pending connection stays
+/// queued and the listener stays readable, so without the pause this loop
+/// would spin.
+pub fn accept_or_signal(
+    listener: &TcpListener,
+    signals: &Signals,
+    backoff: &mut AcceptBackoff,
+) -> io::Result<Woken> {
+    listener.set_nonblocking(true)?;
+    loop {
+        if let Ready::Signals(arrived) = wait_readable(listener, signals)? {
+            return Ok(Woken::Signals(arrived));
+        }
+        match listener.accept() {
+            Ok((conn, peer)) => {
+                backoff.succeeded();
+                conn.set_nonblocking(false)?;
+                return Ok(Woken::Client(conn, peer));
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+            Err(e) => backoff.failed(&e),
+        }
+    }
+}
+// ANCHOR_END: accept_or_signal
 
 /// Whether `signal` asks the server to stop (SIGINT from Ctrl-C, SIGTERM from `kill`).
 pub fn is_stop(signal: Signal) -> bool {

@@ -7,7 +7,7 @@
 
 mod procfs;
 
-pub use procfs::{ProcStat, children_of, open_fds, proc_stat};
+pub use procfs::{ProcStat, TcpSocket, children_of, open_fds, proc_stat, tcp_sockets};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -123,6 +123,28 @@ pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
         .read_to_end(&mut all)
         .unwrap_or_else(|e| panic!("reading until the server closed: {e} (got {all:?} so far)"));
     all
+}
+
+/// Sends all of `bytes` and then end of stream (`shutdown(SHUT_WR)`) from a second thread,
+/// while this one reads until the server closes; returns what was read.
+///
+/// For a stream larger than the socket buffers: sending it all before reading would
+/// leave both sides blocked, each waiting for the other to read.
+pub fn send_while_reading(conn: TcpStream, bytes: &[u8]) -> Vec<u8> {
+    let mut writer = conn
+        .try_clone()
+        .expect("clone the connection for the sender");
+    let to_send = bytes.to_vec();
+    let sending = thread::spawn(move || {
+        writer.write_all(&to_send).expect("send the whole stream");
+        writer
+            .shutdown(std::net::Shutdown::Write)
+            .expect("shut down the sending side");
+    });
+    let mut reader = conn;
+    let received = read_to_close(&mut reader);
+    sending.join().expect("the sending thread");
+    received
 }
 
 /// What a finished program did.
@@ -338,6 +360,15 @@ pub fn sibling_binary(own_binary: &str, name: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// The file name of the program at `bin` (`tcp_upper_pool_server`), for failure messages.
+pub fn binary_name(bin: &str) -> String {
+    std::path::Path::new(bin)
+        .file_name()
+        .unwrap_or_else(|| panic!("{bin:?} is not the path of a program"))
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Runs `check` on each of `programs` (binaries of the workspace, found beside
 /// `own_binary`), every one of them even when an earlier one fails; then fails, naming each
 /// program that failed. A program that is not built fails the test: nothing is skipped.
@@ -376,10 +407,7 @@ pub fn assert_port_in_use_error(bin: &str, port: impl std::fmt::Display, args: &
     let mut all = args.to_vec();
     all.extend(["--port", &port]);
     let out = run(bin, &all, b"");
-    let name = std::path::Path::new(bin)
-        .file_name()
-        .unwrap()
-        .to_string_lossy();
+    let name = binary_name(bin);
     assert_eq!(out.code(), Some(1), "{name}: {out:?}");
     assert_eq!(
         out.stdout, "",

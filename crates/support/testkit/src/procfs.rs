@@ -1,7 +1,8 @@
 //! What /proc says about a process: its state, parent, CPU time, open descriptors and
-//! children. Linux only, like the course.
+//! children; and about the kernel's IPv4 TCP sockets. Linux only, like the course.
 
 use std::fs;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// The fields of `/proc/PID/stat` the tests look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,47 @@ pub fn children_of(pid: u32) -> Vec<ProcStat> {
         .collect()
 }
 
+/// One line of `/proc/net/tcp`: an IPv4 TCP socket of this network namespace, as `ss -tan`
+/// shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpSocket {
+    pub local: SocketAddrV4,
+    pub remote: SocketAddrV4,
+    /// The kernel's state number: 1 ESTABLISHED, 2 SYN_SENT, 8 CLOSE_WAIT, 10 LISTEN, ...
+    pub state: u8,
+    /// Bytes sent and not yet acknowledged by the peer.
+    pub tx_queue: u32,
+    /// Bytes received and not yet read; for a listener, connections waiting for accept.
+    pub rx_queue: u32,
+}
+
+/// Every IPv4 TCP socket in `/proc/net/tcp` (see proc(5)).
+pub fn tcp_sockets() -> Vec<TcpSocket> {
+    fn address(field: &str) -> Option<SocketAddrV4> {
+        let (ip, port) = field.split_once(':')?;
+        // The address is a native-endian u32 printed in hex; the port is plain hex.
+        let ip = u32::from_str_radix(ip, 16).ok()?;
+        let port = u16::from_str_radix(port, 16).ok()?;
+        Some(SocketAddrV4::new(Ipv4Addr::from(u32::from_be(ip)), port))
+    }
+    let table = fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (tx, rx) = fields.get(4)?.split_once(':')?;
+            Some(TcpSocket {
+                local: address(fields.get(1)?)?,
+                remote: address(fields.get(2)?)?,
+                state: u8::from_str_radix(fields.get(3)?, 16).ok()?,
+                tx_queue: u32::from_str_radix(tx, 16).ok()?,
+                rx_queue: u32::from_str_radix(rx, 16).ok()?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +121,22 @@ mod tests {
         assert_eq!(seen.map(|c| c.state), Some('Z'));
         child.wait().unwrap();
         assert!(proc_stat(pid).is_none());
+    }
+
+    #[test]
+    fn a_listener_and_a_connection_show_up_in_the_tcp_table() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let std::net::SocketAddr::V4(at) = listener.local_addr().unwrap() else {
+            unreachable!()
+        };
+        let client = std::net::TcpStream::connect(at).unwrap();
+        let std::net::SocketAddr::V4(from) = client.local_addr().unwrap() else {
+            unreachable!()
+        };
+        let table = tcp_sockets();
+        let listening = table.iter().find(|s| s.local == at && s.state == 10);
+        assert!(listening.is_some(), "{table:?}");
+        let connected = table.iter().find(|s| s.local == from && s.remote == at);
+        assert_eq!(connected.map(|s| s.state), Some(1), "{table:?}");
     }
 }

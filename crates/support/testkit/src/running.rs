@@ -18,6 +18,8 @@ pub struct Running {
     stdin: Option<ChildStdin>,
     stdout: Receiver<String>,
     stderr: Collected,
+    /// How many bytes of stderr [`Running::next_stderr_line`] has handed out.
+    stderr_taken: AtomicUsize,
     description: String,
 }
 
@@ -47,6 +49,7 @@ impl Running {
             stdin: child.stdin.take(),
             stdout: lines_of(child.stdout.take().unwrap()),
             stderr: Collected::start(child.stderr.take().unwrap()),
+            stderr_taken: AtomicUsize::new(0),
             child,
             description,
         }
@@ -85,9 +88,27 @@ impl Running {
 
     /// Sends `signal` (libc::SIGINT, ...) to the program.
     pub fn signal(&self, signal: libc::c_int) {
-        // SAFETY: kill has no memory-safety preconditions.
-        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
-        assert_eq!(rc, 0, "kill({}, {signal}) failed", self.child.id());
+        crate::send_signal(self.child.id() as i32, signal);
+    }
+
+    /// The next line on stderr (without its line ending), in the order the program wrote
+    /// them, waiting at most [`PATIENCE`]; `None` if no whole line came in that time. For
+    /// programs that report what they do on stderr, line by line (`netcat -v`).
+    pub fn next_stderr_line(&self) -> Option<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = self.stderr_so_far();
+            let taken = self.stderr_taken.load(Ordering::Relaxed);
+            if let Some(len) = text[taken..].find('\n') {
+                self.stderr_taken.store(taken + len + 1, Ordering::Relaxed);
+                let line = &text[taken..taken + len];
+                return Some(line.strip_suffix('\r').unwrap_or(line).to_owned());
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// Everything the program has written to stderr so far.

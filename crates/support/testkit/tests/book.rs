@@ -1,9 +1,10 @@
 //! The book's source is checked like code: a broken include or link fails `cargo test`.
 //!
 //! mdBook itself only warns about some of these (a missing anchor includes nothing), and a
-//! page that silently shows no code is exactly what a reader must never get.
+//! page that silently shows no code is exactly what a reader must never get. Nor may a
+//! chapter say a claim is tested when the test it names does not exist.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -278,4 +279,158 @@ fn the_crates_folders_follow_the_table_of_contents() {
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The words that open a marker: `(tested: `FILE::NAME`)` after a claim says that the
+/// test function NAME, in a file FILE.rs under some crate's `tests/` folder, shows it.
+/// `cargo test --test FILE NAME` at the root of the workspace runs it. One marker may
+/// name several tests: `(tested: `a::one`, `b::two`)`.
+const TESTED: &str = "(tested: ";
+
+/// Every test a chapter's markers name, as (line number, FILE, NAME); a marker that does
+/// not have the form `FILE::NAME` comes back with an empty FILE and the text as NAME.
+fn tested_markers(markdown: &str) -> Vec<(usize, String, String)> {
+    let mut found = Vec::new();
+    let mut in_code_block = false;
+    for (number, line) in markdown.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_code_block = !in_code_block;
+            continue;
+        }
+        if in_code_block {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(start) = rest.find(TESTED) {
+            let after = &rest[start + TESTED.len()..];
+            let end = after.find(')').unwrap_or(after.len());
+            let names: Vec<&str> = after[..end].split('`').skip(1).step_by(2).collect();
+            if names.is_empty() {
+                found.push((number + 1, String::new(), after[..end].to_owned()));
+            }
+            for name in names {
+                match name.split_once("::") {
+                    Some((file, test)) if is_identifier(file) && is_identifier(test) => {
+                        found.push((number + 1, file.to_owned(), test.to_owned()));
+                    }
+                    _ => found.push((number + 1, String::new(), name.to_owned())),
+                }
+            }
+            rest = &after[end..];
+        }
+    }
+    found
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The workspace's test sources: every `.rs` file under a `tests/` folder of `crates/`,
+/// by file stem (several crates have a `server.rs`, so a stem may have several files).
+fn test_sources() -> BTreeMap<String, Vec<String>> {
+    fn walk(dir: &Path, in_tests: bool, found: &mut BTreeMap<String, Vec<String>>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "target" {
+                    walk(&path, in_tests || name == "tests", found);
+                }
+            } else if in_tests && path.extension().is_some_and(|e| e == "rs") {
+                let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let text = fs::read_to_string(&path).unwrap();
+                found.entry(stem).or_default().push(text);
+            }
+        }
+    }
+    let mut found = BTreeMap::new();
+    walk(&book_src().join("../../crates"), false, &mut found);
+    found
+}
+
+/// Whether `source` defines a test function `name`: `fn name(` with `#[test]` among the
+/// attributes and comments just above it (a helper of the same name does not count).
+fn defines_test(source: &str, name: &str) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    let signature = format!("fn {name}(");
+    lines.iter().enumerate().any(|(at, line)| {
+        line.trim_start().starts_with(&signature)
+            && lines[..at]
+                .iter()
+                .rev()
+                .map(|l| l.trim())
+                .take_while(|l| l.starts_with("#[") || l.starts_with("//"))
+                .any(|l| l == "#[test]")
+    })
+}
+
+/// What is wrong with the markers of `chapter` (its name and text), against `sources`.
+fn missing_tests(
+    chapter: &str,
+    markdown: &str,
+    sources: &BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (line, file, name) in tested_markers(markdown) {
+        if file.is_empty() {
+            problems.push(format!(
+                "{chapter}:{line}: `{name}` is not a test's name: write (tested: `FILE::NAME`)"
+            ));
+            continue;
+        }
+        let defined = sources
+            .get(&file)
+            .is_some_and(|texts| texts.iter().any(|text| defines_test(text, &name)));
+        if !defined {
+            problems.push(format!(
+                "{chapter}:{line}: names the test `{file}::{name}`, but no tests/{file}.rs \
+                 in crates/ has a #[test] fn {name}"
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_claim_marked_tested_names_a_test_that_exists() {
+    let sources = test_sources();
+    let mut problems = Vec::new();
+    let mut markers = 0;
+    for chapter in chapters() {
+        let text = fs::read_to_string(&chapter).unwrap();
+        markers += tested_markers(&text).len();
+        problems.extend(missing_tests(
+            &chapter.display().to_string(),
+            &text,
+            &sources,
+        ));
+    }
+    assert!(markers > 0, "no chapter marks a claim as tested");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The check above must be able to fail: a marker naming a test nobody wrote, a helper
+/// that is not a test, or a name of the wrong form is caught; a real test is not.
+#[test]
+fn the_tested_marker_check_catches_a_test_that_does_not_exist() {
+    let sources = BTreeMap::from([(
+        "book_claims".to_owned(),
+        vec!["#[test]\n/// Why.\nfn real_one() {}\n\nfn helper() {}\n".to_owned()],
+    )]);
+    let chapter = "It does this (tested: `book_claims::real_one`).\n\
+                   It does that (tested: `book_claims::no_such_test`).\n\
+                   Really (tested: `book_claims::real_one`, `book_claims::helper`).\n\
+                   Elsewhere (tested: `elsewhere::real_one`).\n\
+                   Loosely (tested: `real_one`).\n\
+                   ```text\n(tested: `book_claims::only_an_example`)\n```\n";
+    let problems = missing_tests("ch.md", chapter, &sources);
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(problems[0].starts_with("ch.md:2: names the test `book_claims::no_such_test`"));
+    assert!(problems[1].starts_with("ch.md:3: names the test `book_claims::helper`"));
+    assert!(problems[2].starts_with("ch.md:4: names the test `elsewhere::real_one`"));
+    assert!(problems[3].starts_with("ch.md:5: `real_one` is not a test's name"));
 }

@@ -32,6 +32,22 @@ fn wait_for_stderr_count_waits_for_the_last_of_several_lines() {
 }
 
 #[test]
+fn next_stderr_line_hands_out_each_line_once_in_order_and_waits_for_a_whole_one() {
+    let mut run = Running::start(
+        "sh",
+        &[
+            "-c",
+            "printf 'one\\ntw' >&2; sleep 0.3; printf 'o\\r\\nthree\\n' >&2",
+        ],
+    );
+    assert_eq!(run.next_stderr_line().as_deref(), Some("one"));
+    assert_eq!(run.next_stderr_line().as_deref(), Some("two"));
+    assert_eq!(run.wait_for_exit().code(), Some(0));
+    assert_eq!(run.next_stderr_line().as_deref(), Some("three"));
+    assert_eq!(run.stderr_so_far(), "one\ntwo\r\nthree\n");
+}
+
+#[test]
 fn a_datagram_to_the_closed_udp_port_is_refused() {
     use std::net::UdpSocket;
     let port = testkit::closed_udp_port();

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::AcceptBackoff;
+use netkit::{AcceptBackoff, describe_drop};
 use socket2::{Domain, Socket, Type};
-use tcp_upper_server::{describe_drop, serve_client};
+use tcp_upper_server::serve_client;
 
 /// Uppercase everything each client sends, one client at a time.
 #[derive(Parser)]

@@ -3,10 +3,11 @@
 use std::io::{Read, Write};
 use std::net::Shutdown;
 use std::process::Command;
-use std::thread;
 use std::time::Duration;
 
-use testkit::{PATIENCE, Running, Server, noise, read_to_close, require_tool, run};
+use testkit::{
+    PATIENCE, Running, Server, noise, read_to_close, require_tool, run, send_while_reading,
+};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_tcp_upper_server");
 
@@ -85,15 +86,7 @@ fn a_multi_megabyte_stream_comes_back_byte_exact() {
     let sent = noise(8 << 20, 7);
     // Write and read at once: the server replies while we send, and if nobody read the
     // replies both sides would block on full buffers.
-    let mut writer = conn.try_clone().unwrap();
-    let to_send = sent.clone();
-    let sending = thread::spawn(move || {
-        writer.write_all(&to_send).unwrap();
-        writer.shutdown(Shutdown::Write).unwrap();
-    });
-    let mut reader = conn;
-    let reply = read_to_close(&mut reader);
-    sending.join().unwrap();
+    let reply = send_while_reading(conn, &sent);
     assert_eq!(reply.len(), sent.len());
     assert!(reply == uppercase_of(&sent), "the stream differs");
 }

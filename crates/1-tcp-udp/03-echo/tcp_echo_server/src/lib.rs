@@ -32,16 +32,3 @@ pub fn echo(mut conn: &TcpStream, idle: Duration) -> io::Result<u64> {
     }
 }
 // ANCHOR_END: echo
-
-/// Words the reason a client was dropped, for the server's log.
-pub fn describe_drop(err: &io::Error, idle: Duration) -> String {
-    match err.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            format!("no progress for {} s, dropped", idle.as_secs())
-        }
-        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
-            "connection reset by the client".to_owned()
-        }
-        _ => format!("dropped: {err}"),
-    }
-}

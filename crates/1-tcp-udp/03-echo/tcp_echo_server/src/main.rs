@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::AcceptBackoff;
-use tcp_echo_server::{describe_drop, echo};
+use netkit::{AcceptBackoff, describe_drop};
+use tcp_echo_server::echo;
 
 /// Send every byte each client sends straight back, one client at a time.
 #[derive(Parser)]

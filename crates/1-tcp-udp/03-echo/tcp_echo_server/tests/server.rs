@@ -2,9 +2,8 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, UdpSocket};
-use std::thread;
 
-use testkit::{Server, noise, read_to_close, require_tool, run};
+use testkit::{Server, noise, read_to_close, require_tool, run, send_while_reading};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_tcp_echo_server");
 
@@ -18,15 +17,7 @@ fn a_multi_megabyte_stream_comes_back_byte_exact() {
     let conn = server.connect();
     let sent = noise(8 << 20, 21);
     // Send from one thread while this one reads: the echo must be read as it comes.
-    let mut writer = conn.try_clone().unwrap();
-    let to_send = sent.clone();
-    let sending = thread::spawn(move || {
-        writer.write_all(&to_send).unwrap();
-        writer.shutdown(Shutdown::Write).unwrap();
-    });
-    let mut reader = conn;
-    let echoed = read_to_close(&mut reader);
-    sending.join().unwrap();
+    let echoed = send_while_reading(conn, &sent);
     assert_eq!(echoed.len(), sent.len());
     assert!(echoed == sent, "the echo differs");
 }

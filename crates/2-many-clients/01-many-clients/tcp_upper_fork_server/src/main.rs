@@ -16,12 +16,12 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::{AcceptBackoff, Signal, Signals, Woken};
+use netkit::{AcceptBackoff, Signal, Signals, Woken, describe_drop};
 use nix::errno::Errno;
 use nix::sys::signal::{SigHandler, kill, signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork};
-use tcp_upper_server::{describe_drop, serve_client};
+use tcp_upper_server::serve_client;
 
 /// Uppercase everything each client sends, one child process per client.
 #[derive(Parser)]

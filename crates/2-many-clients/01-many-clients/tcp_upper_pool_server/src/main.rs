@@ -19,9 +19,9 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::{AcceptBackoff, Fatal, Signal, Signals, Woken};
+use netkit::{AcceptBackoff, Fatal, Signal, Signals, Woken, describe_drop};
 use tcp_upper_pool_server::{BUSY_REPLY, default_workers};
-use tcp_upper_server::{describe_drop, serve_client};
+use tcp_upper_server::serve_client;
 
 /// Uppercase everything each client sends, with a fixed pool of worker threads.
 #[derive(Parser)]

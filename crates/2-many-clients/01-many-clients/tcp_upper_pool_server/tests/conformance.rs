@@ -9,10 +9,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::Shutdown;
-use std::path::Path;
-use std::thread;
 
-use testkit::{Server, check_each, noise, read_to_close, require_tool, run};
+use testkit::{
+    Server, binary_name, check_each, noise, read_to_close, require_tool, run, send_while_reading,
+};
 
 const OWN: &str = env!("CARGO_BIN_EXE_tcp_upper_pool_server");
 
@@ -27,14 +27,6 @@ const SERVERS: [&str; 5] = [
 
 fn each_server(check: impl Fn(&str)) {
     check_each(OWN, &SERVERS, check);
-}
-
-fn name_of(bin: &str) -> String {
-    Path::new(bin)
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn start(bin: &str) -> Server {
@@ -53,7 +45,7 @@ fn every_byte_value_comes_back_with_only_a_to_z_changed() {
         let expected: Vec<u8> = (0..=255u8)
             .map(|b| if (97..=122).contains(&b) { b - 32 } else { b })
             .collect();
-        assert_eq!(read_to_close(&mut conn), expected, "{}", name_of(bin));
+        assert_eq!(read_to_close(&mut conn), expected, "{}", binary_name(bin));
     });
 }
 
@@ -63,21 +55,13 @@ fn a_two_megabyte_stream_comes_back_byte_exact() {
         let server = start(bin);
         let conn = server.connect();
         let sent = noise(2 << 20, 11);
-        let mut writer = conn.try_clone().unwrap();
-        let to_send = sent.clone();
         // Send and receive at once, or both sides would block on full buffers.
-        let sending = thread::spawn(move || {
-            writer.write_all(&to_send).unwrap();
-            writer.shutdown(Shutdown::Write).unwrap();
-        });
-        let mut reader = conn;
-        let reply = read_to_close(&mut reader);
-        sending.join().unwrap();
-        assert_eq!(reply.len(), sent.len(), "{}", name_of(bin));
+        let reply = send_while_reading(conn, &sent);
+        assert_eq!(reply.len(), sent.len(), "{}", binary_name(bin));
         assert!(
             reply == sent.to_ascii_uppercase(),
             "{}: the stream differs",
-            name_of(bin)
+            binary_name(bin)
         );
     });
 }
@@ -97,7 +81,7 @@ fn each_line_typed_is_answered_before_the_next_one() {
             keyboard.write_all(typed.as_bytes()).unwrap();
             let mut line = String::new();
             screen.read_line(&mut line).unwrap();
-            assert_eq!(line, shown, "{}", name_of(bin));
+            assert_eq!(line, shown, "{}", binary_name(bin));
         }
     });
 }
@@ -122,14 +106,19 @@ fn the_lecture_python_client_and_nc_are_answered() {
             out.stdout,
             "From Server: HELLO, 42!\n",
             "{}: {out:?}",
-            name_of(bin)
+            binary_name(bin)
         );
         let out = run(
             nc.to_str().unwrap(),
             &["-N", "127.0.0.1", &port],
             b"via nc\nline 2\n",
         );
-        assert_eq!(out.stdout, "VIA NC\nLINE 2\n", "{}: {out:?}", name_of(bin));
+        assert_eq!(
+            out.stdout,
+            "VIA NC\nLINE 2\n",
+            "{}: {out:?}",
+            binary_name(bin)
+        );
     });
 }
 
@@ -146,7 +135,7 @@ fn a_client_that_resets_mid_stream_costs_only_itself() {
         next.write_all(b"still there?").unwrap();
         let mut reply = [0u8; 12];
         next.read_exact(&mut reply).unwrap();
-        assert_eq!(&reply, b"STILL THERE?", "{}", name_of(bin));
+        assert_eq!(&reply, b"STILL THERE?", "{}", binary_name(bin));
     });
 }
 
@@ -156,12 +145,12 @@ fn a_silent_client_is_dropped_after_the_idle_timeout() {
         let server = Server::start(bin, &["--port", "0", "--idle-timeout", "1"]);
         let mut silent = server.connect();
         // The server closes the connection: we read end-of-file, within our own patience.
-        assert_eq!(read_to_close(&mut silent), b"", "{}", name_of(bin));
+        assert_eq!(read_to_close(&mut silent), b"", "{}", binary_name(bin));
         let log = server.wait_for_stderr("no progress for 1 s, dropped");
         assert!(
             log.contains("no progress for 1 s, dropped"),
             "{}: {log}",
-            name_of(bin)
+            binary_name(bin)
         );
     });
 }
@@ -179,7 +168,7 @@ fn thirty_short_clients_in_a_row_are_each_served() {
                 read_to_close(&mut conn),
                 message.to_uppercase().as_bytes(),
                 "{}",
-                name_of(bin)
+                binary_name(bin)
             );
         }
     });
@@ -189,12 +178,17 @@ fn thirty_short_clients_in_a_row_are_each_served() {
 fn ipv6_loopback_is_served() {
     each_server(|bin| {
         let server = Server::start(bin, &["--host", "::1", "--port", "0"]);
-        assert!(server.addr.is_ipv6(), "{}: {}", name_of(bin), server.addr);
+        assert!(
+            server.addr.is_ipv6(),
+            "{}: {}",
+            binary_name(bin),
+            server.addr
+        );
         let mut conn = server.connect();
         conn.write_all(b"over ipv6").unwrap();
         let mut reply = [0u8; 9];
         conn.read_exact(&mut reply).unwrap();
-        assert_eq!(&reply, b"OVER IPV6", "{}", name_of(bin));
+        assert_eq!(&reply, b"OVER IPV6", "{}", binary_name(bin));
     });
 }
 
@@ -212,12 +206,17 @@ fn bad_arguments_are_one_line_and_exit_status_2() {
     each_server(|bin| {
         for args in [&["--port", "70000"][..], &["--no-such-flag"][..]] {
             let out = run(bin, args, b"");
-            assert_eq!(out.code(), Some(2), "{} {args:?}: {out:?}", name_of(bin));
+            assert_eq!(
+                out.code(),
+                Some(2),
+                "{} {args:?}: {out:?}",
+                binary_name(bin)
+            );
             assert_eq!(
                 out.stderr.lines().count(),
                 1,
                 "{} {args:?}: {out:?}",
-                name_of(bin)
+                binary_name(bin)
             );
         }
     });

@@ -14,8 +14,8 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::{AcceptBackoff, Signal, Signals, Woken};
-use tcp_upper_server::{describe_drop, serve_client};
+use netkit::{AcceptBackoff, Signal, Signals, Woken, describe_drop};
+use tcp_upper_server::serve_client;
 
 /// Uppercase everything each client sends, one thread per client.
 #[derive(Parser)]

@@ -5,12 +5,13 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::path::Path;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use testkit::{PATIENCE, Server, check_each, open_fds, proc_stat, read_to_close, send_signal};
+use testkit::{
+    PATIENCE, Server, binary_name, check_each, open_fds, proc_stat, read_to_close, send_signal,
+};
 
 const OWN: &str = env!("CARGO_BIN_EXE_tcp_upper_thread_server");
 
@@ -33,14 +34,6 @@ fn enough_workers(bin: &str) -> &'static [&'static str] {
     } else {
         &[]
     }
-}
-
-fn name_of(bin: &str) -> String {
-    Path::new(bin)
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// Sends `message` and reads back exactly as many bytes.
@@ -84,7 +77,7 @@ fn a_silent_client_does_not_stop_others_from_being_served() {
             assert!(
                 answers_within(&mut conn, message.as_bytes(), PATIENCE),
                 "{}: client {i} was not served",
-                name_of(bin)
+                binary_name(bin)
             );
         }
     });
@@ -103,8 +96,13 @@ fn fifty_clients_connected_at_once_are_all_answered() {
             for (i, conn) in conns.iter_mut().enumerate() {
                 let message = format!("round {round} client {i}");
                 let reply = exchange(conn, message.as_bytes())
-                    .unwrap_or_else(|e| panic!("{}: client {i}: {e}", name_of(bin)));
-                assert_eq!(reply, message.to_uppercase().as_bytes(), "{}", name_of(bin));
+                    .unwrap_or_else(|e| panic!("{}: client {i}: {e}", binary_name(bin)));
+                assert_eq!(
+                    reply,
+                    message.to_uppercase().as_bytes(),
+                    "{}",
+                    binary_name(bin)
+                );
             }
         }
     });
@@ -124,25 +122,29 @@ fn sigterm_stops_accepting_and_lets_a_connected_client_finish() {
             exchange(&mut conn, b"after").unwrap(),
             b"AFTER",
             "{}",
-            name_of(bin)
+            binary_name(bin)
         );
         conn.shutdown(Shutdown::Write).unwrap();
         assert_eq!(read_to_close(&mut conn), b"");
         // Then the server exits by itself, well before the 10 s grace period, with 0.
         let start = Instant::now();
         let status = server.wait_for_exit();
-        assert_eq!(status.code(), Some(0), "{}: {status:?}", name_of(bin));
-        assert!(start.elapsed() < Duration::from_secs(5), "{}", name_of(bin));
+        assert_eq!(status.code(), Some(0), "{}: {status:?}", binary_name(bin));
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{}",
+            binary_name(bin)
+        );
         let log = server.stderr_so_far();
         assert!(
             log.contains("SIGTERM: no new connections"),
             "{}: {log}",
-            name_of(bin)
+            binary_name(bin)
         );
         assert!(
             log.contains("every client has finished"),
             "{}: {log}",
-            name_of(bin)
+            binary_name(bin)
         );
     });
 }
@@ -157,24 +159,24 @@ fn a_client_that_never_finishes_is_cut_off_after_the_grace_period() {
         send_signal(server.pid() as i32, libc::SIGINT);
         let status = server.wait_for_exit();
         let took = start.elapsed();
-        assert_eq!(status.code(), Some(0), "{}: {status:?}", name_of(bin));
+        assert_eq!(status.code(), Some(0), "{}: {status:?}", binary_name(bin));
         assert!(
             took >= Duration::from_millis(900) && took < Duration::from_secs(4),
             "{}: exited after {took:?}",
-            name_of(bin)
+            binary_name(bin)
         );
         // The connection is closed when the server (or its child) is gone.
-        assert_eq!(read_to_close(&mut silent), b"", "{}", name_of(bin));
+        assert_eq!(read_to_close(&mut silent), b"", "{}", binary_name(bin));
         let log = server.stderr_so_far();
         assert!(
             log.contains("SIGINT: no new connections"),
             "{}: {log}",
-            name_of(bin)
+            binary_name(bin)
         );
         assert!(
             log.contains("1 client(s) still connected"),
             "{}: {log}",
-            name_of(bin)
+            binary_name(bin)
         );
     });
 }
@@ -185,7 +187,7 @@ fn with_no_client_sigint_ends_the_server_at_once_with_status_0() {
         let mut server = Server::start(bin, &["--port", "0"]);
         send_signal(server.pid() as i32, libc::SIGINT);
         let status = server.wait_for_exit();
-        assert_eq!(status.code(), Some(0), "{}: {status:?}", name_of(bin));
+        assert_eq!(status.code(), Some(0), "{}: {status:?}", binary_name(bin));
     });
 }
 
@@ -239,7 +241,7 @@ fn out_of_descriptors_thread_pool_and_epoll_wait_without_spinning_then_recover()
                     waiting = Some(conn);
                     break;
                 }
-                assert!(i < 39, "{}: never ran out of descriptors", name_of(bin));
+                assert!(i < 39, "{}: never ran out of descriptors", binary_name(bin));
             }
             let mut waiting = waiting.unwrap();
             let log = server.wait_for_stderr("Too many open files");
@@ -247,14 +249,18 @@ fn out_of_descriptors_thread_pool_and_epoll_wait_without_spinning_then_recover()
             // Backing off, not spinning: under a tenth of a CPU over a whole
             // second.
             let ticks = cpu_ticks_over(server.pid(), Duration::from_secs(1));
-            assert!(ticks < 10, "{}: {ticks} ticks of CPU in 1 s", name_of(bin));
+            assert!(
+                ticks < 10,
+                "{}: {ticks} ticks of CPU in 1 s",
+                binary_name(bin)
+            );
             // Free three descriptors: the waiting client is accepted and
             // served.
             held.truncate(held.len() - 3);
             waiting.set_read_timeout(Some(PATIENCE)).unwrap();
             let mut reply = [0u8; 4];
             waiting.read_exact(&mut reply).unwrap();
-            assert_eq!(&reply, b"PING", "{}", name_of(bin));
+            assert_eq!(&reply, b"PING", "{}", binary_name(bin));
             server.wait_for_stderr("accepting connections again");
         },
     );

@@ -18,7 +18,7 @@ use chat_server::{Inbox, MAX_BACKLOG, MAX_LINE};
 use clap::Parser;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-use netkit::{Signal, Signals};
+use netkit::{AcceptBackoff, Signal, Signals};
 
 /// A chat server: every line a client sends goes to every other client.
 #[derive(Parser)]
@@ -59,14 +59,17 @@ fn run(args: Args) -> netkit::Result<()> {
 
     let mut listener = Some(listener);
     let mut clients: Vec<Client> = Vec::new();
-    let mut accept_pause = AcceptPause::default();
+    let mut backoff = AcceptBackoff::new();
+    // After EMFILE and the like, the listener stays out of the poll set until then.
+    let mut accept_paused_until: Option<Instant> = None;
     let mut closing_at: Option<Instant> = None;
     loop {
+        accept_paused_until = accept_paused_until.filter(|&at| Instant::now() < at);
         // ANCHOR: poll
         // The poll set: the signal pipe, the listener (unless paused or
         // closed), then every client: readable always, writable only when
         // output is waiting for it.
-        let watch_listener = listener.is_some() && !accept_pause.active();
+        let watch_listener = listener.is_some() && accept_paused_until.is_none();
         let mut fds = vec![PollFd::new(signals.fd(), PollFlags::POLLIN)];
         if let Some(l) = listener.as_ref().filter(|_| watch_listener) {
             fds.push(PollFd::new(l.as_fd(), PollFlags::POLLIN));
@@ -80,7 +83,10 @@ fn run(args: Args) -> netkit::Result<()> {
             fds.push(PollFd::new(c.conn.as_fd(), events));
         }
         // Sleep until something is ready, or the accept pause or grace ends.
-        let wake_at = [accept_pause.until, closing_at].into_iter().flatten().min();
+        let wake_at = [accept_paused_until, closing_at]
+            .into_iter()
+            .flatten()
+            .min();
         let timeout = match wake_at {
             Some(at) => {
                 let left = at.saturating_duration_since(Instant::now());
@@ -115,8 +121,12 @@ fn run(args: Args) -> netkit::Result<()> {
         if let Some(l) = listener
             .as_ref()
             .filter(|_| watch_listener && !ready[1].is_empty())
+            && let Some(pause) = accept_all(l, &mut clients, &mut backoff)
         {
-            accept_all(l, &mut clients, &mut accept_pause);
+            // Out of descriptors: the connection stays queued, the listener
+            // stays readable. Leave it out of the poll set for a while
+            // instead of spinning.
+            accept_paused_until = Some(Instant::now() + pause);
         }
         // ANCHOR_END: accept
 
@@ -146,33 +156,29 @@ fn run(args: Args) -> netkit::Result<()> {
             }
             return Ok(());
         }
-        accept_pause.expire();
     }
 }
 
-/// Accepts every pending connection; on EMFILE and the like, pauses accepting.
-fn accept_all(listener: &TcpListener, clients: &mut Vec<Client>, pause: &mut AcceptPause) {
+/// Accepts every pending connection. On EMFILE and the like, returns how long to leave
+/// the listener alone (netkit's backoff: 5 ms doubling to 1 s, said once in the log).
+fn accept_all(
+    listener: &TcpListener,
+    clients: &mut Vec<Client>,
+    backoff: &mut AcceptBackoff,
+) -> Option<Duration> {
     // Bounded: at most 64 clients per round, so the others are not kept waiting.
     for _ in 0..64 {
         let (conn, peer) = match listener.accept() {
             Ok(accepted) => accepted,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::ConnectionAborted | ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
-            }
-            Err(e) => {
-                // Out of descriptors: the connection stays queued, the listener stays
-                // readable. Leave it out of the poll set for a while instead of spinning.
-                pause.start(&e);
-                return;
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
+            // A failure of that one connection (ECONNABORTED, EINTR, ...): go on.
+            // A shortage (EMFILE, ENFILE, ...): pause.
+            Err(e) => match backoff.pause_after(&e) {
+                None => continue,
+                Some(pause) => return Some(pause),
+            },
         };
-        pause.succeeded();
+        backoff.succeeded();
         if conn.set_nonblocking(true).is_err() {
             continue;
         }
@@ -192,6 +198,7 @@ fn accept_all(listener: &TcpListener, clients: &mut Vec<Client>, pause: &mut Acc
         broadcast(clients, None, format!("*** {peer} joined\n").as_bytes());
         clients.push(client);
     }
+    None
 }
 
 /// recv() from client `i`; relay each complete line to everyone else.
@@ -274,41 +281,5 @@ fn sweep(clients: &mut Vec<Client>) {
         // close(): dropping `client` closes its socket.
         drop(client);
         broadcast(clients, None, format!("*** {peer} {reason}\n").as_bytes());
-    }
-}
-
-/// Backing off accept() after EMFILE: 5 ms, doubling up to 1 s, logged once.
-#[derive(Default)]
-struct AcceptPause {
-    until: Option<Instant>,
-    next: Duration,
-    logged: bool,
-}
-
-impl AcceptPause {
-    fn active(&self) -> bool {
-        self.until.is_some_and(|t| Instant::now() < t)
-    }
-
-    fn start(&mut self, err: &std::io::Error) {
-        if !self.logged {
-            eprintln!("accept failed: {err}; pausing until it works again");
-            self.logged = true;
-        }
-        self.next = (self.next * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
-        self.until = Some(Instant::now() + self.next);
-    }
-
-    fn succeeded(&mut self) {
-        if self.logged {
-            eprintln!("accepting connections again");
-        }
-        *self = AcceptPause::default();
-    }
-
-    fn expire(&mut self) {
-        if self.until.is_some_and(|t| Instant::now() >= t) {
-            self.until = None;
-        }
     }
 }

@@ -194,7 +194,8 @@ pub fn getaddrinfo(
     while !p.is_null() {
         // SAFETY: p is a node of the list `list` owns, alive until `list` drops.
         let node = unsafe { &*p };
-        // SAFETY: ai_addr points to ai_addrlen bytes of the family ai_family says.
+        // SAFETY: getaddrinfo's ai_addr is null or points to ai_addrlen bytes of
+        // the family ai_family says, allocated (so aligned) by getaddrinfo.
         if let Some(addr) = unsafe { socket_addr(node.ai_addr, node.ai_addrlen) } {
             let canonical = (!node.ai_canonname.is_null()).then(|| {
                 // SAFETY: getaddrinfo sets ai_canonname to a NUL-terminated string.
@@ -235,17 +236,22 @@ fn resolver_error(status: c_int) -> Error {
 /// `struct sockaddr_in` / `struct sockaddr_in6` before calling inet_ntop.
 ///
 /// # Safety
-/// `sa` must be null or point to `len` readable bytes holding a socket address.
+/// `sa` must be null or point to `len` readable bytes holding a socket address, aligned
+/// as a `sockaddr` (as every address from the kernel or from getaddrinfo is).
 unsafe fn socket_addr(sa: *const sockaddr, len: socklen_t) -> Option<SocketAddr> {
     let len = len as usize;
     if sa.is_null() || len < size_of::<libc::sa_family_t>() {
         return None; // not even the family field is there to read
     }
-    // SAFETY (all three reads): the caller promises `len` bytes; we check
-    // that the family's struct fits in them before reading it, unaligned to
-    // be safe.
+    // Each read below checks first that what it reads fits in the `len` bytes
+    // the caller promised.
+    // SAFETY: `sa` is not null and aligned as a sockaddr (the caller's
+    // promise), and its `len` bytes hold the family field (checked above).
     match c_int::from(unsafe { (*sa).sa_family }) {
         libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
+            // SAFETY: the `len` readable bytes hold a whole sockaddr_in (this
+            // arm's guard); read unaligned, as `sa` is only promised the
+            // alignment of a sockaddr, which is smaller.
             let v4 = unsafe { ptr::read_unaligned(sa.cast::<libc::sockaddr_in>()) };
             // Both fields are in network byte order: ntohl / ntohs.
             let ip = Ipv4Addr::from(u32::from_be(v4.sin_addr.s_addr));
@@ -253,6 +259,8 @@ unsafe fn socket_addr(sa: *const sockaddr, len: socklen_t) -> Option<SocketAddr>
         }
         libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
             let sa6 = sa.cast::<libc::sockaddr_in6>();
+            // SAFETY: as for AF_INET: the bytes hold a whole sockaddr_in6
+            // (this arm's guard), read without assuming its alignment.
             let v6 = unsafe { ptr::read_unaligned(sa6) };
             let ip = Ipv6Addr::from(v6.sin6_addr.s6_addr);
             Some(

@@ -8,6 +8,9 @@
 //!
 //! `signal_demo count` counts SIGUSR1s in an atomic counter until SIGTERM or
 //! SIGINT.
+//!
+//! `signal_demo print-in-handler | head -n 3` shows what the rules are for: a handler
+//! that calls println! aborts the program.
 
 use std::os::fd::AsFd;
 use std::process::ExitCode;
@@ -36,6 +39,9 @@ enum Command {
     },
     /// Count SIGUSR1 until SIGTERM or SIGINT (send them with kill).
     Count,
+    /// Print lines forever with a SIGPIPE handler that calls println! (the wrong
+    /// thing): run it as `signal_demo print-in-handler | head -n 3` and watch it abort.
+    PrintInHandler,
 }
 
 // ANCHOR: handlers
@@ -50,12 +56,15 @@ static USR1S: AtomicUsize = AtomicUsize::new(0);
 static STOP: AtomicBool = AtomicBool::new(false);
 
 /// sigint_handler: write(2) and an atomic add, both async-signal-safe. No println!:
-/// it takes the lock on stdout, and if the signal arrived while main held that
-/// lock, the handler would wait for it forever.
+/// if the signal arrived in the middle of main's own println!, the handler's would
+/// find stdout's buffer in use and panic, and the program would abort
+/// (`signal_demo print-in-handler` shows it).
 extern "C" fn on_sigint(_signal: libc::c_int) {
     const MESSAGE: &[u8] = b"Ahhh! SIGINT!\n";
-    // SAFETY: write(2) on a valid buffer; the result does not matter here.
     let (text, len) = (MESSAGE.as_ptr().cast(), MESSAGE.len());
+    // SAFETY: write(2) only reads `len` bytes from `text`, a static string that
+    // lives as long as the program. A closed or full stdout only makes it fail,
+    // and that result does not matter here.
     unsafe { libc::write(libc::STDOUT_FILENO, text, len) };
     SIGINTS.fetch_add(1, Ordering::Relaxed);
 }
@@ -73,6 +82,7 @@ fn main() -> ExitCode {
     netkit::finish(match netkit::parse_args::<Args>().command {
         Command::Read { restart } => read_line(restart),
         Command::Count => count(),
+        Command::PrintInHandler => print_in_handler(),
     })
 }
 
@@ -141,3 +151,27 @@ fn count() -> netkit::Result<()> {
     Ok(())
     // ANCHOR_END: count
 }
+
+// ANCHOR: print_in_handler
+/// The mistake: println! in a handler. Not async-signal-safe (see signal-safety(7)).
+extern "C" fn on_sigpipe_printing(_signal: libc::c_int) {
+    println!("SIGPIPE!");
+}
+
+fn print_in_handler() -> netkit::Result<()> {
+    // SAFETY: it is not: this handler breaks the rule, on purpose, to show what happens.
+    let action = SigAction::new(
+        SigHandler::Handler(on_sigpipe_printing),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    unsafe { sigaction(Signal::SIGPIPE, &action) }?;
+    // Once the reader of our stdout has gone (`| head -n 3` exits after three lines),
+    // the next write(2) inside println! raises SIGPIPE, and the handler runs while that
+    // println! is still in progress.
+    for n in 1.. {
+        println!("line {n}");
+    }
+    Ok(())
+}
+// ANCHOR_END: print_in_handler

@@ -39,8 +39,10 @@ static WRITE_END: AtomicI32 = AtomicI32::new(-1);
 extern "C" fn on_signal(signal: libc::c_int) {
     let saved_errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let byte = signal as u8;
-    // SAFETY: one byte from a live local. If the pipe is full the write just
-    // fails, and a full pipe is readable anyway, which is all the loop needs.
+    // SAFETY: write reads one byte from `byte`, a live local. If the pipe is
+    // full the write just fails, and a full pipe is readable anyway, which is
+    // all the loop needs. __errno_location points to this thread's errno,
+    // which lives as long as the thread: writing an int there is sound.
     unsafe {
         libc::write(
             WRITE_END.load(Ordering::Relaxed),

@@ -1,154 +1,83 @@
 //! netcat against the real nc (netcat-openbsd), in both roles, over TCP and UDP.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use testkit::{PATIENCE, require_tool, run};
+use testkit::{PATIENCE, Running, require_tool, run};
 
 const NETCAT: &str = env!("CARGO_BIN_EXE_netcat");
 
-/// A program with its stdin held by the test and its output read line by line.
-struct Peer {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
+/// Our netcat, started with its stdin held by the test (killed when the test ends).
+fn our_netcat(args: &[&str]) -> Running {
+    Running::start(NETCAT, args)
 }
 
-fn lines(source: impl Read + Send + 'static) -> Receiver<String> {
-    let (send, receive) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(source).lines() {
-            let Ok(line) = line else { break };
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receive
+/// The real nc (netcat-openbsd), started the same way.
+fn real_nc(args: &[&str]) -> Running {
+    let nc = require_tool("nc");
+    Running::start(nc.to_str().unwrap(), args)
 }
 
-impl Peer {
-    fn start(program: &str, args: &[&str]) -> Peer {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-        Peer {
-            stdin: child.stdin.take(),
-            stdout: lines(child.stdout.take().unwrap()),
-            stderr: lines(child.stderr.take().unwrap()),
-            child,
-        }
-    }
-
-    fn nc(args: &[&str]) -> Peer {
-        let nc = require_tool("nc");
-        Peer::start(nc.to_str().unwrap(), args)
-    }
-
-    fn ours(args: &[&str]) -> Peer {
-        Peer::start(NETCAT, args)
-    }
-
-    fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin still open");
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn end_input(&mut self) {
-        self.stdin = None;
-    }
-
-    fn next_line(&self) -> String {
-        self.stdout
-            .recv_timeout(PATIENCE)
-            .expect("a line on stdout in time")
-    }
-
-    fn next_err_line(&self) -> String {
-        self.stderr
-            .recv_timeout(PATIENCE)
-            .expect("a line on stderr in time")
-    }
-
-    /// The port from `listening on ADDR` (ours) or `Listening on HOST PORT` (nc -v).
-    fn listening_port(&self) -> u16 {
-        let line = self.next_err_line();
-        line.trim_end_matches(" (udp)")
-            .rsplit([':', ' '])
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no port in {line:?}"))
-    }
-
-    fn wait(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "did not exit in time");
-            thread::sleep(Duration::from_millis(5));
-        }
-    }
+/// Types `line` and Enter into the program's stdin.
+fn type_line(peer: &mut Running, line: &str) {
+    peer.type_in(format!("{line}\n").as_bytes());
 }
 
-impl Drop for Peer {
-    fn drop(&mut self) {
-        // SAFETY: kill has no memory-safety preconditions; the group is the child's own.
-        unsafe {
-            libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL);
-        }
-        let _ = self.child.wait();
-    }
+fn next_line(peer: &Running) -> String {
+    peer.next_line().expect("a line on stdout in time")
+}
+
+fn next_err_line(peer: &Running) -> String {
+    peer.next_stderr_line().expect("a line on stderr in time")
+}
+
+/// The port from `listening on ADDR` (ours) or `Listening on HOST PORT` (nc -v).
+fn listening_port(peer: &Running) -> u16 {
+    let line = next_err_line(peer);
+    line.trim_end_matches(" (udp)")
+        .rsplit([':', ' '])
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"))
 }
 
 #[test]
 fn our_listener_and_the_real_nc_talk_both_ways() {
-    let mut ours = Peer::ours(&["-l", "0"]);
-    let port = ours.listening_port().to_string();
-    let mut nc = Peer::nc(&["-N", "127.0.0.1", &port]);
-    nc.type_line("hello from nc");
-    assert_eq!(ours.next_line(), "hello from nc");
-    ours.type_line("hello from netcat");
-    assert_eq!(nc.next_line(), "hello from netcat");
-    nc.type_line("second line");
-    assert_eq!(ours.next_line(), "second line");
+    let mut ours = our_netcat(&["-l", "0"]);
+    let port = listening_port(&ours).to_string();
+    let mut nc = real_nc(&["-N", "127.0.0.1", &port]);
+    type_line(&mut nc, "hello from nc");
+    assert_eq!(next_line(&ours), "hello from nc");
+    type_line(&mut ours, "hello from netcat");
+    assert_eq!(next_line(&nc), "hello from netcat");
+    type_line(&mut nc, "second line");
+    assert_eq!(next_line(&ours), "second line");
     // nc -N: end of input sends FIN; our netcat sees end-of-file and exits, closing.
-    nc.end_input();
-    assert!(ours.wait().success());
-    assert!(nc.wait().success());
+    nc.close_stdin();
+    assert!(ours.wait_for_exit().success());
+    assert!(nc.wait_for_exit().success());
 }
 
 #[test]
 fn our_client_and_the_real_nc_listener_talk_both_ways() {
-    let mut nc = Peer::nc(&["-v", "-l", "127.0.0.1", "0"]);
-    let port = nc.listening_port().to_string();
-    let mut ours = Peer::ours(&["-v", "-N", "127.0.0.1", &port]);
+    let mut nc = real_nc(&["-v", "-l", "127.0.0.1", "0"]);
+    let port = listening_port(&nc).to_string();
+    let mut ours = our_netcat(&["-v", "-N", "127.0.0.1", &port]);
     assert_eq!(
-        ours.next_err_line(),
+        next_err_line(&ours),
         format!("netcat: connected to 127.0.0.1:{port}")
     );
-    ours.type_line("hello from netcat");
-    assert_eq!(nc.next_line(), "hello from netcat");
-    nc.type_line("hello from nc");
-    assert_eq!(ours.next_line(), "hello from nc");
-    ours.end_input(); // -N: FIN to nc, which then exits and closes
-    assert!(nc.wait().success());
-    assert!(ours.wait().success());
+    type_line(&mut ours, "hello from netcat");
+    assert_eq!(next_line(&nc), "hello from netcat");
+    type_line(&mut nc, "hello from nc");
+    assert_eq!(next_line(&ours), "hello from nc");
+    ours.close_stdin(); // -N: FIN to nc, which then exits and closes
+    assert!(nc.wait_for_exit().success());
+    assert!(ours.wait_for_exit().success());
     assert_eq!(
-        ours.next_err_line(),
+        next_err_line(&ours),
         "netcat: the peer closed the connection"
     );
 }
@@ -197,29 +126,29 @@ fn both_directions_flow_at_once_without_deadlock() {
 #[test]
 fn udp_both_ways_with_the_real_nc() {
     // Our UDP listener; the first datagram tells it who the peer is.
-    let mut ours = Peer::ours(&["-u", "-l", "0"]);
-    let port = ours.listening_port().to_string();
-    let mut nc = Peer::nc(&["-u", "127.0.0.1", &port]);
-    nc.type_line("ping over udp");
-    assert_eq!(ours.next_line(), "ping over udp");
-    ours.type_line("pong over udp");
-    assert_eq!(nc.next_line(), "pong over udp");
+    let mut ours = our_netcat(&["-u", "-l", "0"]);
+    let port = listening_port(&ours).to_string();
+    let mut nc = real_nc(&["-u", "127.0.0.1", &port]);
+    type_line(&mut nc, "ping over udp");
+    assert_eq!(next_line(&ours), "ping over udp");
+    type_line(&mut ours, "pong over udp");
+    assert_eq!(next_line(&nc), "pong over udp");
     drop(nc);
 
     // The real nc listens; ours sends.
-    let mut nc = Peer::nc(&["-v", "-u", "-l", "127.0.0.1", "0"]);
-    let port = nc.listening_port().to_string();
-    let mut ours = Peer::ours(&["-u", "127.0.0.1", &port]);
-    ours.type_line("datagram from netcat");
-    assert_eq!(nc.next_line(), "datagram from netcat");
-    nc.type_line("datagram from nc");
-    assert_eq!(ours.next_line(), "datagram from nc");
+    let mut nc = real_nc(&["-v", "-u", "-l", "127.0.0.1", "0"]);
+    let port = listening_port(&nc).to_string();
+    let mut ours = our_netcat(&["-u", "127.0.0.1", &port]);
+    type_line(&mut ours, "datagram from netcat");
+    assert_eq!(next_line(&nc), "datagram from netcat");
+    type_line(&mut nc, "datagram from nc");
+    assert_eq!(next_line(&ours), "datagram from nc");
 }
 
 #[test]
 fn keep_listening_serves_one_client_after_another() {
-    let mut ours = Peer::ours(&["-l", "-k", "-v", "0"]);
-    let port = ours.listening_port().to_string();
+    let mut ours = our_netcat(&["-l", "-k", "-v", "0"]);
+    let port = listening_port(&ours).to_string();
     let nc = require_tool("nc");
     for n in 1..=3 {
         let out = run(
@@ -228,17 +157,14 @@ fn keep_listening_serves_one_client_after_another() {
             format!("client {n}\n").as_bytes(),
         );
         assert_eq!(out.code(), Some(0), "{out:?}");
-        assert_eq!(ours.next_line(), format!("client {n}"));
-        assert!(
-            ours.next_err_line()
-                .starts_with("netcat: connection from 127.0.0.1:")
-        );
+        assert_eq!(next_line(&ours), format!("client {n}"));
+        assert!(next_err_line(&ours).starts_with("netcat: connection from 127.0.0.1:"));
         assert_eq!(
-            ours.next_err_line(),
+            next_err_line(&ours),
             "netcat: the peer closed the connection"
         );
     }
-    assert!(ours.child.try_wait().unwrap().is_none(), "-k exited");
+    assert!(ours.is_running(), "-k exited");
 }
 
 #[test]
@@ -300,15 +226,15 @@ fn wait_gives_up_on_a_silent_peer_and_refusals_are_one_line() {
 
 #[test]
 fn ipv6_with_the_real_nc() {
-    let mut ours = Peer::ours(&["-6", "-l", "0"]);
-    let line = ours.next_err_line();
+    let mut ours = our_netcat(&["-6", "-l", "0"]);
+    let line = next_err_line(&ours);
     assert!(line.starts_with("listening on [::1]:"), "{line}");
     let port = line.rsplit(':').next().unwrap().to_owned();
-    let mut nc = Peer::nc(&["-6", "-N", "::1", &port]);
-    nc.type_line("over ipv6");
-    assert_eq!(ours.next_line(), "over ipv6");
-    nc.end_input();
-    assert!(ours.wait().success());
+    let mut nc = real_nc(&["-6", "-N", "::1", &port]);
+    type_line(&mut nc, "over ipv6");
+    assert_eq!(next_line(&ours), "over ipv6");
+    nc.close_stdin();
+    assert!(ours.wait_for_exit().success());
 }
 
 #[test]
@@ -344,18 +270,18 @@ fn command_line_mistakes_are_one_line() {
 
 #[test]
 fn a_udp_listener_with_k_answers_whoever_spoke_last() {
-    let mut ours = Peer::ours(&["-u", "-l", "-k", "0"]);
-    let port = ours.listening_port().to_string();
-    let mut first = Peer::nc(&["-u", "127.0.0.1", &port]);
-    first.type_line("from the first");
-    assert_eq!(ours.next_line(), "from the first");
-    ours.type_line("reply one");
-    assert_eq!(first.next_line(), "reply one");
-    let mut second = Peer::nc(&["-u", "127.0.0.1", &port]);
-    second.type_line("from the second");
-    assert_eq!(ours.next_line(), "from the second");
-    ours.type_line("reply two");
-    assert_eq!(second.next_line(), "reply two");
+    let mut ours = our_netcat(&["-u", "-l", "-k", "0"]);
+    let port = listening_port(&ours).to_string();
+    let mut first = real_nc(&["-u", "127.0.0.1", &port]);
+    type_line(&mut first, "from the first");
+    assert_eq!(next_line(&ours), "from the first");
+    type_line(&mut ours, "reply one");
+    assert_eq!(next_line(&first), "reply one");
+    let mut second = real_nc(&["-u", "127.0.0.1", &port]);
+    type_line(&mut second, "from the second");
+    assert_eq!(next_line(&ours), "from the second");
+    type_line(&mut ours, "reply two");
+    assert_eq!(next_line(&second), "reply two");
 }
 
 #[test]

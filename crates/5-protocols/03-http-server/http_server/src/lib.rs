@@ -163,14 +163,7 @@ fn answer(
     }
     if !allowed.split(", ").any(|m| m == method) {
         let refused = Status::MethodNotAllowed;
-        let body = error_page(refused);
-        let head = response_head(refused, "text/html; charset=utf-8", body.len(), last)
-            .with("Allow", allowed);
-        write_response(conn, &head, body.as_bytes(), head_only)?;
-        return Ok(Reply {
-            status: refused,
-            close: last,
-        });
+        return send_page(conn, refused, &[("Allow", allowed)], head_only, last);
     }
     if is_form {
         return answer_form(incoming, request, config, last);
@@ -183,14 +176,7 @@ fn answer(
         }
         Lookup::AddSlash(location) => {
             let moved = Status::MovedPermanently;
-            let body = error_page(moved);
-            let head = response_head(moved, "text/html; charset=utf-8", body.len(), last)
-                .with("Location", &location);
-            write_response(conn, &head, body.as_bytes(), head_only)?;
-            Ok(Reply {
-                status: moved,
-                close: last,
-            })
+            send_page(conn, moved, &[("Location", &location)], head_only, last)
         }
         Lookup::NotFound => send_error(conn, Status::NotFound, head_only, last),
         Lookup::Forbidden => send_error(conn, Status::Forbidden, head_only, last),
@@ -324,8 +310,23 @@ fn write_response(conn: &TcpStream, head: &Head, body: &[u8], head_only: bool) -
 }
 
 fn send_error(conn: &TcpStream, status: Status, head_only: bool, close: bool) -> io::Result<Reply> {
+    send_page(conn, status, &[], head_only, close)
+}
+
+/// Sends the small page that says `status`, with the `extra` headers that status needs
+/// (`Allow` for 405, `Location` for 301).
+fn send_page(
+    conn: &TcpStream,
+    status: Status,
+    extra: &[(&'static str, &str)],
+    head_only: bool,
+    close: bool,
+) -> io::Result<Reply> {
     let body = error_page(status);
-    let head = response_head(status, "text/html; charset=utf-8", body.len(), close);
+    let mut head = response_head(status, "text/html; charset=utf-8", body.len(), close);
+    for &(name, value) in extra {
+        head = head.with(name, value);
+    }
     write_response(conn, &head, body.as_bytes(), head_only)?;
     Ok(Reply { status, close })
 }

@@ -603,10 +603,7 @@ fn sigterm_finishes_the_request_in_progress_then_exits_0() {
     }
     half.write_all(b"GET /app.js HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe {
-        libc::kill(server.pid() as libc::pid_t, libc::SIGTERM);
-    }
+    server.signal(libc::SIGTERM);
     // The idle connection is closed without a response...
     assert_eq!(read_to_close(&mut idle), b"");
     // ...and the request in progress is answered, with Connection: close.

@@ -241,6 +241,27 @@ fn dot_stuffing_and_from_lines_survive_into_the_mailbox() {
     );
 }
 
+/// mboxrd, the variant of mbox (RFC 4155) this server writes: a line that starts with `From `
+/// after any number of `>` gets one more `>`, so a reader can take exactly one away
+/// again; `Fromage` is no `From ` line and stays as it is.
+#[test]
+fn from_lines_are_quoted_the_mboxrd_way() {
+    let spool = Spool::new("mboxrd");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    nc.say("HELO me");
+    nc.say("MAIL FROM:<a@example.org>");
+    nc.say("RCPT TO:<gina@localhost>");
+    nc.say("DATA");
+    nc.send(b"Subject: quoting\r\n\r\nFrom me\r\n>From you\r\n>>From them\r\nFromage\r\n");
+    assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
+    let mbox = spool.mailbox("gina");
+    assert!(
+        mbox.ends_with("\n\n>From me\n>>From you\n>>>From them\nFromage\n\n"),
+        "{mbox}"
+    );
+}
+
 #[test]
 fn over_long_lines_are_refused_and_the_session_goes_on() {
     let spool = Spool::new("long");
@@ -257,7 +278,10 @@ fn over_long_lines_are_refused_and_the_session_goes_on() {
     nc.say("DATA");
     let text_line = "y".repeat(999); // one more than the 998 a text line may hold
     nc.send(format!("Subject: long\n\n{text_line}\n").as_bytes());
-    assert!(nc.say(".").starts_with("552 "));
+    assert_eq!(
+        nc.say("."),
+        "552 Message has a line longer than 1000 bytes (with CRLF); not delivered"
+    );
     assert_eq!(spool.names(), Vec::<String>::new());
     // A line of exactly 998 bytes is fine.
     nc.say("MAIL FROM:<a@example.org>");

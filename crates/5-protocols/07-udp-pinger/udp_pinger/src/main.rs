@@ -117,9 +117,8 @@ fn server(
         let (n, peer) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
             Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
-            // An ICMP error about an earlier reply (the client had gone): not ours
-            // to fix.
-            Err(e) if e.kind() == ErrorKind::ConnectionRefused => continue,
+            // No ECONNREFUSED here: a reply to a client that has gone draws an ICMP
+            // "port unreachable", but Linux tells only a *connected* UDP socket.
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
                 // Nothing a client sends makes recvfrom fail; if the system does
