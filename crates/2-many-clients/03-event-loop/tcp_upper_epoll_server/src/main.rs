@@ -24,10 +24,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use netkit::{Signal, Signals};
+use netkit::{AcceptBackoff, Signal, Signals, describe_drop};
 use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-use tcp_upper_server::{CHUNK, describe_drop};
+use tcp_upper_server::CHUNK;
 
 /// Uppercase everything each client sends, every client from one thread (epoll).
 #[derive(Parser)]
@@ -187,7 +187,10 @@ struct Server {
     /// One read buffer for everybody: only one client is read at a time.
     buf: Box<[u8; CHUNK]>,
     idle: Duration,
-    pause: AcceptPause,
+    /// netkit's accept backoff (5 ms doubling to 1 s after EMFILE, said once in the log).
+    backoff: AcceptBackoff,
+    /// While set, the listener is out of the epoll set: accepting is paused.
+    paused_until: Option<Instant>,
 }
 
 fn run(args: Args) -> netkit::Result<()> {
@@ -216,7 +219,8 @@ fn run(args: Args) -> netkit::Result<()> {
         clients: Clients::default(),
         buf: Box::new([0; CHUNK]),
         idle: Duration::from_secs(args.idle_timeout),
-        pause: AcceptPause::default(),
+        backoff: AcceptBackoff::new(),
+        paused_until: None,
     };
     // The idle check runs a few times per idle period, and at least once a second.
     let sweep_every = (server.idle / 4).min(Duration::from_secs(1));
@@ -227,7 +231,7 @@ fn run(args: Args) -> netkit::Result<()> {
     // ANCHOR: loop
     loop {
         // Sleep until a socket is ready, or until the next timer is due.
-        let wake_at = [Some(next_sweep), closing_at, server.pause.until]
+        let wake_at = [Some(next_sweep), closing_at, server.paused_until]
             .into_iter()
             .flatten()
             .min()
@@ -287,17 +291,20 @@ impl Server {
             let (conn, peer) = match listener.accept() {
                 Ok(accepted) => accepted,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return, // nobody left
-                Err(e) if is_per_connection(&e) => continue,
-                Err(e) => {
-                    // EMFILE, ENFILE: out of descriptors. The connection stays
-                    // queued and the listener stays readable, so a level-triggered
-                    // loop would spin: take the listener out of the set for a while.
-                    self.pause.start(&e);
-                    let _ = self.epoll.delete(listener);
-                    return;
-                }
+                // A failure of that one connection (ECONNABORTED, EINTR): go on.
+                // EMFILE, ENFILE: out of descriptors. The connection stays queued
+                // and the listener stays readable, so a level-triggered loop would
+                // spin: take the listener out of the set for a while.
+                Err(e) => match self.backoff.pause_after(&e) {
+                    None => continue,
+                    Some(pause) => {
+                        self.paused_until = Some(Instant::now() + pause);
+                        let _ = self.epoll.delete(listener);
+                        return;
+                    }
+                },
             };
-            self.pause.succeeded();
+            self.backoff.succeeded();
             if let Err(e) = conn.set_nonblocking(true) {
                 eprintln!("{peer}: {e}; connection closed");
                 continue;
@@ -403,8 +410,8 @@ impl Server {
 
     /// Puts the listener back in the epoll set once an accept pause is over.
     fn resume_accepting(&mut self, now: Instant) {
-        if self.pause.until.is_some_and(|t| now >= t) {
-            self.pause.until = None;
+        if self.paused_until.is_some_and(|t| now >= t) {
+            self.paused_until = None;
             if let Some(listener) = &self.listener {
                 let watch = EpollEvent::new(EpollFlags::EPOLLIN, LISTENER);
                 if let Err(e) = self.epoll.add(listener, watch) {
@@ -412,40 +419,5 @@ impl Server {
                 }
             }
         }
-    }
-}
-
-/// Failures of one pending connection (the client gave up, a signal): try the next.
-fn is_per_connection(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::ConnectionAborted | ErrorKind::Interrupted | ErrorKind::ConnectionReset
-    ) || e.raw_os_error() == Some(Errno::EPROTO as i32) // a protocol error on that one
-}
-
-/// Backing off accept() after EMFILE: 5 ms, doubling up to 1 s, logged once. The loop
-/// cannot sleep (every client would wait), so the pause is a deadline instead.
-#[derive(Default)]
-struct AcceptPause {
-    until: Option<Instant>,
-    next: Duration,
-    logged: bool,
-}
-
-impl AcceptPause {
-    fn start(&mut self, err: &io::Error) {
-        if !self.logged {
-            eprintln!("accept failed: {err}; pausing until it works again");
-            self.logged = true;
-        }
-        self.next = (self.next * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
-        self.until = Some(Instant::now() + self.next);
-    }
-
-    fn succeeded(&mut self) {
-        if self.logged {
-            eprintln!("accepting connections again");
-        }
-        *self = AcceptPause::default();
     }
 }
