@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use netkit::Fatal;
+use nix::sys::signal::{SigHandler, Signal, signal};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, dup2_stdin, dup2_stdout, execvp, fork, pipe};
 
@@ -85,8 +86,8 @@ fn spawn(
     ends: [&OwnedFd; 2],
 ) -> netkit::Result<Pid> {
     // SAFETY: this program has a single thread, so the child starts in a
-    // consistent state; it only calls dup2, close, execvp and, on failure,
-    // write and _exit.
+    // consistent state; it only calls dup2, close, signal, execvp and, on
+    // failure, write and _exit.
     match unsafe { fork() }.map_err(|e| Fatal::new(format!("fork: {e}")))? {
         ForkResult::Parent { child } => Ok(child),
         ForkResult::Child => {
@@ -99,6 +100,11 @@ fn spawn(
                 // it after this line.
                 unsafe { libc::close(end.as_raw_fd()) };
             }
+            // Rust ignores SIGPIPE (so that a write to a closed pipe is an error it
+            // can report), and exec() keeps an ignored signal ignored. Put the default
+            // back, or `ls` would see EPIPE errors where a C program dies quietly.
+            // SAFETY: SIG_DFL installs no handler of ours.
+            let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
             let error = match failed {
                 Some(e) => e,
                 // execlp("ls", "ls", NULL): returns only if it failed.
