@@ -103,11 +103,11 @@ fn run(args: Args) -> netkit::Result<()> {
         // ANCHOR_END: block
         println!("SIGALRM, SIGINT and SIGTERM are blocked except inside pselect()");
     }
-    println!(
-        "pid {}: type lines; the alarm rings after {} ms",
-        std::process::id(),
-        args.alarm_ms
-    );
+    let pid = std::process::id();
+    match args.alarm_ms {
+        0 => println!("pid {pid}: type lines; no alarm (send SIGINT or SIGTERM yourself)"),
+        ms => println!("pid {pid}: type lines; the alarm rings after {ms} ms"),
+    }
     alarm_after(args.alarm_ms)?;
 
     let stdin = io::stdin();
