@@ -1,11 +1,14 @@
-//! Building an exercise with cargo and running its tests one at a time.
+//! Cargo: building an exercise (with progress shown while it compiles) and what its test
+//! programs print.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use crate::json::Json;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Deserialize;
 
 /// What building an exercise's tests produced.
 pub struct Built {
@@ -13,10 +16,43 @@ pub struct Built {
     pub tests: Vec<(String, PathBuf)>,
     /// The exercise's programs: (binary name, executable).
     pub bins: BTreeMap<String, PathBuf>,
-    /// Files outside the exercise's `src/` that the compiler read for its library or
-    /// programs (`include!`, `include_str!`, `#[path]`): a submission that pulls in the
-    /// course's solutions or hidden tests that way.
-    pub outside: Vec<PathBuf>,
+    /// What the compiler wrote for the exercise's own library and programs: (target name,
+    /// file). Next to each is the list of sources it read (see `grade::build`).
+    pub outputs: Vec<(String, PathBuf)>,
+}
+
+/// A line of cargo's `--message-format json` output: the parts we read.
+#[derive(Deserialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+enum Message {
+    CompilerArtifact(Artifact),
+    #[serde(other)]
+    Other,
+}
+
+/// A unit cargo built (or found fresh).
+#[derive(Deserialize)]
+struct Artifact {
+    manifest_path: PathBuf,
+    target: Target,
+    profile: Profile,
+    /// What the compiler wrote: libraries, programs, test harnesses.
+    filenames: Vec<PathBuf>,
+    /// The program or test harness to run, if the unit is one.
+    executable: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+    /// `lib`, `bin`, `test`, `custom-build`, ...
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Profile {
+    /// Built with the test harness.
+    test: bool,
 }
 
 /// The cargo the user runs (`$CARGO` when we are started by cargo).
@@ -24,12 +60,30 @@ pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// What to do with cargo's own output (warnings and errors) while it builds.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Messages {
+    /// Show it as it comes, in colour on a terminal (`check`).
+    Show,
+    /// Keep it for the report (`grade`, `verify`).
+    Keep,
+}
+
 /// Builds package `package` of the workspace `workspace` (its folder), tests included,
-/// into `target`. `Err` carries the compiler's messages.
-pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, String> {
+/// into `target`; `extra` goes on cargo's command line. A spinner on stderr counts the
+/// units compiled (shown on a terminal only). `Ok(Err)` carries cargo's messages when
+/// the build failed; `Err` says that cargo could not be run at all.
+pub fn build(
+    workspace: &Path,
+    package: &str,
+    target: &Path,
+    extra: &[&str],
+    messages: Messages,
+) -> Result<Result<Built, String>, String> {
     let workspace = &workspace
         .canonicalize()
         .unwrap_or_else(|_| workspace.to_path_buf());
+    let colour = messages == Messages::Show && std::io::stderr().is_terminal();
     let mut command = cargo();
     command
         .args([
@@ -40,151 +94,101 @@ pub fn build(workspace: &Path, package: &str, target: &Path) -> Result<Built, St
             "-p",
         ])
         .arg(package)
+        .args(extra)
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_TERM_COLOR", "never")
+        .env("CARGO_TERM_COLOR", if colour { "always" } else { "never" })
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let mut stderr = child.stderr.take().unwrap();
-    let errors = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
+    let spinner = spinner(package);
+    // Cargo's own output: errors and warnings, rendered by cargo.
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let errors = std::thread::spawn({
+        let spinner = spinner.clone();
+        move || {
+            let mut text = String::new();
+            let mut lines = BufReader::new(stderr);
+            let mut line = String::new();
+            while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+                if messages == Messages::Show {
+                    spinner.suspend(|| eprint!("{line}"));
+                }
+                text.push_str(&line);
+                line.clear();
+            }
+            text
+        }
     });
-    let mut stdout = String::new();
-    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let errors = errors.join().unwrap_or_default();
     let mut built = Built {
         tests: Vec::new(),
         bins: BTreeMap::new(),
-        outside: Vec::new(),
+        outputs: Vec::new(),
     };
-    let src = workspace.join(package).join("src");
-    let mut compiler_messages = String::new();
-    for line in stdout.lines() {
-        let Some(message) = Json::parse(line) else {
+    let package_dir = workspace.join(package);
+    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    // Lines that are not cargo's JSON messages (none are expected) are skipped.
+    for message in stdout
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+    {
+        let Message::CompilerArtifact(artifact) = message else {
             continue;
         };
-        match message.get("reason").and_then(Json::as_str) {
-            Some("compiler-message") => {
-                if let Some(rendered) = message
-                    .get("message")
-                    .and_then(|m| m.get("rendered"))
-                    .and_then(Json::as_str)
-                {
-                    compiler_messages.push_str(rendered);
-                }
+        let kind = artifact.target.kind.first().map(String::as_str);
+        spinner.inc(1);
+        if kind != Some("custom-build") {
+            spinner.set_message(artifact.target.name.clone());
+        }
+        let is_ours = artifact
+            .manifest_path
+            .parent()
+            .and_then(|dir| dir.canonicalize().ok())
+            .is_some_and(|dir| dir == package_dir);
+        if is_ours && matches!(kind, Some("lib" | "bin")) {
+            for file in artifact.filenames {
+                built.outputs.push((artifact.target.name.clone(), file));
             }
-            Some("compiler-artifact") => {
-                let target = message.get("target");
-                let name = target
-                    .and_then(|t| t.get("name"))
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let kinds = target
-                    .and_then(|t| t.get("kind"))
-                    .map(Json::as_array)
-                    .unwrap_or(&[]);
-                let is_test = message
-                    .get("profile")
-                    .and_then(|p| p.get("test"))
-                    .and_then(Json::as_bool)
-                    .unwrap_or(false);
-                let kind = kinds.first().and_then(Json::as_str).unwrap_or_default();
-                if matches!(kind, "lib" | "bin") {
-                    let is_ours = message
-                        .get("manifest_path")
-                        .and_then(Json::as_str)
-                        .and_then(|m| Path::new(m).parent()?.canonicalize().ok())
-                        .is_some_and(|dir| dir == workspace.join(package));
-                    let outputs = message.get("filenames").map(Json::as_array).unwrap_or(&[]);
-                    for output in outputs.iter().filter_map(Json::as_str).filter(|_| is_ours) {
-                        for file in sources_read(Path::new(output), &name, workspace) {
-                            if !file.starts_with(&src) && !built.outside.contains(&file) {
-                                built.outside.push(file);
-                            }
-                        }
-                    }
-                }
-                let Some(exe) = message.get("executable").and_then(Json::as_str) else {
-                    continue;
-                };
-                match (kind, is_test) {
-                    ("test", true) => built.tests.push((name, PathBuf::from(exe))),
-                    ("bin", false) => {
-                        built.bins.insert(name, PathBuf::from(exe));
-                    }
-                    _ => {} // unit tests in src/ are the student's own; they do not count
-                }
+        }
+        let Some(exe) = artifact.executable else {
+            continue;
+        };
+        match (kind, artifact.profile.test) {
+            (Some("test"), true) => built.tests.push((artifact.target.name, exe)),
+            (Some("bin"), false) => {
+                built.bins.insert(artifact.target.name, exe);
             }
-            _ => {}
+            _ => {} // unit tests in src/ are the student's own; they do not count
         }
     }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let errors = errors.join().unwrap_or_default();
+    spinner.finish_and_clear();
     if status.success() {
         built.tests.sort();
-        Ok(built)
+        Ok(Ok(built))
     } else {
-        let text = if compiler_messages.is_empty() {
-            errors
-        } else {
-            compiler_messages
-        };
-        Err(text)
+        Ok(Err(errors))
     }
 }
 
-/// The source files rustc read to produce `output` (an artifact of target `target`), from
-/// the dep-info file it wrote next to it (`deps/NAME-HASH.d`), made absolute against
-/// `workspace` (where cargo runs rustc) with `..` resolved.
-fn sources_read(output: &Path, target: &str, workspace: &Path) -> Vec<PathBuf> {
-    let Some(file_name) = output.file_name().and_then(|n| n.to_str()) else {
-        return Vec::new();
-    };
-    // libNAME-HASH.rlib, NAME-HASH, NAME-HASH.exe: the hash is what follows the last '-'.
-    let Some(hash) = file_name
-        .rsplit('-')
-        .next()
-        .map(|h| h.split('.').next().unwrap_or(h))
-    else {
-        return Vec::new();
-    };
-    let dir = output.parent().unwrap_or(Path::new(""));
-    let dep_info = dir.join(format!("{}-{hash}.d", target.replace('-', "_")));
-    let Ok(text) = std::fs::read_to_string(&dep_info) else {
-        return Vec::new();
-    };
-    let mut files = Vec::new();
-    for line in text.lines() {
-        // Every source appears as a rule of its own, `path:` with nothing after the colon.
-        let Some(path) = line.strip_suffix(':') else {
-            continue;
-        };
-        if path.starts_with('#') || path.is_empty() {
-            continue;
-        }
-        let path = PathBuf::from(path.replace("\\ ", " "));
-        let mut absolute = PathBuf::new();
-        for part in workspace.join(path).components() {
-            match part {
-                std::path::Component::ParentDir => {
-                    absolute.pop();
-                }
-                std::path::Component::CurDir => {}
-                other => absolute.push(other),
-            }
-        }
-        if !files.contains(&absolute) {
-            files.push(absolute);
-        }
-    }
-    files
+/// A spinner on stderr while cargo compiles: `⠙ building wire 4s: 23 compiled nix`.
+/// Hidden when stderr is not a terminal, so piped and captured output stays clean.
+fn spinner(package: &str) -> ProgressBar {
+    let style = ProgressStyle::with_template(
+        "{spinner} building {prefix} {elapsed}: {pos} compiled {wide_msg}",
+    )
+    .expect("the template is valid");
+    let spinner = ProgressBar::new_spinner()
+        .with_style(style)
+        .with_prefix(package.to_owned());
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    spinner
 }
 
 /// The names of the tests in a test binary (`--list --format terse`).

@@ -2,105 +2,40 @@
 //!
 //! Students: `list`, `check [EX]`, `hint EX`, `watch`, `reset EX`.
 //! Maintainers: `verify` (every solution passes, every untouched exercise fails), `sync`
-//! (the exercises' sources made from the solutions).
-//! Instructors: `export --student DIR`, `grade --submission DIR`.
+//! (the exercises' sources made from the markers in the solutions).
+//! Instructors: `export --student DIR`, `play FILE --program P`, `grade --submission DIR`.
+//!
+//! `cli` reads the command line; each command is a module of its own (`list`, `check`,
+//! ...). A `Course` holds its `Exercise`s; `progress` remembers what `check` found.
+//! Grading is a pipeline in `grade/` (assemble → build → run → judge → report), which
+//! `verify` uses too; `transcript/` parses and plays transcripts; `sandbox` runs the code
+//! we did not write.
 
 mod cargo;
+mod check;
+mod cli;
 mod course;
+mod exercise;
+mod export;
+mod files;
 mod grade;
-mod json;
-mod maintain;
-mod regex;
+mod hint;
+mod list;
+mod play;
+mod progress;
+mod reset;
 mod sandbox;
-mod student;
 mod sync;
 mod transcript;
+mod verify;
+mod watch;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
+
+use cli::{Args, Command};
 use course::Course;
-
-/// Exercises for the sockets course: check your work, get hints, grade submissions.
-#[derive(Parser)]
-#[command(name = "cargo lab", version)]
-struct Args {
-    /// The course folder (default: found from the current directory).
-    #[arg(long, global = true)]
-    root: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Cmd,
-}
-
-#[derive(Subcommand)]
-enum Cmd {
-    /// Every exercise, its state, and your progress.
-    List,
-    /// Run the visible tests of an exercise (default: the next one not done).
-    Check { exercise: Option<String> },
-    /// Show a hint for an exercise (hint 1, or the one numbered).
-    Hint {
-        exercise: String,
-        number: Option<usize>,
-    },
-    /// Check the current exercise again whenever you save.
-    Watch,
-    /// Put an exercise back as it was handed out (your version is saved first).
-    Reset { exercise: String },
-    /// Maintainers: every solution passes everything, every untouched exercise fails.
-    Verify {
-        /// Only these exercises.
-        exercises: Vec<String>,
-    },
-    /// Maintainers: make exercises/NAME/src from solutions/NAME/src (their markers).
-    Sync {
-        /// Write nothing; fail if exercises/ is not what the solutions make.
-        #[arg(long)]
-        check: bool,
-    },
-    /// Instructors: play a transcript against a program, to try it out while writing it.
-    Play {
-        /// The .transcript file.
-        transcript: PathBuf,
-        /// The program to play it against.
-        #[arg(long)]
-        program: PathBuf,
-        /// Seed for the random values.
-        #[arg(long)]
-        seed: Option<u64>,
-    },
-    /// Instructors: write the student edition (no solutions, no hidden tests).
-    Export {
-        /// The folder to write (new or empty).
-        #[arg(long)]
-        student: PathBuf,
-    },
-    /// Instructors: grade a submission with the visible and hidden tests.
-    Grade {
-        /// The student's copy of the course (or its exercises/ folder).
-        #[arg(long)]
-        submission: PathBuf,
-        /// Hidden tests, one folder per exercise (default: hidden/ of this course).
-        #[arg(long)]
-        hidden: Option<PathBuf>,
-        /// Write the results as JSON here.
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Write the results as JUnit XML here.
-        #[arg(long)]
-        junit: Option<PathBuf>,
-        /// Seconds each test may take.
-        #[arg(long, default_value_t = 30)]
-        time_limit: u64,
-        /// Seed for the transcripts' random values (to replay a run).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Only these exercises.
-        #[arg(long = "only")]
-        only: Vec<String>,
-    },
-}
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -114,77 +49,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Carries out the command: `Ok(true)` when it succeeded (exit status 0), `Ok(false)`
+/// when it ran and found a failure (1), `Err` when it could not do its job (2).
 fn run(args: Args) -> Result<bool, String> {
-    let course = Course::find(args.root)?;
+    let course = || Course::find(args.root.clone());
     match args.command {
-        Cmd::List => student::list(&course),
-        Cmd::Check { exercise } => return student::check(&course, exercise.as_deref()),
-        Cmd::Hint { exercise, number } => student::hint(&course, &exercise, number)?,
-        Cmd::Watch => student::watch(&course)?,
-        Cmd::Reset { exercise } => student::reset(&course, &exercise)?,
-        Cmd::Verify { exercises } => {
-            sandbox::become_subreaper();
-            return maintain::verify(&course, &exercises, &maintain::options(30, Some(1)));
-        }
-        Cmd::Sync { check } => return sync::run(&course, check),
-        Cmd::Play {
-            transcript,
-            program,
-            seed,
-        } => {
-            sandbox::become_subreaper();
-            let text = std::fs::read_to_string(&transcript)
-                .map_err(|e| format!("{}: {e}", transcript.display()))?;
-            let parsed = transcript::Transcript::parse(&text)
-                .map_err(|e| format!("{}: {e}", transcript.display()))?;
-            let options = maintain::options(30, seed);
-            return match parsed.play(&program, &options.limits, options.seed, options.time_limit) {
-                Ok(()) => {
-                    println!(
-                        "{}: the program played its part (seed {})",
-                        transcript.display(),
-                        options.seed
-                    );
-                    Ok(true)
-                }
-                Err(report) => {
-                    println!(
-                        "{}: (seed {})\n{report}",
-                        transcript.display(),
-                        options.seed
-                    );
-                    Ok(false)
-                }
-            };
-        }
-        Cmd::Export { student } => maintain::export(&course, &student)?,
-        Cmd::Grade {
-            submission,
-            hidden,
-            json,
-            junit,
-            time_limit,
-            seed,
-            only,
-        } => {
-            sandbox::become_subreaper();
-            let options = maintain::options(time_limit, seed);
-            let results = maintain::grade(&course, &submission, hidden, &only, &options)?;
-            println!("{}", grade::table(&results, true));
-            println!(
-                "(transcript random seed: {}; replay with --seed {})",
-                options.seed, options.seed
-            );
-            let name = submission.display().to_string();
-            if let Some(path) = json {
-                std::fs::write(&path, grade::json(&name, options.seed, &results))
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-            if let Some(path) = junit {
-                std::fs::write(&path, grade::junit(&name, &results))
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-        }
+        Command::List => list::run(&course()?),
+        Command::Check { exercise } => check::run(&course()?, exercise.as_deref()),
+        Command::Hint { exercise, number } => hint::run(&course()?, &exercise, number),
+        Command::Watch => watch::run(&course()?),
+        Command::Reset { exercise } => reset::run(&course()?, &exercise),
+        Command::Verify { exercises } => verify::run(&course()?, &exercises),
+        Command::Sync { check } => sync::run(&course()?, check),
+        Command::Play(play) => play::run(&play),
+        Command::Export { student } => export::run(&course()?, &student),
+        Command::Grade(grade) => grade::run(&course()?, &grade),
     }
-    Ok(true)
 }

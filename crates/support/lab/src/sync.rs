@@ -29,7 +29,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::course::{self, Course};
+use crate::course::Course;
+use crate::exercise::Exercise;
+use crate::files;
 
 const SOLUTION: &str = "// lab:solution";
 const END: &str = "// lab:end";
@@ -101,8 +103,9 @@ pub fn exercise_text(solution: &str) -> Result<String, MarkerError> {
 
 /// The files `exercises/NAME/src/` must hold (path relative to it, content), made from
 /// `solutions/NAME/src/`. Marker errors are named `solutions/NAME/src/FILE:LINE: ...`.
-fn generate(course: &Course, name: &str) -> Result<BTreeMap<PathBuf, Vec<u8>>, Vec<String>> {
-    let dir = course.solution_src(name);
+fn generate(exercise: &Exercise) -> Result<BTreeMap<PathBuf, Vec<u8>>, Vec<String>> {
+    let name = &exercise.name;
+    let dir = &exercise.solution;
     if !dir.is_dir() {
         return Err(vec![format!(
             "{name}: there is no solutions/{name}/src to make exercises/{name}/src from"
@@ -110,7 +113,7 @@ fn generate(course: &Course, name: &str) -> Result<BTreeMap<PathBuf, Vec<u8>>, V
     }
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
-    for (rel, abs) in course::files_under(&dir, 10_000) {
+    for (rel, abs) in files::files_under(dir, 10_000) {
         let shown = format!("solutions/{name}/src/{}", rel.display());
         let content = match fs::read(&abs) {
             Ok(content) => content,
@@ -180,8 +183,7 @@ fn first_difference(want: &[u8], have: &[u8]) -> Difference {
 
 /// The differences between `exercises/NAME/src/` and `wanted`, by path.
 fn differences(src: &Path, wanted: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<(PathBuf, Difference)> {
-    let present: BTreeMap<PathBuf, PathBuf> =
-        course::files_under(src, 10_000).into_iter().collect();
+    let present: BTreeMap<PathBuf, PathBuf> = files::files_under(src, 10_000).into_iter().collect();
     let mut found = Vec::new();
     for (rel, want) in wanted {
         match present.get(rel).map(fs::read) {
@@ -205,9 +207,9 @@ fn differences(src: &Path, wanted: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<(PathBuf,
 pub fn run(course: &Course, check: bool) -> Result<bool, String> {
     let mut wanted = Vec::new();
     let mut errors = Vec::new();
-    for name in &course.exercises {
-        match generate(course, name) {
-            Ok(files) => wanted.push((name, files)),
+    for exercise in &course.exercises {
+        match generate(exercise) {
+            Ok(files) => wanted.push((exercise, files)),
             Err(mut e) => errors.append(&mut e),
         }
     }
@@ -219,8 +221,9 @@ pub fn run(course: &Course, check: bool) -> Result<bool, String> {
     }
     let mut stale = Vec::new();
     let mut count = 0;
-    for (name, files) in &wanted {
-        let src = course.exercise_dir(name).join("src");
+    for (exercise, files) in &wanted {
+        let name = &exercise.name;
+        let src = exercise.src();
         let found = differences(&src, files);
         if found.is_empty() {
             continue;

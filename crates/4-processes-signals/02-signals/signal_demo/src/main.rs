@@ -159,12 +159,12 @@ extern "C" fn on_sigpipe_printing(_signal: libc::c_int) {
 }
 
 fn print_in_handler() -> netkit::Result<()> {
-    // SAFETY: it is not: this handler breaks the rule, on purpose, to show what happens.
     let action = SigAction::new(
         SigHandler::Handler(on_sigpipe_printing),
         SaFlags::empty(),
         SigSet::empty(),
     );
+    // SAFETY: it is not: this handler breaks the rule, on purpose, to show what happens.
     unsafe { sigaction(Signal::SIGPIPE, &action) }?;
     // Once the reader of our stdout has gone (`| head -n 3` exits after three lines),
     // the next write(2) inside println! raises SIGPIPE, and the handler runs while that

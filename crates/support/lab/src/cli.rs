@@ -1,0 +1,104 @@
+//! The command line: what `cargo lab` accepts, and nothing else. Each command is carried
+//! out by the module of the same name; a new command is a variant here and an arm in
+//! `main.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+/// Exercises for the sockets course: check your work, get hints, grade submissions.
+#[derive(Parser)]
+#[command(name = "cargo lab", version)]
+pub struct Args {
+    /// The course folder (default: found from the current directory).
+    #[arg(long, global = true)]
+    pub root: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Every exercise, its state, and your progress.
+    List,
+    /// Run the visible tests of an exercise (default: the next one not done).
+    Check { exercise: Option<String> },
+    /// Show a hint for an exercise (hint 1, or the one numbered).
+    Hint {
+        exercise: String,
+        number: Option<usize>,
+    },
+    /// Check the current exercise again whenever you save.
+    Watch,
+    /// Put an exercise back as it was handed out (your version is saved first).
+    Reset { exercise: String },
+    /// Maintainers: every solution passes everything, every untouched exercise fails.
+    Verify {
+        /// Only these exercises.
+        exercises: Vec<String>,
+    },
+    /// Maintainers: make exercises/NAME/src from solutions/NAME/src (their markers).
+    Sync {
+        /// Write nothing; fail if exercises/ is not what the solutions make.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Instructors: play a transcript against a program, to try it out while writing it.
+    Play(PlayArgs),
+    /// Instructors: write the student edition (no solutions, no hidden tests).
+    Export {
+        /// The folder to write (new or empty).
+        #[arg(long)]
+        student: PathBuf,
+    },
+    /// Instructors: grade a submission with the visible and hidden tests.
+    Grade(GradeArgs),
+}
+
+#[derive(ClapArgs)]
+pub struct PlayArgs {
+    /// The .transcript file.
+    pub transcript: PathBuf,
+    /// The program to play it against.
+    #[arg(long)]
+    pub program: PathBuf,
+    /// Seed for the random values.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(ClapArgs)]
+pub struct GradeArgs {
+    /// The student's copy of the course (or its exercises/ folder).
+    #[arg(long)]
+    pub submission: PathBuf,
+    /// Hidden tests, one folder per exercise (default: hidden/ of this course).
+    #[arg(long)]
+    pub hidden: Option<PathBuf>,
+    /// Write the results as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the results as JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Seconds each test may take.
+    #[arg(long, default_value_t = 30)]
+    pub time_limit: u64,
+    /// Seed for the transcripts' random values (to replay a run).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Only these exercises.
+    #[arg(long = "only")]
+    pub only: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Args::command().debug_assert();
+    }
+}
