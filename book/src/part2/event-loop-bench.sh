@@ -79,7 +79,16 @@ for clients in 1000 10000; do
     row=$("$bin/loadgen" --port "$port" -q --format csv-row --label "$name" \
       -c "$clients" -d 10 --timeout 30) ||
       echo "event-loop-bench.sh: $name: loadgen reported errors (see the errors column)" >&2
-    echo "$row,$(peak_rss),$(cpu_seconds)" >>"$out"
+    cpu=$(cpu_seconds)
+    echo "$row,$(peak_rss),$cpu" >>"$out"
+    # A sanity check on the clocks: no process can use more CPU time than the machine's
+    # cores have in the time measured. (On a badly overloaded virtual machine it happens,
+    # and then none of that run's numbers can be trusted.)
+    seconds=$(echo "$row" | cut -d, -f7)
+    if awk -v c="$cpu" -v s="$seconds" -v n="$(getconf _NPROCESSORS_ONLN)" 'BEGIN { exit !(c > s * n) }'; then
+      echo "event-loop-bench.sh: $name used ${cpu} s of CPU in ${seconds} s on $(getconf _NPROCESSORS_ONLN) cores:" \
+        "this machine's clocks are not to be trusted for this run" >&2
+    fi
     stop
   done
 done
