@@ -1,7 +1,7 @@
-//! What the three concurrent uppercase servers (fork, thread, pool) promise beyond the
+//! What the four concurrent uppercase servers (fork, thread, pool, epoll) promise beyond the
 //! protocol: many clients at once, silent clients that block nobody, graceful shutdown on
 //! SIGINT and SIGTERM, and an accept loop that survives running out of descriptors.
-//! Every test runs against all three (see `testkit::check_each`).
+//! Every test runs against all four (see `testkit::check_each`).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -15,10 +15,11 @@ use testkit::{
 
 const OWN: &str = env!("CARGO_BIN_EXE_tcp_upper_thread_server");
 
-const CONCURRENT: [&str; 3] = [
+const CONCURRENT: [&str; 4] = [
     "tcp_upper_fork_server",
     "tcp_upper_thread_server",
     "tcp_upper_pool_server",
+    "tcp_upper_epoll_server",
 ];
 
 fn each_server(check: impl Fn(&str)) {
@@ -211,10 +212,14 @@ fn cpu_ticks_over(pid: u32, span: Duration) -> u64 {
 
 // ANCHOR: emfile
 #[test]
-fn out_of_descriptors_thread_and_pool_wait_without_spinning_then_recover() {
+fn out_of_descriptors_thread_pool_and_epoll_wait_without_spinning_then_recover() {
     check_each(
         OWN,
-        &["tcp_upper_thread_server", "tcp_upper_pool_server"],
+        &[
+            "tcp_upper_thread_server",
+            "tcp_upper_pool_server",
+            "tcp_upper_epoll_server",
+        ],
         |bin| {
             // Room for about a dozen client sockets. The pool gets more workers
             // than that, so a held connection always has a worker, and only

@@ -4,6 +4,8 @@
 //!   read back.
 //! - `pack listen` accepts clients and prints every chat packet they send, as `name: text`.
 //! - `pack send --name tom Hi` sends one packet (or one per line of stdin).
+//! - `pack fixed 3.1415926` is pack.c: a float as Beej's 32-bit fixed-point number.
+//! - `pack htonll 0x0102030405060708` shows a 64-bit number's bytes before and after.
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -30,6 +32,18 @@ struct Args {
 enum Command {
     /// Pack Beej's example values, show the bytes, unpack them again.
     Demo,
+    /// pack.c: floats as 32-bit fixed-point numbers (htonf), and back (ntohf).
+    Fixed {
+        /// The floats (default: Beej's 3.1415926).
+        #[arg(allow_negative_numbers = true, default_values_t = [BEEJS_PI])]
+        values: Vec<f32>,
+    },
+    /// A 64-bit number's bytes in memory, then in network byte order (htonll).
+    Htonll {
+        /// The number, decimal or 0x hexadecimal.
+        #[arg(default_value = "0x0102030405060708", value_parser = parse_u64)]
+        value: u64,
+    },
     /// Print every chat packet that clients send (one thread per client).
     Listen {
         /// Address to listen on.
@@ -57,6 +71,11 @@ enum Command {
     },
 }
 
+/// The value pack.c packs: not quite pi, and not `f32::consts::PI` either (which is
+/// 3.14159274 as an f32, where this is 3.14159250).
+#[allow(clippy::approx_constant)]
+const BEEJS_PI: f32 = 3.141_592_6;
+
 fn main() -> ExitCode {
     netkit::finish(run(netkit::parse_args()))
 }
@@ -64,6 +83,14 @@ fn main() -> ExitCode {
 fn run(args: Args) -> netkit::Result<()> {
     match args.command {
         Command::Demo => demo(),
+        Command::Fixed { values } => {
+            fixed(&values);
+            Ok(())
+        }
+        Command::Htonll { value } => {
+            show_htonll(value);
+            Ok(())
+        }
         Command::Listen {
             host,
             port,
@@ -98,6 +125,51 @@ fn demo() -> netkit::Result<()> {
     Ok(())
 }
 // ANCHOR_END: demo
+
+// ANCHOR: fixed
+/// pack.c's main(): pack, show the 32 bits as sent, unpack.
+fn fixed(values: &[f32]) {
+    for &f in values {
+        let netf = pack::htonf(f);
+        let f2 = pack::ntohf(netf);
+        println!("Original: {f:.6}");
+        println!(" Network: 0x{netf:08X}");
+        println!("Unpacked: {f2:.6}");
+    }
+}
+// ANCHOR_END: fixed
+
+// ANCHOR: show_htonll
+/// The 8 bytes of `value` as this machine keeps them, then after htonll().
+fn show_htonll(value: u64) {
+    let bytes = |v: u64| {
+        // The bytes exactly as they lie in memory (what send() would copy).
+        let shown: Vec<String> = v.to_ne_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        shown.join(" ")
+    };
+    let order = if cfg!(target_endian = "little") {
+        "little-endian: least significant byte first"
+    } else {
+        "big-endian: most significant byte first"
+    };
+    println!("value        0x{value:016x}");
+    println!("in memory    {}   (this machine is {order})", bytes(value));
+    println!(
+        "htonll       {}   (network byte order)",
+        bytes(pack::htonll(value))
+    );
+    println!("ntohll back  0x{:016x}", pack::ntohll(pack::htonll(value)));
+}
+// ANCHOR_END: show_htonll
+
+/// A u64 written in decimal or as 0x hexadecimal.
+fn parse_u64(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("'{text}' is not a 64-bit number (decimal or 0x hex)"))
+}
 
 // ANCHOR: listen
 fn listen(host: &str, port: u16, max_clients: usize) -> netkit::Result<()> {

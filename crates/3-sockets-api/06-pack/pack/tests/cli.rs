@@ -148,3 +148,70 @@ fn past_max_clients_a_client_is_told_the_server_is_busy_then_served_when_one_lea
         .unwrap();
     assert_eq!(server.next_stdout_line().as_deref(), Some("four: let in"));
 }
+
+fn c_peer(name: &str) -> String {
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/peers/{name}.c"));
+    testkit::compile_c(&source, env!("CARGO_TARGET_TMPDIR"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+// ANCHOR: fixed_against_c
+#[test]
+fn fixed_point_floats_are_the_same_bits_and_values_as_the_c_code() {
+    let out = run(PACK, &["fixed"], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "Original: 3.141593\n Network: 0x0003243F\nUnpacked: 3.141586\n"
+    );
+    let values = [
+        "3.1415926",
+        "0",
+        "1",
+        "-1",
+        "0.5",
+        "-2.25",
+        "1e-5",
+        "0.1",
+        "-0.1",
+        "123.456",
+        "32767.99",
+        "-32767.5",
+        "40000",
+        "65536.75",
+        "-99999.125",
+        "2.718281828",
+    ];
+    let c = run(&c_peer("fixed"), &values, b"");
+    let mut args = vec!["fixed"];
+    args.extend(values);
+    let ours = run(PACK, &args, b"");
+    assert_eq!(c.code(), Some(0), "{c:?}");
+    assert_eq!(ours.stdout, c.stdout);
+}
+// ANCHOR_END: fixed_against_c
+
+#[test]
+fn htonll_lays_out_the_bytes_as_the_c_code_does() {
+    let c = run(&c_peer("fixed"), &["-ll", "0x0102030405060708"], b"");
+    let ours = run(PACK, &["htonll", "0x0102030405060708"], b"");
+    assert_eq!(ours.code(), Some(0), "{ours:?}");
+    let field = |text: &str, name: &str| -> String {
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap();
+        line[name.len()..]
+            .trim_start()
+            .split("   ")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(field(&ours.stdout, "in memory"), field(&c.stdout, "memory"));
+    assert_eq!(field(&ours.stdout, "htonll"), field(&c.stdout, "htonll"));
+    assert_eq!(field(&ours.stdout, "htonll"), "01 02 03 04 05 06 07 08");
+    assert!(ours.stdout.contains("ntohll back  0x0102030405060708"));
+    let bad = run(PACK, &["htonll", "0xnothex"], b"");
+    assert_eq!(bad.code(), Some(2));
+    assert_eq!(bad.stderr.lines().count(), 1, "{bad:?}");
+}
