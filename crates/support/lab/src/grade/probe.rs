@@ -243,16 +243,16 @@ the answer was for the input {}",
                 let (reason, what) = match ended.status {
                     _ if ending.hit_process_limit => (
                         super::judge::process_limit_reason(&options.limits),
-                        "it hit the process limit".to_owned(),
+                        "the probe hit the process limit during this case".to_owned(),
                     ),
                     None => (
                         format!("timed out after {} s", options.time_limit.as_secs()),
-                        "it was still running when its time was up".to_owned(),
+                        "the probe was still on this case when its time was up".to_owned(),
                     ),
                     Some(status) => ended_by(status),
                 };
                 result.reason = reason;
-                let observed = format!("no answer: {what}, during this case");
+                let observed = format!("no answer: {what}");
                 result.detail = compared(&heading, &want.input, &want.output, &observed);
                 let stderr = String::from_utf8_lossy(&ending.stderr);
                 if !stderr.trim().is_empty() {
@@ -283,11 +283,14 @@ fn ended_by(status: ExitStatus) -> (String, String) {
     match status.code() {
         Some(code) => (
             "exited in the middle of a case".into(),
-            format!("the probe exited (status {code}) — does the code call process::exit?"),
+            format!(
+                "the probe exited with status {code} during this case (does the code call \
+                 process::exit?)"
+            ),
         ),
         None => (
             format!("crashed ({status})"),
-            format!("the probe crashed ({status})"),
+            format!("the probe crashed ({status}) during this case"),
         ),
     }
 }
@@ -304,8 +307,9 @@ fn compared(heading: &str, input: &str, expected: &str, observed: &str) -> Strin
     );
     let (e, o): (Vec<char>, Vec<char>) = (expected.chars().collect(), observed.chars().collect());
     let plain = observed.starts_with("no answer") || observed.starts_with("panicked");
-    if e.len().max(o.len()) > 80 && !plain {
-        let at = e.iter().zip(&o).take_while(|(a, b)| a == b).count();
+    let at = e.iter().zip(&o).take_while(|(a, b)| a == b).count();
+    // Pointed at only when it is not plain to see at the start of the lines above.
+    if at >= 40 && !plain {
         let window = |text: &[char]| {
             let from = at.saturating_sub(30);
             let to = (at + 30).min(text.len());
