@@ -308,3 +308,42 @@ fn lock(path: &Path) -> Result<File, String> {
     }
     Ok(file)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_judge_package_has_the_exercises_dependencies_but_not_the_exercise() {
+        let dir = tempfile::tempdir().unwrap();
+        let exercise = dir.path().join("showip");
+        std::fs::create_dir_all(&exercise).unwrap();
+        let manifest = exercise.join("Cargo.toml");
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"showip\"\nedition.workspace = true\n\n[dependencies]\n\
+             libc.workspace = true\nlocal = { path = \"../local\" }\n\n[dev-dependencies]\n\
+             nix = { workspace = true }\n",
+        )
+        .unwrap();
+        let read = |text: String| -> toml::Table { toml::from_str(&text).unwrap() };
+
+        let tests = read(package_manifest(&manifest, "showip-judge", None).unwrap());
+        assert_eq!(tests["package"]["name"].as_str(), Some("showip-judge"));
+        assert_eq!(
+            tests["package"]["edition"]["workspace"].as_bool(),
+            Some(true)
+        );
+        let deps = tests["dependencies"].as_table().unwrap();
+        let names: Vec<&str> = deps.keys().map(String::as_str).collect();
+        assert_eq!(names, ["libc", "local", "nix", "testkit"]);
+        assert_eq!(
+            deps["local"]["path"].as_str(),
+            Some("../../showip/../local")
+        );
+
+        let probe = read(package_manifest(&manifest, "showip-probe", Some("showip")).unwrap());
+        let deps = probe["dependencies"].as_table().unwrap();
+        assert_eq!(deps["showip"]["path"].as_str(), Some("../../showip"));
+    }
+}
