@@ -19,6 +19,8 @@ pub struct Built {
     /// What the compiler wrote for the exercise's own library and programs: (target name,
     /// file). Next to each is the list of sources it read (see `grade::build`).
     pub outputs: Vec<(String, PathBuf)>,
+    /// The exercise's probe, when it has one (see `grade::probe`).
+    pub probe: Option<PathBuf>,
 }
 
 /// A line of cargo's `--message-format json` output: the parts we read.
@@ -83,18 +85,114 @@ pub fn build(
     let workspace = &workspace
         .canonicalize()
         .unwrap_or_else(|_| workspace.to_path_buf());
-    let colour = messages == Messages::Show && std::io::stderr().is_terminal();
     let mut command = cargo();
     command
-        .args([
-            "test",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-            "--quiet",
-            "-p",
-        ])
+        .args(["test", "--no-run", "-p"])
         .arg(package)
-        .args(extra)
+        .args(extra);
+    let package_dir = workspace.join(package);
+    run_build(
+        command,
+        workspace,
+        target,
+        &package_dir,
+        None,
+        messages,
+        package,
+    )
+}
+
+/// Builds, for grading, the exercise `package` of the assembled workspace `workspace`
+/// (its library and programs), the package of its tests `tests`, and that of its probe
+/// `probe` (name, folder relative to the workspace), into `target`, with `env` set for
+/// cargo and the compiler (the tests' `CARGO_BIN_EXE_NAME`). The unit tests in the
+/// exercise's `src/` are not built: they are the student's own and do not count.
+pub fn build_graded(
+    workspace: &Path,
+    package: &str,
+    tests: Option<&str>,
+    probe: Option<(&str, &Path)>,
+    target: &Path,
+    env: &[(String, PathBuf)],
+) -> Result<Result<Built, String>, String> {
+    let workspace = &workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    let mut command = cargo();
+    command.args(["build", "-p", package]);
+    for judge in tests.into_iter().chain(probe.map(|(name, _)| name)) {
+        command.args(["-p", judge]);
+    }
+    // The probe's package has no library; cargo minds only when no package has one. It
+    // minds when no package has an integration test, though.
+    command.args(["--lib", "--bins"]);
+    let has_tests = |dir: &Path| {
+        std::fs::read_dir(dir.join("tests")).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        })
+    };
+    if tests.is_some() || has_tests(&workspace.join(package)) {
+        command.args(["--test", "*"]);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    let probe_dir = probe.map(|(_, dir)| workspace.join(dir));
+    run_build(
+        command,
+        workspace,
+        target,
+        &workspace.join(package),
+        probe_dir.as_deref(),
+        Messages::Keep,
+        package,
+    )
+}
+
+/// Builds the probe `probe` (its package, and folder relative to the workspace) of the
+/// workspace `workspace` into `target`: its executable, or cargo's messages.
+pub fn build_probe(
+    workspace: &Path,
+    probe: (&str, &Path),
+    target: &Path,
+) -> Result<Result<PathBuf, String>, String> {
+    let workspace = &workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    let mut command = cargo();
+    command.args(["build", "--bins", "-p", probe.0]);
+    let probe_dir = workspace.join(probe.1);
+    let built = run_build(
+        command,
+        workspace,
+        target,
+        &probe_dir,
+        Some(&probe_dir),
+        Messages::Keep,
+        probe.0,
+    )?;
+    Ok(built.and_then(|built| {
+        built
+            .probe
+            .ok_or_else(|| format!("cargo built no program for {}", probe.0))
+    }))
+}
+
+/// Runs the cargo `command` (a build of the workspace `workspace` into `target`) and
+/// sorts what it built: the tests of any package, and the library and programs of
+/// `package_dir`; the program of `probe_dir` is the probe.
+fn run_build(
+    mut command: Command,
+    workspace: &Path,
+    target: &Path,
+    package_dir: &Path,
+    probe_dir: Option<&Path>,
+    messages: Messages,
+    package: &str,
+) -> Result<Result<Built, String>, String> {
+    let colour = messages == Messages::Show && std::io::stderr().is_terminal();
+    command
+        .args(["--message-format=json-render-diagnostics", "--quiet"])
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
@@ -128,8 +226,8 @@ pub fn build(
         tests: Vec::new(),
         bins: BTreeMap::new(),
         outputs: Vec::new(),
+        probe: None,
     };
-    let package_dir = workspace.join(package);
     let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
     // Lines that are not cargo's JSON messages (none are expected) are skipped.
     for message in stdout
@@ -145,11 +243,12 @@ pub fn build(
         if kind != Some("custom-build") {
             spinner.set_message(artifact.target.name.clone());
         }
-        let is_ours = artifact
+        let dir = artifact
             .manifest_path
             .parent()
-            .and_then(|dir| dir.canonicalize().ok())
-            .is_some_and(|dir| dir == package_dir);
+            .and_then(|dir| dir.canonicalize().ok());
+        let is_ours = dir.as_deref() == Some(package_dir);
+        let is_probe = probe_dir.is_some() && dir.as_deref() == probe_dir;
         if is_ours && matches!(kind, Some("lib" | "bin")) {
             for file in artifact.filenames {
                 built.outputs.push((artifact.target.name.clone(), file));
@@ -160,7 +259,8 @@ pub fn build(
         };
         match (kind, artifact.profile.test) {
             (Some("test"), true) => built.tests.push((artifact.target.name, exe)),
-            (Some("bin"), false) => {
+            (Some("bin"), false) if is_probe => built.probe = Some(exe),
+            (Some("bin"), false) if is_ours => {
                 built.bins.insert(artifact.target.name, exe);
             }
             _ => {} // unit tests in src/ are the student's own; they do not count

@@ -84,7 +84,7 @@ pub struct GradeArgs {
     /// Seconds each test may take.
     #[arg(long, default_value_t = 30)]
     pub time_limit: u64,
-    /// Seed for the transcripts' random values (to replay a run).
+    /// Seed for the transcripts' random values and the probes' cases (to replay a run).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Only these exercises.

@@ -5,7 +5,7 @@
 
 use crate::course::Course;
 use crate::grade::score::{ExerciseResult, Kind};
-use crate::grade::{self, Options, assemble, report};
+use crate::grade::{self, Options, assemble, reference, report};
 use crate::sandbox;
 
 pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
@@ -28,11 +28,15 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
         }
     }
     let hidden = course.hidden_dir();
+    let reference = reference::probes(course, &hidden, &chosen)?;
+    // The solutions are the course's own: the visible tests of an exercise with a probe,
+    // which call its library inside the test, run too (grading leaves them out).
     let scratch = assemble::assemble(
         course,
         &course.target_dir().join("verify"),
         &|exercise| exercise.solution.clone(),
         Some(&hidden),
+        true,
     )?;
     for exercise in &chosen {
         let name = &exercise.name;
@@ -42,6 +46,7 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
             name,
             &course.build_dir("verify"),
             &transcripts,
+            reference.probe(name),
             &options,
         );
         let untouched = grade::exercise_pipeline(
@@ -49,6 +54,7 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
             name,
             &course.build_dir("check"),
             &[],
+            None,
             &options,
         );
         println!("{}", summary(&solved, &untouched));

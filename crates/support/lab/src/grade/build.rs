@@ -8,13 +8,42 @@
 
 use std::path::{Path, PathBuf};
 
+use super::assemble::{JUDGE_DIR, judge_package, probe_package};
 use super::score::Problem;
 use super::tail;
 use crate::cargo::{self, Built, Messages};
 
 /// Builds exercise `name` of the workspace `workspace` (tests included) into `target`.
+///
+/// In a workspace assembled for grading, the tests are in the exercise's judge package
+/// and the probe in its probe package (see `assemble`): they are built with it, the
+/// tests told where the exercise's programs will be (`CARGO_BIN_EXE_NAME`, which cargo
+/// sets only for a package's own tests). Elsewhere (the exercises in place) the tests are
+/// the exercise's own.
 pub fn build(workspace: &Path, name: &str, target: &Path) -> Result<Built, Problem> {
-    let built = match cargo::build(workspace, name, target, &[], Messages::Keep) {
+    let judges = workspace.join(JUDGE_DIR);
+    let tests = judge_package(name);
+    let tests = judges.join(name).is_dir().then_some(tests.as_str());
+    let probe = probe_package(name);
+    let probe_dir = Path::new(JUDGE_DIR).join(&probe);
+    let probe = judges
+        .join(&probe)
+        .is_dir()
+        .then_some((probe.as_str(), probe_dir.as_path()));
+    let result = if tests.is_none() && probe.is_none() {
+        cargo::build(workspace, name, target, &[], Messages::Keep)
+    } else {
+        let out = std::path::absolute(target).unwrap_or_else(|_| target.to_path_buf());
+        let env: Vec<(String, PathBuf)> = programs(&workspace.join(name))
+            .into_iter()
+            .map(|bin| {
+                let path = out.join("debug").join(&bin);
+                (format!("CARGO_BIN_EXE_{bin}"), path)
+            })
+            .collect();
+        cargo::build_graded(workspace, name, tests, probe, target, &env)
+    };
+    let built = match result {
         Ok(Ok(built)) => built,
         Ok(Err(messages)) => return Err(Problem::new("does not compile", first_error(&messages))),
         Err(e) => return Err(Problem::new("could not be built", e)),
@@ -34,7 +63,50 @@ pub fn build(workspace: &Path, name: &str, target: &Path) -> Result<Built, Probl
             ),
         ));
     }
+    if probe.is_some() && built.probe.is_none() {
+        return Err(Problem::new(
+            "could not be built",
+            "cargo built no probe for this exercise",
+        ));
+    }
     Ok(built)
+}
+
+/// The names of the programs of the package in `dir`, as cargo finds them: `src/main.rs`
+/// (named like the package), `src/bin/NAME.rs`, `src/bin/NAME/main.rs`, and the
+/// `[[bin]]` entries of its manifest.
+fn programs(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    if dir.join("src/main.rs").is_file()
+        && let Some(name) = dir.file_name()
+    {
+        names.push(name.to_string_lossy().into_owned());
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = if path.is_dir() && path.join("main.rs").is_file() {
+                path.file_name()
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                path.file_stem()
+            } else {
+                None
+            };
+            names.extend(name.map(|n| n.to_string_lossy().into_owned()));
+        }
+    }
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+    if let Ok(manifest) = toml::from_str::<toml::Table>(&manifest)
+        && let Some(bins) = manifest.get("bin").and_then(|b| b.as_array())
+    {
+        names.extend(
+            bins.iter()
+                .filter_map(|b| b.get("name")?.as_str().map(str::to_owned)),
+        );
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Files outside the exercise's `src/` that the compiler read for its library or

@@ -14,6 +14,8 @@
 pub mod assemble;
 pub mod build;
 pub mod judge;
+pub mod probe;
+pub mod reference;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -76,11 +78,13 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool, String> {
     }
     let chosen = course.pick_all(&args.only)?;
 
+    let reference = reference::probes(course, &hidden, &chosen)?;
     let scratch = assemble::assemble(
         course,
         &course.target_dir().join("grade"),
         &|exercise| submitted.join(&exercise.name).join("src"),
         Some(&hidden),
+        false,
     )?;
     let mut results = Vec::new();
     for exercise in chosen {
@@ -100,13 +104,14 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool, String> {
             name,
             &course.build_dir("grade"),
             &transcripts,
+            reference.probe(name),
             &options,
         ));
     }
 
     println!("{}", report::table(&results, true));
     println!(
-        "(transcript random seed: {}; replay with --seed {})",
+        "(random seed of the transcripts and probe cases: {}; replay with --seed {})",
         options.seed, options.seed
     );
     let name = submission.display().to_string();
@@ -122,23 +127,42 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool, String> {
 }
 
 /// Exercise `name` of the assembled workspace `workspace` through build, run and judge,
-/// built into `target`, with `transcripts` played against its program.
+/// built into `target`, with `transcripts` played against its program and its probe's
+/// answers compared with those of `reference` (the reference solution's probe).
 pub fn exercise_pipeline(
     workspace: &Path,
     name: &str,
     target: &Path,
     transcripts: &[PathBuf],
+    reference: Option<&Path>,
     options: &Options,
 ) -> ExerciseResult {
     let built = match build::build(workspace, name, target) {
         Ok(built) => built,
         Err(problem) => return ExerciseResult::untested(name, problem),
     };
-    let observed = match run::run(&built, name, &workspace.join(name), transcripts, options) {
+    let expected = match (&built.probe, reference) {
+        (None, _) => None,
+        (Some(_), Some(reference)) => {
+            match probe::expected(reference, options.seed, options.time_limit) {
+                Ok(expected) => Some(expected),
+                Err(problem) => return ExerciseResult::untested(name, problem),
+            }
+        }
+        (Some(_), None) => {
+            let problem = Problem::new(
+                "cannot be judged",
+                "it has a probe, but there is no reference build of it",
+            );
+            return ExerciseResult::untested(name, problem);
+        }
+    };
+    let dir = workspace.join(name);
+    let observed = match run::run(&built, name, &dir, transcripts, expected.as_ref(), options) {
         Ok(observed) => observed,
         Err(problem) => return ExerciseResult::untested(name, problem),
     };
-    judge::judge(name, observed, options)
+    judge::judge(name, observed, expected.as_ref(), options)
 }
 
 /// The last `lines` lines of `text`.

@@ -1,6 +1,7 @@
 //! Stage 3: run what was built, in the sandbox: every test on its own (a process of its
-//! own, under the limits), then every transcript against the exercise's program. What
-//! each did is recorded as it was seen; judging it is the next stage's job.
+//! own, under the limits), every check of the probe (a process per check), then every
+//! transcript against the exercise's program. What each did is recorded as it was seen;
+//! judging it is the next stage's job.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::process::{Command, ExitStatus};
 use std::time::Instant;
 
 use super::Options;
+use super::probe::{self, CheckRun, Expected};
 use super::score::{Kind, Problem};
 use crate::cargo::{self, Built};
 use crate::sandbox::{Ending, Sandboxed};
@@ -17,6 +19,8 @@ use crate::transcript::{self, Transcript};
 pub struct Observed {
     pub tests: Vec<TestRun>,
     pub transcripts: Vec<TranscriptRun>,
+    /// The probe's checks, in the order of `Expected::checks`.
+    pub checks: Vec<CheckRun>,
 }
 
 /// One test of a test binary, run alone.
@@ -61,18 +65,24 @@ pub enum NotPlayed {
 }
 
 /// Runs every test of `built` (in the exercise's folder `exercise_dir`, as cargo test
-/// would) and plays `transcripts` against the exercise's program.
+/// would), its probe on the cases of `expected`, and plays `transcripts` against the
+/// exercise's program.
 pub fn run(
     built: &Built,
     exercise: &str,
     exercise_dir: &Path,
     transcripts: &[PathBuf],
+    expected: Option<&Expected>,
     options: &Options,
 ) -> Result<Observed, Problem> {
     let mut observed = Observed {
         tests: Vec::new(),
         transcripts: Vec::new(),
+        checks: Vec::new(),
     };
+    if let (Some(probe), Some(expected)) = (&built.probe, expected) {
+        observed.checks = probe::observe(probe, expected, exercise_dir, options);
+    }
     for (binary, exe) in &built.tests {
         let kind = if binary.starts_with("hidden_") {
             Kind::Hidden
