@@ -42,6 +42,8 @@ pub struct Room {
     expose: Vec<PathBuf>,
     /// Files (or folders) inside those that it must not read: shown empty.
     hide: Vec<PathBuf>,
+    /// Folders that a `..` in an exposed path climbs out of: made, empty.
+    detours: Vec<PathBuf>,
     /// Files put in the scratch folder before it starts: (name, content).
     files: Vec<(String, Vec<u8>)>,
     kind: Kind,
@@ -87,14 +89,32 @@ impl Room {
         Room {
             expose: Vec::new(),
             hide: Vec::new(),
+            detours: Vec::new(),
             files: Vec::new(),
             kind,
         }
     }
 
-    /// Lets the program read `path` (a file or a folder, with all it holds).
+    /// Lets the program read `path` (a file or a folder, with all it holds), by that path
+    /// as written: a `..` in it (`crates/support/lab/../../../target`) is followed by the
+    /// kernel, so the folders it climbs out of are made too (empty).
     pub fn expose(&mut self, path: impl AsRef<Path>) {
-        let path = absolute(path.as_ref());
+        let joined = std::env::current_dir()
+            .map(|here| here.join(path.as_ref()))
+            .unwrap_or_else(|_| path.as_ref().to_path_buf());
+        let mut path = PathBuf::from("/");
+        for part in joined.components() {
+            match part {
+                Component::ParentDir => {
+                    if !self.detours.contains(&path) {
+                        self.detours.push(path.clone());
+                    }
+                    path.pop();
+                }
+                Component::Normal(name) => path.push(name),
+                _ => {}
+            }
+        }
         if !self.expose.contains(&path) {
             self.expose.push(path);
         }
@@ -276,6 +296,18 @@ impl Room {
             }
             plan.bind(path, &inside(path), READ_ONLY)?;
             mounted.push(path.clone());
+        }
+        for detour in &self.detours {
+            let covered = mounted.iter().any(|m| detour.starts_with(m));
+            let system = SYSTEM.iter().any(|s| detour.starts_with(s));
+            if covered || system {
+                continue;
+            }
+            for dir in detour.ancestors().collect::<Vec<_>>().into_iter().rev() {
+                if made.insert(dir.to_path_buf()) {
+                    plan.steps.push(Step::Mkdir(c_path(&inside(dir))?));
+                }
+            }
         }
         // What a hidden file shows: an empty regular file (a device would not open on
         // these nodev mounts).
