@@ -90,6 +90,11 @@ pub struct GradeArgs {
     /// Only these exercises.
     #[arg(long = "only")]
     pub only: Vec<String>,
+    /// Grade even where the tests cannot be contained (not root, no namespaces): they
+    /// then see the machine's files and network, with only the process, memory, file
+    /// size and time limits.
+    #[arg(long)]
+    pub unsafe_no_sandbox: bool,
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub fn run(course: &Course, dest: &Path) -> Result<bool, String> {
             || rel == Path::new("crates/support/lab/tests/sync.rs")
             || rel == Path::new("crates/support/lab/tests/attacks.rs")
             || rel.starts_with("crates/support/lab/tests/attacks")
+            || rel == Path::new("crates/support/lab/tests/escapes.rs")
+            || rel.starts_with("crates/support/lab/tests/escapes")
             || abs.starts_with(&dest);
         if !leave_out {
             wanted.insert(rel, abs);

@@ -10,7 +10,14 @@ use crate::sandbox;
 
 pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
     sandbox::become_subreaper();
-    let options = Options::new(30, Some(1));
+    let mut options = Options::new(30, Some(1));
+    // The solutions and exercises are the course's own code: where the sandbox is not
+    // available, verify runs them without it (and says so); where it is, they run in it,
+    // so that verify shows they pass where grading runs them.
+    if let Err(why) = sandbox::available() {
+        eprintln!("cargo lab verify: running the course's code without the sandbox: {why}");
+        options.limits.contain = false;
+    }
     let chosen = course.pick_all(only)?;
     let mut problems = Vec::new();
     for exercise in &chosen {

@@ -63,6 +63,7 @@ fn test(run: TestRun, options: &Options) -> TestResult {
     let stdout = String::from_utf8_lossy(&ending.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&ending.stderr).into_owned();
     let test = &run.test;
+    let limit = options.limits.hit(ended.status, &ending.stderr);
     let (passed, reason, detail) = match ended.status {
         _ if ending.hit_process_limit => (
             false,
@@ -100,6 +101,15 @@ fn test(run: TestRun, options: &Options) -> TestResult {
             false,
             "did not run".to_owned(),
             format!("the test binary ran no test named {test}"),
+        ),
+        Some(status) if !status.success() && limit.is_some() => (
+            false,
+            limit.unwrap_or_default(),
+            format!(
+                "{}\n{}",
+                cargo::failure_text(&stdout, test),
+                tail(&stderr, 10)
+            ),
         ),
         Some(status) if status.code() == Some(101) => {
             let mut detail = cargo::failure_text(&stdout, test);
@@ -140,6 +150,8 @@ fn transcript(run: TranscriptRun, options: &Options) -> TestResult {
         Err(NotPlayed::Failed(failure)) => {
             let reason = if failure.hit_process_limit {
                 process_limit_reason(&options.limits)
+            } else if let Some(limit) = failure.limit.clone() {
+                limit
             } else if failure.left_processes {
                 "left processes behind".to_owned()
             } else if failure.out_of_time {

@@ -12,7 +12,7 @@ use super::Options;
 use super::probe::{self, CheckRun, Expected};
 use super::score::{Kind, Problem};
 use crate::cargo::{self, Built};
-use crate::sandbox::{Ending, Sandboxed};
+use crate::sandbox::{Ending, Room, Sandboxed};
 use crate::transcript::{self, Transcript};
 
 /// What running the tests and transcripts of one exercise showed.
@@ -89,12 +89,18 @@ pub fn run(
         } else {
             Kind::Visible
         };
-        let names =
-            cargo::list_tests(exe).map_err(|e| Problem::new("its tests cannot be listed", e))?;
+        let names = list_tests(built, exe, exercise_dir, options)
+            .map_err(|e| Problem::new("its tests cannot be listed", e))?;
         for test in names {
-            observed
-                .tests
-                .push(run_test(exe, exercise_dir, binary, test, kind, options));
+            observed.tests.push(run_test(
+                built,
+                exe,
+                exercise_dir,
+                binary,
+                test,
+                kind,
+                options,
+            ));
         }
     }
     for (index, path) in transcripts.iter().enumerate() {
@@ -116,7 +122,56 @@ pub fn run(
     Ok(observed)
 }
 
+/// The room a test binary runs in: besides the system, it may read its own binary, the
+/// exercise's programs (which it starts) and the exercise's folder (its working folder),
+/// in which the hidden tests' sources show empty: they were compiled in already.
+fn room(built: &Built, exe: &Path, exercise_dir: &Path, options: &Options) -> io::Result<Room> {
+    let mut room = options.limits.room()?;
+    room.expose(exe);
+    for program in built.bins.values() {
+        room.expose(program);
+    }
+    room.expose(exercise_dir);
+    for (binary, _) in &built.tests {
+        if binary.starts_with("hidden_") {
+            room.hide(exercise_dir.join("tests").join(format!("{binary}.rs")));
+        }
+    }
+    Ok(room)
+}
+
+/// The names of the tests in the test binary `exe`, listed in the sandbox too: the
+/// student's code is linked into it, and may run before `main`.
+fn list_tests(
+    built: &Built,
+    exe: &Path,
+    exercise_dir: &Path,
+    options: &Options,
+) -> Result<Vec<String>, String> {
+    let mut command = Command::new(exe);
+    command
+        .args(["--list", "--format", "terse"])
+        .current_dir(exercise_dir);
+    let room = room(built, exe, exercise_dir, options).map_err(|e| e.to_string())?;
+    let mut child = Sandboxed::spawn_in(command, &options.limits, room, b"")
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let status = child.wait_until(Instant::now() + options.time_limit);
+    let ending = child.finish();
+    match status {
+        Some(status) if status.success() => Ok(cargo::parse_test_list(&String::from_utf8_lossy(
+            &ending.stdout,
+        ))),
+        _ => Err(format!(
+            "{} --list failed ({}): {}",
+            exe.display(),
+            status.map_or("timed out".to_owned(), |s| s.to_string()),
+            String::from_utf8_lossy(&ending.stderr)
+        )),
+    }
+}
+
 fn run_test(
+    built: &Built,
     exe: &Path,
     exercise_dir: &Path,
     binary: &str,
@@ -130,7 +185,9 @@ fn run_test(
         .args(["--exact", &test, "--test-threads=1"])
         .current_dir(exercise_dir)
         .env("RUST_BACKTRACE", "0");
-    let ended = Sandboxed::spawn(command, &options.limits, b"").map(|mut child| {
+    let ended = room(built, exe, exercise_dir, options)
+        .and_then(|room| Sandboxed::spawn_in(command, &options.limits, room, b""));
+    let ended = ended.map(|mut child| {
         let status = child.wait_until(started + options.time_limit);
         Ended {
             status,
