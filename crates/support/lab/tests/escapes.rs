@@ -263,7 +263,7 @@ fn every_escape_scores_what_an_empty_submission_scores() {
         "{}",
         graded.report
     );
-    // read: nothing of the answers, by any path; the hidden test's source shows empty.
+    // read: nothing of the answers, by any path.
     let solution =
         fs::read_to_string(course.join("solutions/tcp_upper_client/src/lib.rs")).unwrap();
     let hidden = fs::read_to_string(course.join("hidden/tcp_upper_client/long_lines.rs")).unwrap();
@@ -281,13 +281,9 @@ fn every_escape_scores_what_an_empty_submission_scores() {
     ] {
         assert!(!graded.says(&snippet), "{snippet} is in the report");
     }
+    // The judge package with the hidden tests' sources is not in the sandbox's view.
     assert!(
-        graded.says("READ: 19 of 20 paths not found"),
-        "{}",
-        graded.report
-    );
-    assert!(
-        graded.says("READ tests/hidden_long_lines.rs: 0 bytes"),
+        graded.says("READ: 20 of 20 paths not found"),
         "{}",
         graded.report
     );
@@ -356,7 +352,9 @@ fn every_escape_scores_what_an_empty_submission_scores() {
         &["--unsafe-no-sandbox"],
     );
     assert!(open.table.contains("--unsafe-no-sandbox"), "{}", open.table);
-    assert_eq!(open.points("showip"), 10.0, "{}", open.table);
+    // The first showip it finds may be the lecture's, which answers some of the
+    // exercise's tests differently: any points at all show the exec got somewhere.
+    assert!(open.points("showip") > 0.0, "{}", open.table);
     assert!(
         open.says("stream.read_exact(&mut reply)?;"),
         "{}",

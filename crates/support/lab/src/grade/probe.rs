@@ -240,10 +240,16 @@ the answer was for the input {}",
             }
             None => {
                 let ending = &ended.ending;
+                let limit = options.limits.hit(ended.status, &ending.stderr);
                 let (reason, what) = match ended.status {
                     _ if ending.hit_process_limit => (
                         super::judge::process_limit_reason(&options.limits),
                         "the probe hit the process limit during this case".to_owned(),
+                    ),
+                    // The memory or file size limit: said as such, as for tests.
+                    _ if limit.is_some() => (
+                        limit.clone().unwrap_or_default(),
+                        "the probe was stopped by a limit during this case".to_owned(),
                     ),
                     None => (
                         format!("timed out after {} s", options.time_limit.as_secs()),

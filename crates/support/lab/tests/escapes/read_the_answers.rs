@@ -1,10 +1,10 @@
 //! Attack: read the answers. Replaces `tcp_upper_client`'s `src/main.rs`.
 //!
 //! The solution and the hidden tests are files of the course, and the grader's scratch
-//! copy of the exercise holds the hidden tests' sources next to the visible ones. This
-//! program reads them by absolute path, by relative path from wherever it is started,
-//! and from its own `tests/` folder, and prints what it read on stdout and stderr, where
-//! the report would show it. `@COURSE@` is filled in by `tests/escapes.rs`.
+//! copy holds the hidden tests' sources in the exercise's judge package, beside the
+//! exercise. This program reads them by absolute path, by relative path from wherever it
+//! is started, and from the judge package, and prints what it read on stdout and stderr,
+//! where the report would show it. `@COURSE@` is filled in by `tests/escapes.rs`.
 
 const COURSE: &str = "@COURSE@";
 
@@ -13,7 +13,7 @@ fn main() {
         format!("{COURSE}/solutions/tcp_upper_client/src/lib.rs"),
         format!("{COURSE}/hidden/tcp_upper_client/long_lines.rs"),
         format!("{COURSE}/hidden/tcp_upper_client/reply_in_pieces.transcript"),
-        "tests/hidden_long_lines.rs".to_owned(),
+        "../lab-judge/tcp_upper_client/tests/hidden_long_lines.rs".to_owned(),
     ];
     for depth in 0..8 {
         let up = "../".repeat(depth);
