@@ -28,7 +28,7 @@ fn the_absolute_form_is_served_like_the_origin_form() {
     );
     let response = raw(
         &server,
-        b"GET HTTP://localhost:6789/docs?x=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        b"GET HTTP://example.invalid:6789/docs?x=1 HTTP/1.1\r\nHost: example.invalid\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status_line(&response), "HTTP/1.1 301 Moved Permanently");
     assert_eq!(header(&response, "location"), Some("/docs/"));
