@@ -2,10 +2,15 @@
 # Reproduces the measurements of "One client, many clients": loadgen against each of the
 # four uppercase servers (release builds) at 1, 16, 128 and 1000 clients at once, then with
 # a new connection for every request, and the minimal echo server as the floor.
-# Usage: book/src/part2/bench.sh [OUTPUT.csv]   (run from anywhere; takes about a minute)
+# Usage: book/src/part2/bench.sh [DIR]   (run from anywhere; takes about a minute)
+# Writes DIR/bench.csv; DIR defaults to target/bench in the workspace. The book's own
+# bench.csv is the record of one run: the script never writes there unless you name it.
 set -euo pipefail
+dir=${1:-"$(dirname "$0")/../../../target/bench"}
+mkdir -p "$dir"
+out="$(cd "$dir" && pwd)/bench.csv"
 cd "$(dirname "$0")/../../.."
-out=${1:-book/src/part2/bench.csv}
+echo "bench.sh: the results go to $out" >&2
 
 # 1000 clients need 1000 descriptors in loadgen and as many in the server.
 ulimit -n 20000 2>/dev/null || true

@@ -19,6 +19,8 @@ pub struct Built {
     /// What the compiler wrote for the exercise's own library and programs: (target name,
     /// file). Next to each is the list of sources it read (see `grade::build`).
     pub outputs: Vec<(String, PathBuf)>,
+    /// The exercise's probe, when it has one (see `grade::probe`).
+    pub probe: Option<PathBuf>,
 }
 
 /// A line of cargo's `--message-format json` output: the parts we read.
@@ -100,18 +102,114 @@ pub fn build(
     let workspace = &workspace
         .canonicalize()
         .unwrap_or_else(|_| workspace.to_path_buf());
-    let colour = messages == Messages::Show && std::io::stderr().is_terminal();
     let mut command = cargo();
     command
-        .args([
-            "test",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-            "--quiet",
-            "-p",
-        ])
+        .args(["test", "--no-run", "-p"])
         .arg(package)
-        .args(extra)
+        .args(extra);
+    let package_dir = workspace.join(package);
+    run_build(
+        command,
+        workspace,
+        target,
+        &package_dir,
+        None,
+        messages,
+        package,
+    )
+}
+
+/// Builds, for grading, the exercise `package` of the assembled workspace `workspace`
+/// (its library and programs), the package of its tests `tests`, and that of its probe
+/// `probe` (name, folder relative to the workspace), into `target`, with `env` set for
+/// cargo and the compiler (the tests' `CARGO_BIN_EXE_NAME`). The unit tests in the
+/// exercise's `src/` are not built: they are the student's own and do not count.
+pub fn build_graded(
+    workspace: &Path,
+    package: &str,
+    tests: Option<&str>,
+    probe: Option<(&str, &Path)>,
+    target: &Path,
+    env: &[(String, PathBuf)],
+) -> Result<Result<Built, String>, String> {
+    let workspace = &workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    let mut command = cargo();
+    command.args(["build", "-p", package]);
+    for judge in tests.into_iter().chain(probe.map(|(name, _)| name)) {
+        command.args(["-p", judge]);
+    }
+    // The probe's package has no library; cargo minds only when no package has one. It
+    // minds when no package has an integration test, though.
+    command.args(["--lib", "--bins"]);
+    let has_tests = |dir: &Path| {
+        std::fs::read_dir(dir.join("tests")).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        })
+    };
+    if tests.is_some() || has_tests(&workspace.join(package)) {
+        command.args(["--test", "*"]);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    let probe_dir = probe.map(|(_, dir)| workspace.join(dir));
+    run_build(
+        command,
+        workspace,
+        target,
+        &workspace.join(package),
+        probe_dir.as_deref(),
+        Messages::Keep,
+        package,
+    )
+}
+
+/// Builds the probe `probe` (its package, and folder relative to the workspace) of the
+/// workspace `workspace` into `target`: its executable, or cargo's messages.
+pub fn build_probe(
+    workspace: &Path,
+    probe: (&str, &Path),
+    target: &Path,
+) -> Result<Result<PathBuf, String>, String> {
+    let workspace = &workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    let mut command = cargo();
+    command.args(["build", "--bins", "-p", probe.0]);
+    let probe_dir = workspace.join(probe.1);
+    let built = run_build(
+        command,
+        workspace,
+        target,
+        &probe_dir,
+        Some(&probe_dir),
+        Messages::Keep,
+        probe.0,
+    )?;
+    Ok(built.and_then(|built| {
+        built
+            .probe
+            .ok_or_else(|| format!("cargo built no program for {}", probe.0))
+    }))
+}
+
+/// Runs the cargo `command` (a build of the workspace `workspace` into `target`) and
+/// sorts what it built: the tests of any package, and the library and programs of
+/// `package_dir`; the program of `probe_dir` is the probe.
+fn run_build(
+    mut command: Command,
+    workspace: &Path,
+    target: &Path,
+    package_dir: &Path,
+    probe_dir: Option<&Path>,
+    messages: Messages,
+    package: &str,
+) -> Result<Result<Built, String>, String> {
+    let colour = messages == Messages::Show && std::io::stderr().is_terminal();
+    command
+        .args(["--message-format=json-render-diagnostics", "--quiet"])
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
@@ -145,8 +243,8 @@ pub fn build(
         tests: Vec::new(),
         bins: BTreeMap::new(),
         outputs: Vec::new(),
+        probe: None,
     };
-    let package_dir = workspace.join(package);
     let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
     // Lines that are not cargo's JSON messages (none are expected) are skipped.
     for message in stdout
@@ -162,11 +260,12 @@ pub fn build(
         if kind != Some("custom-build") {
             spinner.set_message(artifact.target.name.clone());
         }
-        let is_ours = artifact
+        let dir = artifact
             .manifest_path
             .parent()
-            .and_then(|dir| dir.canonicalize().ok())
-            .is_some_and(|dir| dir == package_dir);
+            .and_then(|dir| dir.canonicalize().ok());
+        let is_ours = dir.as_deref() == Some(package_dir);
+        let is_probe = probe_dir.is_some() && dir.as_deref() == probe_dir;
         if is_ours && matches!(kind, Some("lib" | "bin")) {
             for file in artifact.filenames {
                 built.outputs.push((artifact.target.name.clone(), file));
@@ -177,7 +276,8 @@ pub fn build(
         };
         match (kind, artifact.profile.test) {
             (Some("test"), true) => built.tests.push((artifact.target.name, exe)),
-            (Some("bin"), false) => {
+            (Some("bin"), false) if is_probe => built.probe = Some(exe),
+            (Some("bin"), false) if is_ours => {
                 built.bins.insert(artifact.target.name, exe);
             }
             _ => {} // unit tests in src/ are the student's own; they do not count
@@ -194,34 +294,88 @@ pub fn build(
     }
 }
 
-/// Builds the packages `packages` of the workspace `workspace` at once, with their
-/// integration tests (not the unit tests of `src/`, which are the student's own), into
-/// `target`: one cargo, both cores busy, and a package that does not compile costs only
-/// itself (`--keep-going`). Per package, what it built or the compiler's errors (as the
-/// compiler prints them). No debug information and no incremental compilation: the
-/// builds of a class are thrown away after use. `Err` when cargo could not be run.
+/// An exercise to build for grading, and the packages of the assembled workspace that
+/// judge it (see `grade::assemble`).
+pub struct Judged {
+    /// The exercise's package, in the workspace's folder of that name.
+    pub name: String,
+    /// Its tests' package and folder (relative to the workspace), if it has tests.
+    pub tests: Option<(String, PathBuf)>,
+    /// Its probe's package and folder (relative to the workspace), if it has a probe.
+    pub probe: Option<(String, PathBuf)>,
+}
+
+/// Builds the exercises `exercises` of the workspace `workspace` at once, each with its
+/// library and programs, the package of its tests and that of its probe, into `target`,
+/// with `env` set for cargo and the compiler (the tests' `CARGO_BIN_EXE_NAME`): one
+/// cargo, both cores busy, and an exercise that does not compile costs only itself
+/// (`--keep-going`). The unit tests in the exercises' `src/` are not built: they are the
+/// students' own and do not count. Per exercise, what it built or the compiler's errors
+/// (as the compiler prints them; those of its probe too: a probe that does not compile
+/// against the library is the library's fault). No debug information and no incremental
+/// compilation: the builds of a class are thrown away after use. `Err` when cargo could
+/// not be run.
 pub fn build_packages(
     workspace: &Path,
-    packages: &[&str],
+    exercises: &[Judged],
     target: &Path,
+    env: &[(String, PathBuf)],
 ) -> Result<BTreeMap<String, Result<Built, String>>, String> {
     let workspace = &workspace
         .canonicalize()
         .unwrap_or_else(|_| workspace.to_path_buf());
     let mut results = BTreeMap::new();
-    if packages.is_empty() {
+    if exercises.is_empty() {
         return Ok(results);
     }
+    // Which exercise the package in a folder (canonical) serves, and as what.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Role {
+        Exercise,
+        Tests,
+        Probe,
+    }
+    let mut folders: BTreeMap<PathBuf, (usize, Role)> = BTreeMap::new();
     let mut command = cargo();
-    command
-        .args(["build", "--message-format=json", "--keep-going", "--quiet"])
-        .args(["--test", "*"]);
-    for package in packages {
-        command.args(["-p", package]);
+    command.args(["build", "--message-format=json", "--keep-going", "--quiet"]);
+    let mut has_lib = false;
+    let mut has_tests = false;
+    for (index, exercise) in exercises.iter().enumerate() {
+        let dir = workspace.join(&exercise.name);
+        has_lib |= dir.join("src/lib.rs").is_file();
+        has_tests |= std::fs::read_dir(dir.join("tests")).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        });
+        command.args(["-p", &exercise.name]);
+        folders.insert(dir, (index, Role::Exercise));
+        if let Some((tests, dir)) = &exercise.tests {
+            command.args(["-p", tests]);
+            let dir = workspace.join(dir);
+            folders.insert(dir.canonicalize().unwrap_or(dir), (index, Role::Tests));
+            has_lib = true; // a judge package has an (empty) library
+            has_tests = true;
+        }
+        if let Some((probe, dir)) = &exercise.probe {
+            command.args(["-p", probe]);
+            let dir = workspace.join(dir);
+            folders.insert(dir.canonicalize().unwrap_or(dir), (index, Role::Probe));
+        }
+    }
+    // Cargo minds `--lib` when no package has a library, and `--test '*'` when none has
+    // an integration test.
+    if has_lib {
+        command.arg("--lib");
+    }
+    command.arg("--bins");
+    if has_tests {
+        command.args(["--test", "*"]);
     }
     command
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_TERM_COLOR", "never")
         .env("CARGO_INCREMENTAL", "0")
@@ -239,13 +393,13 @@ pub fn build_packages(
         let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
         text
     });
-    let mut built: BTreeMap<String, Built> = BTreeMap::new();
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
-    // The package a message is about: the folder of its manifest, when it is one of ours.
-    let package_of = |manifest: &Path| {
+    let mut built: BTreeMap<usize, Built> = BTreeMap::new();
+    let mut errors: BTreeMap<usize, String> = BTreeMap::new();
+    // The exercise a message is about, and the role of its package: from the folder of
+    // the package's manifest, when it is one of ours.
+    let role_of = |manifest: &Path| {
         let dir = manifest.parent()?.canonicalize().ok()?;
-        let name = dir.file_name()?.to_str()?.to_owned();
-        (dir == workspace.join(&name) && packages.contains(&name.as_str())).then_some(name)
+        folders.get(&dir).copied()
     };
     let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
     for message in stdout
@@ -255,35 +409,37 @@ pub fn build_packages(
     {
         match message {
             Message::CompilerArtifact(artifact) => {
-                let Some(package) = package_of(&artifact.manifest_path) else {
+                let Some((index, role)) = role_of(&artifact.manifest_path) else {
                     continue;
                 };
-                let entry = built.entry(package).or_insert_with(|| Built {
+                let entry = built.entry(index).or_insert_with(|| Built {
                     tests: Vec::new(),
                     bins: BTreeMap::new(),
                     outputs: Vec::new(),
+                    probe: None,
                 });
                 let kind = artifact.target.kind.first().map(String::as_str);
-                if matches!(kind, Some("lib" | "bin")) {
+                if role == Role::Exercise && matches!(kind, Some("lib" | "bin")) {
                     for file in &artifact.filenames {
                         entry
                             .outputs
                             .push((artifact.target.name.clone(), file.clone()));
                     }
                 }
-                match (kind, artifact.profile.test, artifact.executable) {
-                    (Some("test"), true, Some(exe)) => {
+                match (kind, artifact.profile.test, artifact.executable, role) {
+                    (Some("test"), true, Some(exe), Role::Exercise | Role::Tests) => {
                         entry.tests.push((artifact.target.name, exe))
                     }
-                    (Some("bin"), false, Some(exe)) => {
+                    (Some("bin"), false, Some(exe), Role::Exercise) => {
                         entry.bins.insert(artifact.target.name, exe);
                     }
-                    _ => {}
+                    (Some("bin"), false, Some(exe), Role::Probe) => entry.probe = Some(exe),
+                    _ => {} // unit tests in src/ are the student's own; they do not count
                 }
             }
             Message::Diagnostic(diagnostic) if diagnostic.message.level == "error" => {
-                if let Some(package) = package_of(&diagnostic.manifest_path) {
-                    let text = errors.entry(package).or_default();
+                if let Some((index, _)) = role_of(&diagnostic.manifest_path) {
+                    let text = errors.entry(index).or_default();
                     text.push_str(diagnostic.message.rendered.as_deref().unwrap_or("error"));
                     text.push('\n');
                 }
@@ -293,12 +449,16 @@ pub fn build_packages(
     }
     let status = child.wait().map_err(|e| e.to_string())?;
     let cargo_says = cargo_says.join().unwrap_or_default();
-    for package in packages {
-        let result = match (errors.remove(*package), built.remove(*package)) {
+    for (index, exercise) in exercises.iter().enumerate() {
+        let result = match (errors.remove(&index), built.remove(&index)) {
             (Some(errors), _) => Err(errors),
-            // Nothing from the compiler, yet no tests either: cargo itself failed (a
-            // manifest it cannot read, say) and says why on stderr.
-            (None, Some(built)) if status.success() || !built.tests.is_empty() => {
+            // Nothing from the compiler, yet not all that was asked for either: cargo
+            // itself failed (a manifest it cannot read, say) and says why on stderr.
+            (None, Some(built))
+                if status.success()
+                    || ((exercise.tests.is_none() || !built.tests.is_empty())
+                        && (exercise.probe.is_none() || built.probe.is_some())) =>
+            {
                 let mut built = built;
                 built.tests.sort();
                 Ok(built)
@@ -309,7 +469,7 @@ pub fn build_packages(
                 cargo_says.clone()
             }),
         };
-        results.insert(package.to_string(), result);
+        results.insert(exercise.name.clone(), result);
     }
     Ok(results)
 }
@@ -328,27 +488,13 @@ fn spinner(package: &str) -> ProgressBar {
     spinner
 }
 
-/// The names of the tests in a test binary (`--list --format terse`).
-pub fn list_tests(exe: &Path) -> Result<Vec<String>, String> {
-    let mut command = Command::new(exe);
-    command
-        .args(["--list", "--format", "terse"])
-        .stdin(Stdio::null());
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "{} --list failed: {}",
-            exe.display(),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout)
+/// The test names in the output of `--list --format terse`.
+pub fn parse_test_list(listing: &str) -> Vec<String> {
+    listing
         .lines()
         .filter_map(|l| l.strip_suffix(": test"))
         .map(str::to_owned)
-        .collect())
+        .collect()
 }
 
 /// The failure message libtest printed for `test`: the section between

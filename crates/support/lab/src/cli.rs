@@ -129,12 +129,17 @@ pub struct GradeArgs {
     /// Seconds each test may take.
     #[arg(long, default_value_t = 30)]
     pub time_limit: u64,
-    /// Seed for the transcripts' random values (to replay a run).
+    /// Seed for the transcripts' random values and the probes' cases (to replay a run).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Only these exercises.
     #[arg(long = "only")]
     pub only: Vec<String>,
+    /// Grade even where the tests cannot be contained (not root, no namespaces): they
+    /// then see the machine's files and network, with only the process, memory, file
+    /// size and time limits.
+    #[arg(long)]
+    pub unsafe_no_sandbox: bool,
 }
 
 #[cfg(test)]

@@ -71,6 +71,13 @@ impl Course {
         self.target_dir().join(format!("build-{tree}"))
     }
 
+    /// The reference build: the solutions' probes, whose answers are the expected ones
+    /// when grading (`tree/` the scratch copy, `build/` its cargo target folder). Only
+    /// the grader runs what is in it; no student's program may read it.
+    pub fn reference_dir(&self) -> PathBuf {
+        self.target_dir().join("reference")
+    }
+
     /// The exercise `name` stands for: its full name, its number in the list, or a unique
     /// part of its name.
     pub fn pick(&self, name: &str) -> Result<&Exercise, String> {

@@ -67,6 +67,10 @@ pub fn student_files(
             || rel == Path::new("crates/support/lab/tests/sync.rs")
             || rel == Path::new("crates/support/lab/tests/class.rs")
             || rel == Path::new("crates/support/lab/tests/platforms.rs")
+            || rel == Path::new("crates/support/lab/tests/attacks.rs")
+            || rel.starts_with("crates/support/lab/tests/attacks")
+            || rel == Path::new("crates/support/lab/tests/escapes.rs")
+            || rel.starts_with("crates/support/lab/tests/escapes")
             || skip.is_some_and(|skip| abs.starts_with(skip));
         if !leave_out {
             wanted.insert(rel, abs);

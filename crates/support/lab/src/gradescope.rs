@@ -7,8 +7,14 @@
 //! submission: it grades `/autograder/submission` and writes
 //! `/autograder/results/results.json`). Gradescope unpacks the zip into
 //! `/autograder/source`; the course is in `course/` there, the student edition with the
-//! hidden tests added (never the solutions). Both scripts take the root from
+//! hidden tests added (never the solutions). A library exercise judged by a probe needs
+//! the reference solution's answers: the export runs the reference probe on the
+//! autograder's seed and puts what it answered beside the probe
+//! (`hidden/NAME/reference-answers.json`). Both scripts take the root from
 //! `AUTOGRADER_ROOT` (default `/autograder`), so the autograder can be tried locally.
+//! Run as root (as Gradescope runs them), the tests run in the grader's sandbox, which
+//! shows them nothing of `/autograder`; otherwise they are graded with
+//! `--unsafe-no-sandbox`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,6 +27,8 @@ use serde::Serialize;
 use crate::course::Course;
 use crate::export;
 use crate::files;
+use crate::grade::probe;
+use crate::grade::reference::{self, RECORDED, ReferenceProbe};
 use crate::grade::score::{ExerciseResult, Kind, POINTS};
 
 /// Who sees a hidden test's result on Gradescope: once the instructor publishes the
@@ -41,6 +49,10 @@ pub fn export(course: &Course, zip_path: &Path) -> Result<bool, String> {
     // One seed for every submission: every student's transcripts see the same values,
     // and a regrade sees them again.
     let seed = crate::grade::Options::new(TIME_LIMIT, None).seed;
+    let recorded = recorded_answers(course, &hidden, seed)?;
+    for name in recorded.keys() {
+        entries.remove(name);
+    }
     let packages = debian_packages(course);
     let file =
         std::fs::File::create(zip_path).map_err(|e| format!("{}: {e}", zip_path.display()))?;
@@ -64,6 +76,9 @@ pub fn export(course: &Course, zip_path: &Path) -> Result<bool, String> {
             .unwrap_or(0o644);
         add(&rel.to_string_lossy(), &bytes, mode)?;
     }
+    for (rel, text) in &recorded {
+        add(&rel.to_string_lossy(), text.as_bytes(), 0o644)?;
+    }
     zip.finish()
         .map_err(|e| format!("{}: {e}", zip_path.display()))?;
     println!(
@@ -71,9 +86,36 @@ pub fn export(course: &Course, zip_path: &Path) -> Result<bool, String> {
          root, the course (no solutions/) with its hidden tests in course/; seed {seed} for \
          every submission. Upload it as the assignment's autograder (\"Zip file upload\").",
         zip_path.display(),
-        entries.len() + 2
+        entries.len() + recorded.len() + 2
     );
     Ok(true)
+}
+
+/// The reference's answers for `seed`, for every exercise with a probe in `hidden`: (path
+/// in the zip, JSON). The solutions stay out of the autograder; what they answer on the
+/// autograder's cases goes in.
+fn recorded_answers(
+    course: &Course,
+    hidden: &Path,
+    seed: u64,
+) -> Result<BTreeMap<PathBuf, String>, String> {
+    let all: Vec<_> = course.exercises.iter().collect();
+    let reference = reference::probes(course, hidden, &all)?;
+    let mut recorded = BTreeMap::new();
+    for (name, probe) in &reference.probes {
+        let ReferenceProbe::Built(program) = probe else {
+            return Err(format!(
+                "{name} has a probe but no solution here: the autograder needs the reference \
+                 solution's answers, and only the solution can give them for a new seed"
+            ));
+        };
+        let answers = probe::record(program, seed, Duration::from_secs(TIME_LIMIT))
+            .map_err(|p| format!("{name}: {}: {}", p.what, p.detail))?;
+        let mut text = serde_json::to_string_pretty(&answers).expect("the answers serialize");
+        text.push('\n');
+        recorded.insert(Path::new("course/hidden").join(name).join(RECORDED), text);
+    }
+    Ok(recorded)
 }
 
 /// The Debian packages the exercises' tests ask for (`testkit::require_tool("x")` in
@@ -143,10 +185,16 @@ LAB="${{LAB:-$COURSE/target/release/lab}}"
 if [ ! -x "$LAB" ]; then
     (cd "$COURSE" && cargo build --release --quiet -p lab) || exit 1
 fi
+# As root (Gradescope runs this as root), every test runs in the grader's sandbox: its own
+# network (loopback only), and a view of the files without /autograder, so no test sees
+# the hidden tests, the recorded answers or another run. Without root there is no
+# sandbox, and the grader must be told that it grades without one.
+SANDBOX=""
+if [ "$(id -u)" != 0 ]; then SANDBOX="--unsafe-no-sandbox"; fi
 mkdir -p "$ROOT/results"
 rm -f "$ROOT/results/results.json"
 "$LAB" --root "$COURSE" grade --submission "$ROOT/submission" --seed "$SEED" \
-    --time-limit {TIME_LIMIT} --gradescope-results "$ROOT/results/results.json"
+    --time-limit {TIME_LIMIT} --gradescope-results "$ROOT/results/results.json" $SANDBOX
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     printf '{{"score": 0, "output": "The autograder could not grade this submission (status %s). Your instructor can read why in its output.", "tests": []}}\n' "$status" \
@@ -241,11 +289,13 @@ pub fn results_json(
     text
 }
 
-/// The hidden Rust tests of `exercise`, one text.
+/// The hidden Rust tests of `exercise`, and its probe, one text.
 fn hidden_source(hidden: &Path, exercise: &str) -> String {
-    crate::grade::assemble::hidden_tests(hidden, exercise)
+    let found = crate::grade::assemble::hidden_tests(hidden, exercise);
+    found
         .rust
         .iter()
+        .chain(&found.probe)
         .map(|p| std::fs::read_to_string(p).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("\n")

@@ -11,7 +11,9 @@ pub fn run(args: &PlayArgs) -> Result<bool, String> {
     let file = args.transcript.display();
     let text = std::fs::read_to_string(&args.transcript).map_err(|e| format!("{file}: {e}"))?;
     let transcript = Transcript::parse(&text).map_err(|e| format!("{file}: {e}"))?;
-    let options = Options::new(30, args.seed);
+    let mut options = Options::new(30, args.seed);
+    // The instructor's own program: in the sandbox when there is one, else without it.
+    options.limits.contain = sandbox::available().is_ok();
     let seed = options.seed;
     match transcript.play(&args.program, &options.limits, seed, options.time_limit) {
         Ok(()) => {

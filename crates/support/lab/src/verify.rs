@@ -5,12 +5,19 @@
 
 use crate::course::Course;
 use crate::grade::score::{ExerciseResult, Kind};
-use crate::grade::{self, Options, assemble, report};
+use crate::grade::{self, Options, assemble, reference, report};
 use crate::sandbox;
 
 pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
     sandbox::become_subreaper();
-    let options = Options::new(30, Some(1));
+    let mut options = Options::new(30, Some(1));
+    // The solutions and exercises are the course's own code: where the sandbox is not
+    // available, verify runs them without it (and says so); where it is, they run in it,
+    // so that verify shows they pass where grading runs them.
+    if let Err(why) = sandbox::available() {
+        eprintln!("cargo lab verify: running the course's code without the sandbox: {why}");
+        options.limits.contain = false;
+    }
     let chosen = course.pick_all(only)?;
     let mut problems = Vec::new();
     for exercise in &chosen {
@@ -28,11 +35,15 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
         }
     }
     let hidden = course.hidden_dir();
+    let reference = reference::probes(course, &hidden, &chosen)?;
+    // The solutions are the course's own: the visible tests of an exercise with a probe,
+    // which call its library inside the test, run too (grading leaves them out).
     let scratch = assemble::assemble(
         course,
         &course.target_dir().join("verify"),
         &|exercise| exercise.solution.clone(),
         Some(&hidden),
+        true,
     )?;
     for exercise in &chosen {
         let name = &exercise.name;
@@ -42,6 +53,7 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
             name,
             &course.build_dir("verify"),
             &transcripts,
+            reference.probe(name),
             &options,
         );
         let untouched = grade::exercise_pipeline(
@@ -49,6 +61,7 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
             name,
             &course.build_dir("check"),
             &[],
+            None,
             &options,
         );
         println!("{}", summary(&solved, &untouched));

@@ -167,6 +167,32 @@ fn the_gradescope_autograder_grades_a_submission_in_a_scratch_root() {
         !names.iter().any(|n| n.contains("solutions/")),
         "no solutions in the autograder"
     );
+    // The library exercises are judged by probes against the reference solution's
+    // answers: those, recorded for the autograder's seed, are inside; the solutions are
+    // not, not even under another name.
+    for exercise in ["wire", "pack"] {
+        let recorded = format!("course/hidden/{exercise}/reference-answers.json");
+        assert!(names.contains(&recorded), "{recorded} is in the autograder");
+    }
+    // (A solution's file that is the same as the exercise's, such as a main.rs without
+    // anything to solve, is handed out anyway.)
+    let solutions: Vec<Vec<u8>> = tree(&root().join("solutions"))
+        .into_iter()
+        .filter(|(rel, content)| {
+            fs::read(root().join("exercises").join(rel)).ok().as_ref() != Some(content)
+        })
+        .map(|(_, content)| content)
+        .collect();
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).unwrap();
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).unwrap();
+        assert!(
+            !solutions.contains(&content),
+            "{:?} is a solution's file",
+            file.name()
+        );
+    }
     let mut setup = String::new();
     archive
         .by_name("setup.sh")

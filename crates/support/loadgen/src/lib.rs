@@ -1,5 +1,6 @@
 //! The parts of loadgen that are plain computation: the bytes to send, the bytes to
-//! expect, percentiles, and the report in text, CSV and JSON (written by hand).
+//! expect, the reading of HTTP responses, percentiles, and the report in text, CSV and
+//! JSON (written by hand).
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -30,6 +31,79 @@ pub fn expected(request: &[u8], expect: Expect) -> Vec<u8> {
         Expect::Upper => request.to_ascii_uppercase(),
         Expect::Echo => request.to_vec(),
     }
+}
+
+/// A keep-alive GET of `path` (HTTP/1.1 keeps the connection open unless asked not to).
+pub fn http_get(path: &str, host: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: loadgen\r\n\r\n").into_bytes()
+}
+
+/// What loadgen checks in an HTTP response head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    pub status: u16,
+    /// The body length from `Content-Length` (loadgen reads no other framing).
+    pub content_length: u64,
+    /// The server closes the connection after this response (`Connection: close`).
+    pub close: bool,
+}
+
+/// Where the head ends in `buf`: the index just past `\r\n\r\n`.
+pub fn end_of_response_head(buf: &[u8]) -> Option<usize> {
+    buf.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| at + 4)
+}
+
+/// Parses a response head (status line and header lines, through the empty line). A
+/// response without `Content-Length`, or with `Transfer-Encoding`, is an error here: a
+/// static file from nginx or http_server always has a length.
+pub fn parse_response_head(head: &[u8]) -> Result<ResponseHead, String> {
+    let text = std::str::from_utf8(head).map_err(|_| "a response head that is not UTF-8")?;
+    let mut lines = text.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let mut parts = status_line.splitn(3, ' ');
+    let (Some(version), Some(code)) = (parts.next(), parts.next()) else {
+        return Err(format!("not a status line: {status_line:?}"));
+    };
+    if !version.starts_with("HTTP/1.") || code.len() != 3 {
+        return Err(format!("not a status line: {status_line:?}"));
+    }
+    let status = code
+        .parse()
+        .map_err(|_| format!("not a status code: {code:?}"))?;
+    let mut content_length = None;
+    let mut close = version == "HTTP/1.0";
+    for line in lines.take_while(|l| !l.is_empty()) {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(format!("not a header line: {line:?}"));
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            content_length = Some(
+                value
+                    .parse()
+                    .map_err(|_| format!("bad Content-Length: {value:?}"))?,
+            );
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(format!("a body framed by Transfer-Encoding: {value}"));
+        } else if name.eq_ignore_ascii_case("connection") {
+            close = value
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("close"));
+        }
+    }
+    let content_length = match (status, content_length) {
+        // 304 and 204 have no body, whatever they say.
+        (204 | 304, _) => 0,
+        (_, Some(n)) => n,
+        (_, None) => return Err("a response without Content-Length".into()),
+    };
+    Ok(ResponseHead {
+        status,
+        content_length,
+        close,
+    })
 }
 
 /// The latency below which `percent` % of the sorted `latencies` lie (nearest rank).
@@ -286,6 +360,50 @@ mod tests {
         assert!(a.iter().any(u8::is_ascii_lowercase));
         assert_ne!(expected(&a, Expect::Upper), a);
         assert_eq!(expected(&a, Expect::Echo), a);
+    }
+
+    #[test]
+    fn response_heads_parse_and_odd_ones_are_errors() {
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\ncontent-length: 1128\r\n\r\n";
+        assert_eq!(
+            end_of_response_head(b"HTTP/1.1 200 OK\r\n\r\nbody"),
+            Some(19)
+        );
+        assert_eq!(end_of_response_head(b"HTTP/1.1 200 OK\r\n"), None);
+        assert_eq!(
+            parse_response_head(head),
+            Ok(ResponseHead {
+                status: 200,
+                content_length: 1128,
+                close: false
+            })
+        );
+        let closing = parse_response_head(
+            b"HTTP/1.1 404 Not Found\r\nConnection: keep-alive, close\r\nContent-Length: 3\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!((closing.status, closing.close), (404, true));
+        let not_modified = parse_response_head(b"HTTP/1.1 304 Not Modified\r\n\r\n").unwrap();
+        assert_eq!(not_modified.content_length, 0);
+        assert!(
+            parse_response_head(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .unwrap()
+                .close
+        );
+        for bad in [
+            &b"hello\r\n\r\n"[..],
+            b"HTTP/1.1 2000 OK\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
+        ] {
+            assert!(
+                parse_response_head(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

@@ -5,9 +5,11 @@
 //! in full and checking every byte before sending the next. With `--connect-per-request`
 //! every request has a connection of its own (connect, send, shutdown, read to the end),
 //! which measures what a connection costs the server. `--duration` runs for a time
-//! instead of a count. It only ever talks to loopback.
+//! instead of a count. With `--http PATH` it loads a web server instead: each client sends
+//! keep-alive `GET PATH` requests, reads every response to its last byte, and checks the
+//! status (200) and the body length. It only ever talks to loopback.
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,7 +18,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use loadgen::{Errors, Expect, Measured, Report, expected, request};
+use loadgen::{
+    Errors, Expect, Measured, Report, end_of_response_head, expected, http_get,
+    parse_response_head, request,
+};
 use netkit::Fatal;
 
 /// Load an uppercase server with many clients; check every reply; report rates and latency.
@@ -47,6 +52,14 @@ struct Args {
     /// What a correct reply is.
     #[arg(long, value_enum, default_value_t = Expect::Upper)]
     expect: Expect,
+    /// Load a web server: keep-alive `GET PATH` requests; every response must be
+    /// `200` with the expected body length.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["connect_per_request", "expect", "size"])]
+    http: Option<String>,
+    /// With --http: the body length every response must have [default: the length of a
+    /// first GET's body, made before the run].
+    #[arg(long, requires = "http")]
+    expect_bytes: Option<u64>,
     /// Seconds any one connect, send or receive may take before it counts as an error.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
     timeout: u64,
@@ -97,19 +110,37 @@ struct Plan {
     done: AtomicU64,
     /// Set when the run must stop (the duration is over).
     stop: AtomicBool,
+    /// With --http: the request, and the body length every response must have.
+    http: Option<(Vec<u8>, u64)>,
 }
 
 fn run(args: Args) -> netkit::Result<()> {
     let target = loopback_target(&args.host, args.port)?;
+    let timeout = Duration::from_secs(args.timeout);
+    let http = match &args.http {
+        Some(path) => {
+            let get = http_get(path, &args.host);
+            let length = match args.expect_bytes {
+                Some(length) => length,
+                None => probe(target, &get, timeout)?,
+            };
+            Some((get, length))
+        }
+        None => None,
+    };
     let plan = Arc::new(Plan {
         target,
         requests: args.requests,
         deadline: args.duration.map(Duration::from_secs),
-        size: args.size as usize,
+        size: match &http {
+            Some((_, length)) => *length as usize,
+            None => args.size as usize,
+        },
         expect: args.expect,
-        timeout: Duration::from_secs(args.timeout),
+        timeout,
         done: AtomicU64::new(0),
         stop: AtomicBool::new(false),
+        http,
     });
     let connections = args.connections as usize;
 
@@ -128,7 +159,9 @@ fn run(args: Args) -> netkit::Result<()> {
             .spawn(move || {
                 start_line.wait();
                 let begun = Instant::now();
-                if per_request {
+                if plan.http.is_some() {
+                    http_keep_alive(&plan, begun)
+                } else if per_request {
                     connection_per_request(id, &plan, begun)
                 } else {
                     persistent(id, &plan, begun)
@@ -157,7 +190,9 @@ fn run(args: Args) -> netkit::Result<()> {
     plan.stop.store(true, Ordering::SeqCst);
     let _ = watcher.join();
 
-    let mode = if args.connect_per_request {
+    let mode = if args.http.is_some() {
+        "http-keep-alive"
+    } else if args.connect_per_request {
         "connect-per-request"
     } else {
         "persistent"
@@ -277,6 +312,134 @@ fn connection_per_request(id: usize, plan: &Plan, begun: Instant) -> Tally {
     tally
 }
 // ANCHOR_END: per_request
+
+// ANCHOR: http
+/// One HTTP client: keep-alive GETs, one at a time, each response read to its last byte
+/// and checked (status 200, the expected body length). A response that says
+/// `Connection: close` (a server's limit of requests per connection) is followed by a
+/// new connection.
+fn http_keep_alive(plan: &Plan, begun: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let Some((get, length)) = &plan.http else {
+        return tally;
+    };
+    let mut n = 0;
+    'connections: while more(plan, n) {
+        let Ok(conn) = open(plan) else {
+            tally.errors.connect += 1;
+            return tally;
+        };
+        tally.connects += 1;
+        let mut reader = Responses::new(conn);
+        while more(plan, n) {
+            let began = Instant::now();
+            let response = (&reader.conn)
+                .write_all(get)
+                .and_then(|()| reader.next_response());
+            let took = began.elapsed();
+            n += 1;
+            match response {
+                Err(e) if e.kind() == ErrorKind::InvalidData => {
+                    tally.errors.wrong_reply += 1;
+                    return tally;
+                }
+                Err(_) => {
+                    tally.errors.io += 1;
+                    return tally;
+                }
+                Ok((status, got, close)) => {
+                    if status != 200 || got != *length {
+                        tally.errors.wrong_reply += 1;
+                        return tally;
+                    }
+                    tally.latencies.push(took);
+                    tally.first_reply.get_or_insert_with(|| begun.elapsed());
+                    plan.done.fetch_add(1, Ordering::Relaxed);
+                    if close {
+                        continue 'connections;
+                    }
+                }
+            }
+        }
+        let _ = reader.conn.shutdown(Shutdown::Write);
+    }
+    tally
+}
+// ANCHOR_END: http
+
+/// Reads HTTP responses from a connection, one after the other; bytes that arrive
+/// beyond one response are kept for the next.
+struct Responses {
+    conn: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Responses {
+    fn new(conn: TcpStream) -> Responses {
+        Responses {
+            conn,
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    /// The next response: its status, the body length read, and whether the server
+    /// closes after it. A response that cannot be parsed is `InvalidData`.
+    fn next_response(&mut self) -> std::io::Result<(u16, u64, bool)> {
+        let end = loop {
+            if let Some(end) = end_of_response_head(&self.buf) {
+                break end;
+            }
+            if self.buf.len() > 64 * 1024 {
+                return Err(std::io::Error::new(ErrorKind::InvalidData, "head too long"));
+            }
+            self.fill()?;
+        };
+        let head = parse_response_head(&self.buf[..end])
+            .map_err(|e| std::io::Error::new(ErrorKind::InvalidData, e))?;
+        self.buf.drain(..end);
+        let mut left = head.content_length;
+        loop {
+            let take = (self.buf.len() as u64).min(left) as usize;
+            self.buf.drain(..take);
+            left -= take as u64;
+            if left == 0 {
+                return Ok((head.status, head.content_length, head.close));
+            }
+            self.fill()?;
+        }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        match self.conn.read(&mut chunk)? {
+            0 => Err(ErrorKind::UnexpectedEof.into()),
+            n => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One GET before the run, to learn the body length every response must have.
+fn probe(target: SocketAddr, get: &[u8], timeout: Duration) -> netkit::Result<u64> {
+    let failed = |e: std::io::Error| {
+        Fatal::new(format!(
+            "the first GET to {target} failed: {e}; is a web server listening there?"
+        ))
+    };
+    let conn = TcpStream::connect_timeout(&target, timeout).map_err(failed)?;
+    conn.set_read_timeout(Some(timeout)).map_err(failed)?;
+    let mut reader = Responses::new(conn);
+    (&reader.conn).write_all(get).map_err(failed)?;
+    let (status, length, _) = reader.next_response().map_err(failed)?;
+    if status != 200 {
+        return Err(Fatal::new(format!(
+            "the first GET to {target} got status {status}, not 200; check the path"
+        )));
+    }
+    Ok(length)
+}
 
 /// Whether a client should send request number `n`.
 fn more(plan: &Plan, n: u64) -> bool {

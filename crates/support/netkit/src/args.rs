@@ -23,12 +23,29 @@ pub fn parse_args<T: clap::Parser>() -> T {
             err.exit()
         }
         Err(err) => {
-            let rendered = err.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("{}: {first} (see --help)", program_name());
+            let line = one_line(&err.render().to_string());
+            eprintln!("{}: {line} (see --help)", program_name());
             std::process::exit(2)
         }
+    }
+}
+
+/// clap's error message as one line: its first line, and the indented lines that follow
+/// it directly, which are part of the sentence (the names of the missing arguments:
+/// `the following required arguments were not provided:` then `  <MESSAGE>` on a line of
+/// its own). What comes after the first blank line (tips, usage) is left to `--help`.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let details: Vec<&str> = lines
+        .take_while(|line| line.starts_with([' ', '\t']) && !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    if details.is_empty() {
+        first.to_owned()
+    } else {
+        format!("{first} {}", details.join(", "))
     }
 }
 
@@ -60,6 +77,38 @@ pub fn resolve_one(host: &str, port: u16) -> Result<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What clap says for `args` to a program with these arguments, as parse_args prints it.
+    fn error_line<T: clap::Parser>(args: &[&str]) -> String {
+        let err = T::try_parse_from(args).err().expect("a usage error");
+        one_line(&err.render().to_string())
+    }
+
+    #[derive(clap::Parser, Debug)]
+    #[allow(dead_code)]
+    struct Two {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        message: String,
+    }
+
+    #[test]
+    fn missing_arguments_are_named_on_the_one_line() {
+        assert_eq!(
+            error_line::<Two>(&["prog", "--from", "a"]),
+            "the following required arguments were not provided: --to <TO>, <MESSAGE>"
+        );
+        assert_eq!(
+            error_line::<Two>(&["prog", "--from", "a", "--to", "b", "x", "--bogus"]),
+            "unexpected argument '--bogus' found"
+        );
+        assert_eq!(
+            error_line::<Two>(&["prog", "--from"]),
+            "a value is required for '--from <FROM>' but none was supplied"
+        );
+    }
 
     #[test]
     fn numeric_hosts_resolve_to_themselves() {

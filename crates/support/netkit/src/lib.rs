@@ -10,6 +10,7 @@ mod accept;
 mod args;
 mod connections;
 mod error;
+mod escape;
 mod hexdump;
 mod listen;
 mod shutdown;
@@ -17,10 +18,14 @@ pub mod textline;
 
 pub use accept::{AcceptBackoff, accept_patiently};
 pub use args::{parse_args, resolve, resolve_one};
-pub use connections::{Connections, Tracked};
+pub use connections::{ClosedIdle, Connections, Tracked};
 pub use error::{Fatal, Result, finish, program_name};
+pub use escape::escape;
 pub use hexdump::hexdump;
-pub use listen::{announce, bind_error, connect_error, describe_drop, tcp_listen, udp_bind};
+pub use listen::{
+    announce, bind_error, connect_error, connect_error_naming, describe_drop, tcp_listen,
+    turn_away, udp_bind,
+};
 pub use nix::sys::signal::Signal;
 pub use shutdown::{
     Ready, Signals, Woken, accept_or_signal, is_stop, wait_for_clients, wait_readable,

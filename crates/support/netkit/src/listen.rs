@@ -1,6 +1,6 @@
-use std::io::{self, ErrorKind, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::time::Duration;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
 
@@ -35,13 +35,18 @@ pub fn bind_error(err: io::Error, addr: SocketAddr) -> Fatal {
 }
 // ANCHOR_END: bind_error
 
-/// Words a failed `connect` (or a refused datagram) the same way.
+/// Words a failed `connect` (or a refused datagram) the same way, for a program whose
+/// arguments for the address are `--host` and `--port`.
 pub fn connect_error(err: io::Error, addr: SocketAddr) -> Fatal {
+    connect_error_naming(err, addr, "--host and --port")
+}
+
+/// [`connect_error`] for a program that takes the address in other arguments: `check`
+/// names them as the user typed them (`HOST and PORT` for netcat).
+pub fn connect_error_naming(err: io::Error, addr: SocketAddr, check: &str) -> Fatal {
     Fatal::new(match err.kind() {
         ErrorKind::ConnectionRefused => {
-            format!(
-                "nothing is listening on {addr}; start the server first, or check --host and --port"
-            )
+            format!("nothing is listening on {addr}; start the server first, or check {check}")
         }
         ErrorKind::TimedOut | ErrorKind::WouldBlock => {
             format!("no answer from {addr} in time; is the address right?")
@@ -64,6 +69,34 @@ pub fn describe_drop(err: &io::Error, idle: Duration) -> String {
         _ => format!("dropped: {err}"),
     }
 }
+
+// ANCHOR: turn_away
+/// Tells a client the server has no room for it (`line`, one line of text)
+/// and closes the connection, so that the client can read the line.
+///
+/// Closing a socket while bytes the client sent are still unread makes the
+/// kernel answer with a reset (RST) instead of an orderly end, and a reset may
+/// destroy our line before the client reads it. So after the line and our FIN
+/// (`shutdown(SHUT_WR)`), read and throw away what the client sends, for at
+/// most 100 ms and 64 KiB, then close.
+pub fn turn_away(mut conn: TcpStream, line: &[u8]) {
+    // A fresh connection's send buffer is empty: the write does not block; the
+    // timeouts are there in case the client is very strange.
+    let _ = conn.set_write_timeout(Some(Duration::from_millis(100)));
+    let _ = conn.set_read_timeout(Some(Duration::from_millis(100)));
+    if conn.write_all(line).is_err() || conn.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_millis(100);
+    let mut sink = [0u8; 4096];
+    for _ in 0..16 {
+        match conn.read(&mut sink) {
+            Ok(1..) if Instant::now() < deadline => {}
+            _ => break, // end of stream, timeout, error, or long enough
+        }
+    }
+}
+// ANCHOR_END: turn_away
 
 /// A TCP listening socket the careful way: socket, SO_REUSEADDR, bind, listen.
 ///
@@ -102,12 +135,40 @@ mod tests {
     }
 
     #[test]
+    fn a_turned_away_client_that_had_sent_bytes_still_reads_the_line() {
+        let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // The client talks first, as a real one does, and has not finished: with a
+        // plain close, those unread bytes would turn our goodbye into a reset.
+        client.write_all(&[b'x'; 10_000]).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(50)); // let the bytes arrive
+        turn_away(conn, b"server busy\n");
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"server busy\n");
+    }
+
+    #[test]
     fn a_refused_connection_says_to_start_the_server() {
         let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
         let err = connect_error(ErrorKind::ConnectionRefused.into(), addr);
         assert!(
             err.message()
                 .starts_with("nothing is listening on 127.0.0.1:9")
+        );
+    }
+
+    #[test]
+    fn a_refusal_names_the_arguments_the_program_takes() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = connect_error_naming(ErrorKind::ConnectionRefused.into(), addr, "HOST and PORT");
+        assert_eq!(
+            err.message(),
+            "nothing is listening on 127.0.0.1:9; start the server first, or check HOST and PORT"
         );
     }
 

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub mod probe;
 mod running;
 pub mod tools;
 pub use running::{Running, compile_c};
@@ -171,6 +172,7 @@ pub fn run(bin: &str, args: &[&str], stdin: &[u8]) -> Finished {
 
 /// Like [`run`] for a command the test has set up itself.
 pub fn run_command(mut command: Command, stdin: &[u8]) -> Finished {
+    shield();
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -202,6 +204,31 @@ pub fn run_command(mut command: Command, stdin: &[u8]) -> Finished {
         stdout: stdout.text(),
         stderr: stderr.text(),
     }
+}
+
+/// Makes this process (the test) undumpable, once, before it starts a program.
+///
+/// The program a test starts runs as the same user as the test. As a dumpable process,
+/// the test would be at its mercy: the program could open `/proc/TEST/fd/1` and write a
+/// fake "1 passed" where the grader reads the test's output, or attach to the test with
+/// ptrace and make it exit with status 0. An undumpable process's `/proc/PID/fd` and
+/// `/proc/PID/mem` belong to root, and ptrace refuses to attach to it (without
+/// CAP_SYS_PTRACE), so all the program can still do to the test is kill it, which is a
+/// failure. The flag is the process's own: the programs started after it (a new `exec`)
+/// are dumpable again, and nothing else changes for the test.
+pub(crate) fn shield() {
+    static SHIELD: std::sync::Once = std::sync::Once::new();
+    SHIELD.call_once(|| {
+        // SAFETY: prctl(PR_SET_DUMPABLE, 0) changes one flag of this process; it takes no
+        // pointers.
+        let done = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+        assert_eq!(
+            done,
+            0,
+            "prctl(PR_SET_DUMPABLE): {}",
+            std::io::Error::last_os_error()
+        );
+    });
 }
 
 /// Whether this process runs as root (some tests drop privileges to see what users see).

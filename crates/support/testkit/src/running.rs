@@ -38,6 +38,7 @@ impl Running {
 
     pub(crate) fn spawn_with_stdin(mut command: Command, stdin: Stdio) -> Running {
         let description = format!("{command:?}");
+        crate::shield();
         let mut child = command
             .stdin(stdin)
             .stdout(Stdio::piped())

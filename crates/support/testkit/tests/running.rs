@@ -60,3 +60,15 @@ fn a_datagram_to_the_closed_udp_port_is_refused() {
     // And the port stays taken.
     assert!(UdpSocket::bind(("127.0.0.1", port)).is_err());
 }
+
+#[test]
+fn a_test_that_starts_a_program_cannot_be_reached_by_it() {
+    // The program runs as the same user as the test; were the test dumpable, the program
+    // could open /proc/TEST/fd/1 or attach to it with ptrace and forge its verdict. (The
+    // grader's attack suite, crates/support/lab/tests/attacks.rs, tries.)
+    let out = testkit::run("true", &[], b"");
+    assert_eq!(out.code(), Some(0));
+    // SAFETY: PR_GET_DUMPABLE takes no pointers and returns the flag.
+    let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) };
+    assert_eq!(dumpable, 0, "the test process is still dumpable");
+}

@@ -1,15 +1,17 @@
 //! TCPClient.py in Rust: send a sentence, print what the server sends back.
 //!
 //! With a sentence on the command line it sends that one and exits. Otherwise it reads
-//! lines from stdin (prompting when stdin is a terminal) and sends each one over the same
-//! connection, until end of input.
+//! lines from stdin (prompting when stdin is a terminal) and sends each one, until end
+//! of input: over the same connection while the server keeps it open (ours does), on a
+//! new one for each sentence when the server closes after every reply (Kurose's
+//! TCPServer.py does).
 
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use netkit::Fatal;
-use tcp_upper_client::{MAX_LINE, connect_any, describe_failure, exchange};
+use tcp_upper_client::{MAX_LINE, Session};
 
 /// Send sentences to tcp_upper_server and print the uppercased replies.
 #[derive(Parser)]
@@ -34,13 +36,22 @@ fn run(args: Args) -> netkit::Result<()> {
     // serverName, serverPort: getaddrinfo() may give several addresses (IPv6 and IPv4).
     let addrs = netkit::resolve(&args.host, args.port)?;
     // clientSocket = socket(AF_INET, SOCK_STREAM); clientSocket.connect((serverName, serverPort))
-    let mut stream = connect_any(&addrs)?;
+    let mut session = Session::connect(addrs)?;
+    let mut told = false;
 
     let mut send = |sentence: &[u8]| -> netkit::Result<()> {
-        let reply =
-            exchange(&mut stream, sentence).map_err(|e| Fatal::new(describe_failure(&e)))?;
+        let reply = session.send(sentence)?;
         // print('From Server:', modifiedSentence.decode())
         println!("From Server: {}", String::from_utf8_lossy(&reply));
+        if session.reconnects > 0 && !told {
+            // Said once, for a server like TCPServer.py.
+            told = true;
+            eprintln!(
+                "{}: the server closes the connection after each reply; \
+                 connecting again for each sentence",
+                netkit::program_name()
+            );
+        }
         Ok(())
     };
 

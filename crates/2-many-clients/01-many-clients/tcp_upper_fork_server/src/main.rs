@@ -4,7 +4,8 @@
 //! parent closes its copy of the connection and goes back to `accept`. Every child that
 //! exits is reaped: SIGCHLD writes a byte into the signal pipe (the only work done in the
 //! handler), the accept loop wakes up and calls `waitpid(-1, WNOHANG)` until no child is
-//! left to collect, so no zombie stays behind.
+//! left to collect, so no zombie stays behind. Past `--max-clients` children, a new
+//! client is told the server is busy and closed.
 //!
 //! SIGINT and SIGTERM stop it gracefully: no new connections, the children get a grace
 //! period to finish, the ones still running after it get SIGTERM, and the server exits 0.
@@ -39,6 +40,10 @@ struct Args {
     /// Seconds connected clients get to finish after SIGINT or SIGTERM.
     #[arg(long, default_value_t = 5)]
     grace: u64,
+    /// Clients served at once; past that, a new client is told the server is busy and
+    /// closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_clients: u32,
 }
 
 /// How long the accept loop waits after a failed fork before it takes the next client.
@@ -75,6 +80,16 @@ fn run(args: Args) -> netkit::Result<()> {
                 continue;
             }
         };
+        // Every client costs a process: past --max-clients, the newcomer is
+        // told so and closed, and the others go on. (Reap first: a child may
+        // have exited since its SIGCHLD was last seen.)
+        reap(&mut children);
+        let max = args.max_clients as usize;
+        if children.len() >= max {
+            eprintln!("{peer}: turned away, {max} clients already connected");
+            netkit::turn_away(conn, busy_line(max).as_bytes());
+            continue;
+        }
         // fork(): from here on there are two processes running this code.
         // SAFETY: one thread only in this process: the child's copy is whole.
         match unsafe { fork() } {
@@ -170,3 +185,8 @@ fn reap(children: &mut HashSet<Pid>) {
     }
 }
 // ANCHOR_END: reap
+
+/// What a client gets past --max-clients, before the server closes the connection.
+fn busy_line(max: usize) -> String {
+    format!("server busy: {max} clients connected; try again later\n")
+}

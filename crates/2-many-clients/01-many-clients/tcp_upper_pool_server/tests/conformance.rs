@@ -1,4 +1,5 @@
-//! One conformance suite for all four uppercase servers: iterative, fork, thread and pool.
+//! One conformance suite for all five uppercase servers: iterative, fork, thread, pool and
+//! epoll.
 //!
 //! They share `tcp_upper_server::serve_client`, and this suite checks from the outside that
 //! they also behave the same on the wire and on the command line. Every test runs against
@@ -15,12 +16,13 @@ use testkit::{
 
 const OWN: &str = env!("CARGO_BIN_EXE_tcp_upper_pool_server");
 
-/// The four servers that speak the uppercase protocol.
-const SERVERS: [&str; 4] = [
+/// The five servers that speak the uppercase protocol.
+const SERVERS: [&str; 5] = [
     "tcp_upper_server",
     "tcp_upper_fork_server",
     "tcp_upper_thread_server",
     "tcp_upper_pool_server",
+    "tcp_upper_epoll_server",
 ];
 
 fn each_server(check: impl Fn(&str)) {

@@ -2,7 +2,8 @@
 //!
 //! The accept loop of the iterative server, with one change: instead of serving the client
 //! itself, the main thread starts a thread that does, and goes straight back to `accept`.
-//! A slow or silent client now holds one thread, not the whole server.
+//! A slow or silent client now holds one thread, not the whole server; past
+//! `--max-clients` threads, a new client is told the server is busy and closed.
 //!
 //! SIGINT and SIGTERM stop it gracefully: no new connections, the connected clients get a
 //! grace period to finish, then the server exits 0.
@@ -33,6 +34,10 @@ struct Args {
     /// Seconds connected clients get to finish after SIGINT or SIGTERM.
     #[arg(long, default_value_t = 5)]
     grace: u64,
+    /// Clients served at once; past that, a new client is told the server is busy and
+    /// closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_clients: u32,
 }
 
 fn main() -> ExitCode {
@@ -64,6 +69,14 @@ fn run(args: Args) -> netkit::Result<()> {
                 break;
             }
         };
+        // Every client costs a thread (and its stack): past --max-clients, the
+        // newcomer is told so and closed, and the others go on.
+        let max = args.max_clients as usize;
+        if live.load(Ordering::SeqCst) >= max {
+            eprintln!("{peer}: turned away, {max} clients already connected");
+            netkit::turn_away(conn, busy_line(max).as_bytes());
+            continue;
+        }
         eprintln!("{peer}: connected");
         let counted = Running::start(&live);
         // pthread_create(): the new thread owns the connection, and we go
@@ -113,4 +126,9 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// What a client gets past --max-clients, before the server closes the connection.
+fn busy_line(max: usize) -> String {
+    format!("server busy: {max} clients connected; try again later\n")
 }

@@ -1,7 +1,7 @@
-//! What the three concurrent uppercase servers (fork, thread, pool) promise beyond the
+//! What the four concurrent uppercase servers (fork, thread, pool, epoll) promise beyond the
 //! protocol: many clients at once, silent clients that block nobody, graceful shutdown on
 //! SIGINT and SIGTERM, and an accept loop that survives running out of descriptors.
-//! Every test runs against all three (see `testkit::check_each`).
+//! Every test runs against all four (see `testkit::check_each`).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -15,10 +15,11 @@ use testkit::{
 
 const OWN: &str = env!("CARGO_BIN_EXE_tcp_upper_thread_server");
 
-const CONCURRENT: [&str; 3] = [
+const CONCURRENT: [&str; 4] = [
     "tcp_upper_fork_server",
     "tcp_upper_thread_server",
     "tcp_upper_pool_server",
+    "tcp_upper_epoll_server",
 ];
 
 fn each_server(check: impl Fn(&str)) {
@@ -211,10 +212,14 @@ fn cpu_ticks_over(pid: u32, span: Duration) -> u64 {
 
 // ANCHOR: emfile
 #[test]
-fn out_of_descriptors_thread_and_pool_wait_without_spinning_then_recover() {
+fn out_of_descriptors_thread_pool_and_epoll_wait_without_spinning_then_recover() {
     check_each(
         OWN,
-        &["tcp_upper_thread_server", "tcp_upper_pool_server"],
+        &[
+            "tcp_upper_thread_server",
+            "tcp_upper_pool_server",
+            "tcp_upper_epoll_server",
+        ],
         |bin| {
             // Room for about a dozen client sockets. The pool gets more workers
             // than that, so a held connection always has a worker, and only
@@ -285,3 +290,41 @@ fn the_fork_server_parent_keeps_no_client_descriptor_so_fd_limits_do_not_cap_cli
         "the parent holds client sockets"
     );
 }
+
+// ANCHOR: max_clients
+/// A thread or a process per client has no natural limit: 5,000 idle clients
+/// were 5,000 threads. With --max-clients 2, the third client is told the server
+/// is busy and closed; when one of the two leaves, a new client is served again.
+#[test]
+fn past_max_clients_a_client_is_turned_away_and_served_again_when_one_leaves() {
+    let servers = ["tcp_upper_thread_server", "tcp_upper_fork_server"];
+    check_each(OWN, &servers, |bin| {
+        let server = Server::start(bin, &["--port", "0", "--max-clients", "2"]);
+        let mut first = server.connect();
+        let mut second = server.connect();
+        assert_eq!(exchange(&mut first, b"one").unwrap(), b"ONE");
+        assert_eq!(exchange(&mut second, b"two").unwrap(), b"TWO");
+        let mut third = server.connect();
+        assert_eq!(
+            read_to_close(&mut third),
+            b"server busy: 2 clients connected; try again later\n"
+        );
+        server.wait_for_stderr("turned away, 2 clients already connected");
+        // The two inside are still served.
+        assert_eq!(exchange(&mut first, b"still").unwrap(), b"STILL");
+        // One leaves: its place is free once its thread or process has ended.
+        drop(first);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let mut next = server.connect();
+            // Still full, the reply would be the first bytes of the busy line.
+            if exchange(&mut next, b"in").is_ok_and(|reply| reply == b"IN") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{bin}: never served again");
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(exchange(&mut second, b"two").unwrap(), b"TWO");
+    });
+}
+// ANCHOR_END: max_clients

@@ -6,6 +6,12 @@
 //! line is relayed, prefixed with the sender's address, to every other client. Nothing
 //! ever blocks: sockets are non-blocking, and what a client cannot take yet waits in its
 //! own outbox until `poll` says it is writable.
+//!
+//! A client that talks faster than the others read is slowed down, never the readers
+//! dropped: while someone's outbox is full, the server stops reading from the others
+//! (they leave the poll set's POLLIN), so their lines wait in the kernel and TCP's flow
+//! control holds them back. Only a client that leaves its full outbox unread for
+//! `--stall-timeout` seconds is dropped.
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
@@ -14,7 +20,7 @@ use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use chat_server::{Inbox, MAX_BACKLOG, MAX_LINE};
+use chat_server::{HARD_BACKLOG, Inbox, LineTooLong, MAX_BACKLOG, MAX_LINE, RESUME_BACKLOG};
 use clap::Parser;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
@@ -33,6 +39,10 @@ struct Args {
     /// Seconds the clients get to say goodbye after SIGINT or SIGTERM.
     #[arg(long, default_value_t = 5)]
     grace: u64,
+    /// Seconds a client may leave a full backlog (64 KiB) unread, holding up everyone
+    /// who talks to it, before it is dropped.
+    #[arg(long, default_value_t = 10)]
+    stall_timeout: u64,
 }
 
 /// One connected client.
@@ -41,6 +51,9 @@ struct Client {
     peer: SocketAddr,
     inbox: Inbox,
     outbox: VecDeque<u8>,
+    /// Since when the outbox has been full (over MAX_BACKLOG, and not yet read down
+    /// to RESUME_BACKLOG): nobody else is read from meanwhile.
+    full_since: Option<Instant>,
     /// Set when the client must go, with the reason announced to the others.
     gone: Option<&'static str>,
 }
@@ -63,12 +76,13 @@ fn run(args: Args) -> netkit::Result<()> {
     // After EMFILE and the like, the listener stays out of the poll set until then.
     let mut accept_paused_until: Option<Instant> = None;
     let mut closing_at: Option<Instant> = None;
+    let stall = Duration::from_secs(args.stall_timeout);
     loop {
         accept_paused_until = accept_paused_until.filter(|&at| Instant::now() < at);
         // ANCHOR: poll
         // The poll set: the signal pipe, the listener (unless paused or
-        // closed), then every client: readable always, writable only when
-        // output is waiting for it.
+        // closed), then every client: readable unless its last lines still
+        // wait to be relayed, writable only when output is waiting for it.
         let watch_listener = listener.is_some() && accept_paused_until.is_none();
         let mut fds = vec![PollFd::new(signals.fd(), PollFlags::POLLIN)];
         if let Some(l) = listener.as_ref().filter(|_| watch_listener) {
@@ -76,17 +90,26 @@ fn run(args: Args) -> netkit::Result<()> {
         }
         let first_client = fds.len();
         for c in &clients {
-            let mut events = PollFlags::POLLIN;
+            let mut events = PollFlags::empty();
+            if c.inbox.ready_for_more() {
+                events |= PollFlags::POLLIN;
+            }
             if !c.outbox.is_empty() {
                 events |= PollFlags::POLLOUT;
             }
             fds.push(PollFd::new(c.conn.as_fd(), events));
         }
-        // Sleep until something is ready, or the accept pause or grace ends.
-        let wake_at = [accept_paused_until, closing_at]
-            .into_iter()
-            .flatten()
-            .min();
+        // Sleep until something is ready, or the accept pause, the grace or
+        // a full client's time ends.
+        let stalled_at = clients.iter().filter_map(|c| c.full_since).min();
+        let wake_at = [
+            accept_paused_until,
+            closing_at,
+            stalled_at.map(|at| at + stall),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let timeout = match wake_at {
             Some(at) => {
                 let left = at.saturating_duration_since(Instant::now());
@@ -141,6 +164,9 @@ fn run(args: Args) -> netkit::Result<()> {
                 flush(&mut clients[i]);
             }
         }
+        // Lines wait in their senders' inboxes while a recipient is full.
+        relay_waiting(&mut clients);
+        drop_stalled(&mut clients, stall);
         // ANCHOR_END: clients
         sweep(&mut clients);
 
@@ -189,6 +215,7 @@ fn accept_all(
             peer,
             inbox: Inbox::default(),
             outbox: VecDeque::new(),
+            full_since: None,
             gone: None,
         };
         queue(
@@ -201,7 +228,8 @@ fn accept_all(
     None
 }
 
-/// recv() from client `i`; relay each complete line to everyone else.
+// ANCHOR: relay
+/// recv() from client `i` into its inbox.
 fn receive(clients: &mut [Client], i: usize) {
     let mut buf = [0u8; 4096];
     let n = match clients[i].conn.read(&mut buf) {
@@ -216,18 +244,48 @@ fn receive(clients: &mut [Client], i: usize) {
             return;
         }
     };
-    let sender = clients[i].peer;
-    let (lines, too_long) = clients[i].inbox.push(&buf[..n]);
-    for line in lines {
-        let mut message = format!("{sender}: ").into_bytes();
-        message.extend_from_slice(&line);
-        message.push(b'\n');
-        broadcast(clients, Some(i), &message);
+    clients[i].inbox.push(&buf[..n]);
+}
+
+/// Relays the lines waiting in every inbox, prefixed with their sender, to
+/// everyone else, as long as nobody they go to is full. What is left waits for
+/// the next round; meanwhile its sender is not read from (see the poll set).
+fn relay_waiting(clients: &mut [Client]) {
+    for i in 0..clients.len() {
+        while clients[i].gone.is_none() && !someone_full(clients, i) {
+            let sender = clients[i].peer;
+            match clients[i].inbox.next_line() {
+                None => break,
+                Some(Ok(line)) => {
+                    let mut message = format!("{sender}: ").into_bytes();
+                    message.extend_from_slice(&line);
+                    message.push(b'\n');
+                    broadcast(clients, Some(i), &message);
+                }
+                Some(Err(LineTooLong)) => {
+                    let notice = format!("*** line longer than {MAX_LINE} bytes; disconnected\n");
+                    let _ = clients[i].conn.write(notice.as_bytes()); // best effort
+                    clients[i].gone.get_or_insert("dropped (line too long)");
+                }
+            }
+        }
     }
-    if too_long.is_err() {
-        let notice = format!("*** line longer than {MAX_LINE} bytes; disconnected\n");
-        let _ = clients[i].conn.write(notice.as_bytes()); // best effort
-        clients[i].gone.get_or_insert("dropped (line too long)");
+}
+
+/// Whether a client other than `sender` is full: then `sender` must wait.
+fn someone_full(clients: &[Client], sender: usize) -> bool {
+    let full = |(j, c): (usize, &Client)| j != sender && c.gone.is_none() && c.full_since.is_some();
+    clients.iter().enumerate().any(full)
+}
+
+/// Drops the clients that have left a full outbox unread for `stall`: they
+/// hold up everyone who talks to them, and a client that reads gets its backlog
+/// down in far less.
+fn drop_stalled(clients: &mut [Client], stall: Duration) {
+    for c in clients.iter_mut() {
+        if c.full_since.is_some_and(|since| since.elapsed() >= stall) {
+            c.gone.get_or_insert("dropped (not reading)");
+        }
     }
 }
 
@@ -240,14 +298,19 @@ fn broadcast(clients: &mut [Client], except: Option<usize>, message: &[u8]) {
     }
 }
 
-/// Queues output for one client, or marks it gone if it has stopped reading.
+/// Queues output for one client; past MAX_BACKLOG it is full. Only the server's
+/// notices are queued to a full client, so HARD_BACKLOG is a last resort.
 fn queue(client: &mut Client, message: &[u8]) {
-    if client.outbox.len() + message.len() > MAX_BACKLOG {
+    if client.outbox.len() + message.len() > HARD_BACKLOG {
         client.gone.get_or_insert("dropped (not reading)");
         return;
     }
     client.outbox.extend(message);
+    if client.outbox.len() >= MAX_BACKLOG && client.full_since.is_none() {
+        client.full_since = Some(Instant::now());
+    }
 }
+// ANCHOR_END: relay
 
 /// send() as much of the client's outbox as the socket takes now.
 fn flush(client: &mut Client) {
@@ -256,6 +319,9 @@ fn flush(client: &mut Client) {
         match client.conn.write(front) {
             Ok(n) => {
                 client.outbox.drain(..n);
+                if client.outbox.len() <= RESUME_BACKLOG {
+                    client.full_since = None; // reading: the others may talk again
+                }
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => return,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,

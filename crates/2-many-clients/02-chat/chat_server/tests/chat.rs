@@ -129,15 +129,61 @@ fn a_line_over_the_limit_disconnects_its_sender_only() {
 }
 
 #[test]
-fn a_client_that_never_reads_is_dropped_and_does_not_stall_the_others() {
-    let server = start();
+fn a_flood_of_newlines_slows_its_sender_and_every_reader_gets_every_line() {
+    let server = Server::start(SERVER, &["--port", "0", "--stall-timeout", "30"]);
+    let mut reader = Chatter::join(&server);
+    let flooder = Chatter::join(&server);
+    reader.line(); // the flooder joined
+    // 64 writes of 4 KiB of newlines: 262,144 empty lines, each relayed with the
+    // flooder's address in front (some 20 bytes): 5 MB for the reader, 80 times the
+    // backlog a client may have waiting.
+    const WRITES: usize = 64;
+    let mut conn = flooder.conn.try_clone().unwrap();
+    // The server slows the flooder down to the reader's pace: its writes may wait.
+    conn.set_write_timeout(Some(6 * PATIENCE)).unwrap();
+    let flooding = std::thread::spawn(move || {
+        for _ in 0..WRITES {
+            conn.write_all(&[b'\n'; 4096]).unwrap();
+        }
+        conn.write_all(b"the end\n").unwrap();
+    });
+    // The reader is busy for a moment (as a person's client may be), then reads at
+    // its own pace.
+    std::thread::sleep(Duration::from_millis(500));
+    let empty = format!("{}: \n", flooder.name);
+    let mut line = String::new();
+    for n in 0..WRITES * 4096 {
+        line.clear();
+        reader.lines.read_line(&mut line).unwrap();
+        assert_eq!(line, empty, "line {n}");
+    }
+    assert_eq!(reader.line(), format!("{}: the end\n", flooder.name));
+    flooding.join().expect("the flooder was cut off");
+    // Both still connected, both still served.
+    let mut flooder = flooder;
+    flooder.say(b"sorry\n");
+    assert_eq!(reader.line(), format!("{}: sorry\n", flooder.name));
+    reader.say(b"ok\n");
+    assert_eq!(flooder.line(), format!("{}: ok\n", reader.name));
+    assert!(
+        !server.stderr_so_far().contains("dropped"),
+        "{}",
+        server.stderr_so_far()
+    );
+}
+
+#[test]
+fn a_client_that_never_reads_is_dropped_after_the_stall_timeout_and_the_others_go_on() {
+    let server = Server::start(SERVER, &["--port", "0", "--stall-timeout", "2"]);
     let mut talker = Chatter::join(&server);
     let mut listener = Chatter::join(&server);
     talker.line();
     let sleeper = Chatter::join(&server);
     talker.line();
     listener.line();
-    // The sleeper never reads. Relay far more than its socket buffers and outbox hold.
+    // The sleeper never reads. Relay far more than its socket buffers and outbox hold:
+    // once they are full the talker is held up, for two seconds, until the sleeper
+    // is dropped.
     let line = format!("{}\n", "y".repeat(1000));
     let dropped = format!("*** {} dropped (not reading)\n", sleeper.name);
     let mut told = false;

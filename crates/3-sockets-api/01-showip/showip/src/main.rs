@@ -16,7 +16,8 @@ use showip::{Family, Hints, SockType, getaddrinfo, socktype_name};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// Host name or address to look up; leave it out to see what NULL gives.
+    /// Host name or address to look up; leave it out to see what NULL gives (with no
+    /// --service either: NULL and service 0 with AI_PASSIVE, the wildcard addresses).
     hostname: Option<String>,
     /// Address family: 4 (AF_INET), 6 (AF_INET6) or any (AF_UNSPEC).
     #[arg(long, default_value = "any")]
@@ -76,9 +77,22 @@ fn run(args: Args) -> netkit::Result<()> {
     };
     let host = args.hostname.as_deref();
     let shown = host.unwrap_or("NULL");
+    // getaddrinfo(NULL, NULL, ...) is an error (EAI_NONAME): it needs a node or a
+    // service. With neither, ask what a server binds to: NULL, service "0",
+    // AI_PASSIVE (Beej's servers' call, with any port).
+    let (service, hints) = match (host, args.service.as_deref()) {
+        (None, None) => (
+            Some("0"),
+            Hints {
+                passive: true,
+                ..hints
+            },
+        ),
+        (_, service) => (service, hints),
+    };
     // if ((status = getaddrinfo(argv[1], NULL, &hints, &res)) != 0) {
     //     fprintf(stderr, "getaddrinfo: %s\n", gai_strerror(status));
-    let found = getaddrinfo(host, args.service.as_deref(), &hints)
+    let found = getaddrinfo(host, service, &hints)
         .map_err(|err| Fatal::new(format!("getaddrinfo {shown}: {err}")))?;
 
     // printf("IP addresses for %s:\n\n", argv[1]);

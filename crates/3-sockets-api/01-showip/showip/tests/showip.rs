@@ -79,3 +79,16 @@ fn a_bad_family_is_a_usage_error() {
     assert_eq!(out.code(), Some(2), "{out:?}");
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
 }
+
+/// `showip` with no argument at all: getaddrinfo(NULL, NULL) would be an error (it
+/// needs a node or a service), so it asks what a server binds to, as its help says:
+/// NULL, service 0, AI_PASSIVE.
+#[test]
+fn no_host_and_no_service_shows_the_wildcard_addresses() {
+    let out = run(SHOWIP, &["--family", "4"], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(out.stdout, "IP addresses for NULL:\n\n  IPv4: 0.0.0.0\n");
+    let out = run(SHOWIP, &[], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert!(out.stdout.contains("  IPv4: 0.0.0.0\n"), "{out:?}");
+}

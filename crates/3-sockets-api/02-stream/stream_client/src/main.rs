@@ -16,6 +16,9 @@ use showip::{Hints, getaddrinfo};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
+    /// Server to connect to, as Beej's `client HOST` takes it (the same as --host).
+    #[arg(value_name = "HOST", conflicts_with = "host")]
+    host_arg: Option<String>,
     /// Server to connect to; without it, getaddrinfo(NULL) gives the loopback
     /// addresses (IPv6 and IPv4) and the client tries each.
     #[arg(long)]
@@ -35,7 +38,8 @@ fn main() -> ExitCode {
     netkit::finish(run(netkit::parse_args()))
 }
 
-fn run(args: Args) -> netkit::Result<()> {
+fn run(mut args: Args) -> netkit::Result<()> {
+    args.host = args.host_arg.take().or(args.host);
     // ANCHOR: connect
     // hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_STREAM;
     // getaddrinfo(argv[1], PORT, &hints, &servinfo)

@@ -89,3 +89,17 @@ fn an_unknown_host_is_one_line_and_status_1() {
     );
     assert_eq!(out.stderr.lines().count(), 1);
 }
+
+/// Beej's readers type `client localhost`: the host as the only argument. localhost
+/// may resolve to ::1 first, where nothing listens: the client tries the next address.
+#[test]
+fn the_host_can_be_given_as_in_beejs_client_hostname() {
+    let server = c_server("127.0.0.1");
+    let port = server.addr.port().to_string();
+    let out = run(CLIENT, &["localhost", "--port", &port], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "client: connecting to 127.0.0.1\nclient: received 'Hello, world!'\n"
+    );
+}

@@ -10,10 +10,13 @@ use clap::Parser;
 use netkit::Fatal;
 use showip::{Hints, SockType, getaddrinfo};
 
-/// Send MESSAGE as one UDP datagram to the listener.
+/// Send MESSAGE as one UDP datagram to the listener: `talker [HOST] MESSAGE`.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, allow_missing_positional = true)]
 struct Args {
+    /// Host to send to, as Beej's `talker HOST MESSAGE` takes it (the same as --host).
+    #[arg(value_name = "HOST", conflicts_with = "host")]
+    host_arg: Option<String>,
     /// Host to send to.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -28,7 +31,10 @@ fn main() -> ExitCode {
     netkit::finish(run(netkit::parse_args()))
 }
 
-fn run(args: Args) -> netkit::Result<()> {
+fn run(mut args: Args) -> netkit::Result<()> {
+    if let Some(host) = args.host_arg.take() {
+        args.host = host;
+    }
     // ANCHOR: run
     // hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_DGRAM;
     // getaddrinfo(argv[1], SERVERPORT, &hints, &servinfo)

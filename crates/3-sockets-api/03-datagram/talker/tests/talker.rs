@@ -68,3 +68,29 @@ fn the_message_is_required() {
     assert_eq!(out.code(), Some(2), "{out:?}");
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
 }
+
+/// Beej's readers type `talker HOST MESSAGE`: the host as the first argument (and
+/// `localhost`, which getaddrinfo resolves; the talker sends to its first address).
+#[test]
+fn the_host_can_come_first_as_in_beejs_talker_host_message() {
+    let hints = showip::Hints {
+        socktype: showip::SockType::Datagram,
+        ..showip::Hints::default()
+    };
+    let first = showip::getaddrinfo(Some("localhost"), Some("0"), &hints).unwrap()[0].addr;
+    let socket = receiver(&first.to_string());
+    let port = socket.local_addr().unwrap().port().to_string();
+    let out = run(TALKER, &["localhost", "hi", "--port", &port], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(out.stdout, "talker: sent 2 bytes to localhost\n");
+    let mut buf = [0u8; 100];
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hi");
+    // The host given twice is a usage error, not a guess.
+    let out = run(TALKER, &["--host", "127.0.0.1", "localhost", "hi"], b"");
+    assert_eq!(out.code(), Some(2), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "talker: the argument '--host <HOST>' cannot be used with '[HOST]' (see --help)\n"
+    );
+}

@@ -6,15 +6,18 @@
 //! - [`pack`] and [`unpack`]: the same driven by a format string, as in Beej's `pack()`.
 //! - [`frame`] and [`Deframer`]: length-prefixed messages over a stream, whatever the splits.
 //! - [`chat`]: the "Son of Data Encapsulation" chat packet.
+//! - [`htonf`] and [`ntohf`]: pack.c's fixed-point floats; [`htonll`] and [`ntohll`].
 //!
 //! Every decoder here returns an error for bad input, never panics: the fuzz target in
 //! `fuzz/` checks [`fuzz_one_input`].
 
 pub mod chat;
+mod fixed;
 mod ieee754;
 
 use std::fmt;
 
+pub use fixed::{htonf, htonll, ntohf, ntohll};
 pub use ieee754::{pack754, unpack754};
 
 /// Why bytes could not be decoded (or values encoded).

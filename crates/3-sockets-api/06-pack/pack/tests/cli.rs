@@ -105,3 +105,113 @@ fn mistakes_are_one_line_errors() {
         "pack: a message has at most 128 bytes, not 129\n"
     );
 }
+
+#[test]
+fn control_characters_in_a_packet_are_escaped_not_sent_to_the_terminal() {
+    let server = Server::start(PACK, &["listen", "--port", "0"]);
+    let mut conn = server.connect();
+    // A name with an escape byte, a text that would clear the screen, start a new
+    // (forged) line and ring the bell.
+    let packet = pack::chat::encode("ev\x1bl", b"hi\x1b[2J\r\nroot: forged\x07").unwrap();
+    conn.write_all(&packet).unwrap();
+    assert_eq!(
+        server.next_stdout_line().as_deref(),
+        Some("ev\\x1bl: hi\\x1b[2J\\r\\nroot: forged\\x07")
+    );
+}
+
+#[test]
+fn past_max_clients_a_client_is_told_the_server_is_busy_then_served_when_one_leaves() {
+    let server = Server::start(PACK, &["listen", "--port", "0", "--max-clients", "2"]);
+    let first = server.connect();
+    let mut second = server.connect();
+    let mut third = server.connect();
+    assert_eq!(
+        testkit::read_to_close(&mut third),
+        b"server busy: 2 clients connected; try again later\n"
+    );
+    server.wait_for_stderr("turned away, 2 clients already connected");
+    // The two inside are served as usual.
+    second
+        .write_all(&pack::chat::encode("two", b"still here").unwrap())
+        .unwrap();
+    assert_eq!(
+        server.next_stdout_line().as_deref(),
+        Some("two: still here")
+    );
+    // When one leaves, its place is free again.
+    drop(first);
+    server.wait_for_stderr(": closed");
+    let mut fourth = server.connect();
+    fourth
+        .write_all(&pack::chat::encode("four", b"let in").unwrap())
+        .unwrap();
+    assert_eq!(server.next_stdout_line().as_deref(), Some("four: let in"));
+}
+
+fn c_peer(name: &str) -> String {
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/peers/{name}.c"));
+    testkit::compile_c(&source, env!("CARGO_TARGET_TMPDIR"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+// ANCHOR: fixed_against_c
+#[test]
+fn fixed_point_floats_are_the_same_bits_and_values_as_the_c_code() {
+    let out = run(PACK, &["fixed"], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "Original: 3.141593\n Network: 0x0003243F\nUnpacked: 3.141586\n"
+    );
+    let values = [
+        "3.1415926",
+        "0",
+        "1",
+        "-1",
+        "0.5",
+        "-2.25",
+        "1e-5",
+        "0.1",
+        "-0.1",
+        "123.456",
+        "32767.99",
+        "-32767.5",
+        "40000",
+        "65536.75",
+        "-99999.125",
+        "2.718281828",
+    ];
+    let c = run(&c_peer("fixed"), &values, b"");
+    let mut args = vec!["fixed"];
+    args.extend(values);
+    let ours = run(PACK, &args, b"");
+    assert_eq!(c.code(), Some(0), "{c:?}");
+    assert_eq!(ours.stdout, c.stdout);
+}
+// ANCHOR_END: fixed_against_c
+
+#[test]
+fn htonll_lays_out_the_bytes_as_the_c_code_does() {
+    let c = run(&c_peer("fixed"), &["-ll", "0x0102030405060708"], b"");
+    let ours = run(PACK, &["htonll", "0x0102030405060708"], b"");
+    assert_eq!(ours.code(), Some(0), "{ours:?}");
+    let field = |text: &str, name: &str| -> String {
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap();
+        line[name.len()..]
+            .trim_start()
+            .split("   ")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(field(&ours.stdout, "in memory"), field(&c.stdout, "memory"));
+    assert_eq!(field(&ours.stdout, "htonll"), field(&c.stdout, "htonll"));
+    assert_eq!(field(&ours.stdout, "htonll"), "01 02 03 04 05 06 07 08");
+    assert!(ours.stdout.contains("ntohll back  0x0102030405060708"));
+    let bad = run(PACK, &["htonll", "0xnothex"], b"");
+    assert_eq!(bad.code(), Some(2));
+    assert_eq!(bad.stderr.lines().count(), 1, "{bad:?}");
+}

@@ -35,7 +35,18 @@ pub struct Outgoing {
     ready: Condvar,
     /// `-N`: after end of input, close the sending half of every TCP connection.
     half_close: bool,
-    stdin_done: Mutex<bool>,
+    sending: Mutex<Sending>,
+    /// Notified when the sending direction ends (see [`Outgoing::wait_until_sent`]).
+    sent: Condvar,
+}
+
+/// How far the sending direction (stdin to the socket) has got.
+#[derive(Default)]
+struct Sending {
+    /// stdin has reached its end: everything it had is sent.
+    input_ended: bool,
+    /// A send to the current connection failed: the peer takes nothing more.
+    peer_gone: bool,
 }
 
 impl Outgoing {
@@ -44,31 +55,68 @@ impl Outgoing {
             sink: Mutex::new(None),
             ready: Condvar::new(),
             half_close,
-            stdin_done: Mutex::new(false),
+            sending: Mutex::new(Sending::default()),
+            sent: Condvar::new(),
         }
+    }
+
+    fn sending(&self) -> std::sync::MutexGuard<'_, Sending> {
+        self.sending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Makes `sink` the peer for stdin. With `-N` and stdin already at its end, a new TCP
     /// connection is half-closed at once.
     pub fn set(&self, sink: Sink) {
-        let done = *self.stdin_done.lock().unwrap_or_else(|e| e.into_inner());
-        if let (true, true, Sink::Tcp(stream)) = (done, self.half_close, &sink) {
+        // Always the sink's lock first, then the sending state's (as end_of_input does).
+        let mut slot = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sending = self.sending();
+        sending.peer_gone = false; // a new peer
+        if let (true, true, Sink::Tcp(stream)) = (sending.input_ended, self.half_close, &sink) {
             let _ = stream.shutdown(Shutdown::Write);
         }
-        *self.sink.lock().unwrap_or_else(|e| e.into_inner()) = Some(sink);
+        drop(sending);
+        *slot = Some(sink);
         self.ready.notify_all();
     }
 
-    /// Sends `bytes` to the peer, waiting for one if there is none yet. A peer that went
-    /// away is not an error here: the receiving side notices and ends the connection.
+    /// Sends `bytes` to the peer, waiting for one if there is none yet. A TCP peer that
+    /// takes nothing more (EPIPE, reset) ends the sending direction of this connection.
     fn send(&self, bytes: &[u8]) {
         let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
         while sink.is_none() {
             sink = self.ready.wait(sink).unwrap_or_else(|e| e.into_inner());
         }
-        if let Some(sink) = sink.as_ref() {
-            let _ = sink.send(bytes);
+        if let Some(sink) = sink.as_ref()
+            && sink.send(bytes).is_err()
+            && matches!(sink, Sink::Tcp(_))
+        {
+            self.sending().peer_gone = true;
+            self.sent.notify_all();
         }
+    }
+
+    /// Waits until the sending direction of the current TCP connection is over: stdin
+    /// has ended (and, with `-N`, the FIN is out) or the peer takes nothing more. With
+    /// `idle`, gives up when nothing has passed either way for that long; returns whether
+    /// the sending ended (false: idle).
+    pub fn wait_until_sent(&self, idle: Option<Duration>, activity: &Activity) -> bool {
+        let mut sending = self.sending();
+        while !(sending.input_ended || sending.peer_gone) {
+            let Some(idle) = idle else {
+                sending = self.sent.wait(sending).unwrap_or_else(|e| e.into_inner());
+                continue;
+            };
+            let quiet = activity.idle_for();
+            if quiet >= idle {
+                return false;
+            }
+            sending = self
+                .sent
+                .wait_timeout(sending, idle - quiet)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
     }
 
     /// `-u -l -k`: replies go to whoever sent the last datagram.
@@ -86,16 +134,18 @@ impl Outgoing {
 
     /// Whether stdin has reached its end.
     pub fn input_finished(&self) -> bool {
-        *self.stdin_done.lock().unwrap_or_else(|e| e.into_inner())
+        self.sending().input_ended
     }
 
     fn end_of_input(&self) {
-        *self.stdin_done.lock().unwrap_or_else(|e| e.into_inner()) = true;
         let sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
         if let (true, Some(Sink::Tcp(stream))) = (self.half_close, &*sink) {
             // shutdown(SHUT_WR): the peer reads end-of-file; we can still receive.
             let _ = stream.shutdown(Shutdown::Write);
         }
+        self.sending().input_ended = true;
+        drop(sink);
+        self.sent.notify_all();
     }
 }
 

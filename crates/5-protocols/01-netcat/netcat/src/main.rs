@@ -3,7 +3,9 @@
 //! Two things happen at once, so there are two threads: one reads stdin and sends what it
 //! reads; the other receives and writes to stdout. Neither may wait for the other: the
 //! peer may talk first, or never, and a blocking read on stdin must not stop what arrives
-//! from being shown.
+//! from being shown. Each direction also ends on its own: the peer's end of stream ends
+//! the copy to stdout, the end of stdin ends the copy to the socket (with `-N`, by
+//! `shutdown(SHUT_WR)`), and netcat exits when both are over.
 
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::process::ExitCode;
@@ -126,8 +128,9 @@ impl Netcat<'_> {
     }
 
     // ANCHOR: start_stdin
-    /// Starts the stdin thread once there is somewhere to send to. It is not joined: it
-    /// may sit in a read on stdin forever, and the process ends when the main thread does.
+    /// Starts the stdin thread once there is somewhere to send to. It is not
+    /// joined: it may sit in a read on stdin forever (after -w idleness, or
+    /// between -k clients), and the process ends when the main thread does.
     fn start_stdin(&mut self) {
         if !self.stdin_started {
             self.stdin_started = true;
@@ -145,6 +148,29 @@ impl Netcat<'_> {
         }
     }
 
+    // ANCHOR: finish
+    /// The receiving direction is over (`stop`); the sending one may not be.
+    /// The peer's FIN says only that *it* has finished sending: it may still be
+    /// reading, and what stdin has not yet given must still reach it. So wait
+    /// until stdin ends (or the peer takes nothing more) before closing.
+    fn finish(&self, stop: Stop) {
+        self.report(stop);
+        if stop == Stop::Idle {
+            return;
+        }
+        if !self.shared.outgoing.input_finished() {
+            self.say("still sending what stdin gives");
+        }
+        if !self
+            .shared
+            .outgoing
+            .wait_until_sent(self.idle, &self.shared.activity)
+        {
+            self.report(Stop::Idle);
+        }
+    }
+    // ANCHOR_END: finish
+
     // ANCHOR: tcp_connect
     fn tcp_connect(mut self, addrs: &[SocketAddr]) -> netkit::Result<()> {
         // socket() + connect() to each address in turn, as Beej's client does.
@@ -160,7 +186,10 @@ impl Netcat<'_> {
                     connected = Some(stream);
                     break;
                 }
-                Err(e) => failure = Some(netkit::connect_error(e, *addr)),
+                Err(e) => {
+                    let args = "HOST and PORT"; // what to check, in netcat's words
+                    failure = Some(netkit::connect_error_naming(e, *addr, args));
+                }
             }
         }
         let Some(stream) = connected else {
@@ -177,7 +206,8 @@ impl Netcat<'_> {
             &self.shared.activity,
             self.idle,
         )?;
-        self.report(stop);
+        // The peer has finished sending; we may not have.
+        self.finish(stop);
         Ok(())
         // close(): the process ends, and with it both handles.
     }
@@ -201,9 +231,16 @@ impl Netcat<'_> {
                 &self.shared.activity,
                 self.idle,
             )?;
+            if !self.args.keep {
+                // One client: both directions end before we do, as for a client.
+                self.finish(stop);
+                return Ok(());
+            }
+            // -k: stdin belongs to whichever client comes next, so this one ends
+            // when it closes its side.
             self.report(stop);
             self.shared.outgoing.clear();
-            if !self.args.keep || stop == Stop::StdoutClosed {
+            if stop == Stop::StdoutClosed {
                 return Ok(());
             }
         }

@@ -54,10 +54,83 @@ fn our_listener_and_the_real_nc_talk_both_ways() {
     assert_eq!(next_line(&nc), "hello from netcat");
     type_line(&mut nc, "second line");
     assert_eq!(next_line(&ours), "second line");
-    // nc -N: end of input sends FIN; our netcat sees end-of-file and exits, closing.
+    // nc -N: end of input sends FIN. That ends what nc sends, not what it receives.
     nc.close_stdin();
+    // Ctrl-D in our terminal ends our side too; then ours exits, closing, and nc with it.
+    ours.close_stdin();
     assert!(ours.wait_for_exit().success());
     assert!(nc.wait_for_exit().success());
+}
+
+// ANCHOR: half_close
+/// The real nc listens, sends a banner and finishes its side at once (`-N`);
+/// our client reads the banner and the end of stream, and only then has more
+/// to say. nc is still reading: what we send after its FIN must reach it.
+#[test]
+fn our_client_still_sends_after_the_real_nc_listener_finished_sending() {
+    let mut nc = real_nc(&["-v", "-N", "-l", "127.0.0.1", "0"]);
+    let port = listening_port(&nc).to_string();
+    type_line(&mut nc, "banner");
+    nc.close_stdin(); // nc -N: FIN right after the banner
+    let mut ours = our_netcat(&["-v", "-N", "127.0.0.1", &port]);
+    assert_eq!(next_line(&ours), "banner");
+    assert!(next_err_line(&ours).starts_with("netcat: connected to"));
+    assert_eq!(
+        next_err_line(&ours),
+        "netcat: the peer closed the connection"
+    );
+    assert_eq!(
+        next_err_line(&ours),
+        "netcat: still sending what stdin gives"
+    );
+    type_line(&mut ours, "late");
+    ours.close_stdin(); // -N: our FIN; both directions are over
+    assert_eq!(next_line(&nc), "late");
+    assert!(ours.wait_for_exit().success());
+    assert!(nc.wait_for_exit().success());
+}
+// ANCHOR_END: half_close
+
+/// The same the other way round: our listener, the real nc as the client that sends its
+/// line and finishes first.
+#[test]
+fn our_listener_still_sends_after_the_real_nc_client_finished_sending() {
+    let mut ours = our_netcat(&["-v", "-N", "-l", "0"]);
+    let port = listening_port(&ours).to_string();
+    let mut nc = real_nc(&["-N", "127.0.0.1", &port]);
+    type_line(&mut nc, "request");
+    nc.close_stdin(); // FIN after the request
+    assert_eq!(next_line(&ours), "request");
+    assert!(next_err_line(&ours).starts_with("netcat: connection from"));
+    assert_eq!(
+        next_err_line(&ours),
+        "netcat: the peer closed the connection"
+    );
+    // Our reply comes after the client's FIN, and it still gets through.
+    type_line(&mut ours, "late reply");
+    ours.close_stdin();
+    assert_eq!(nc.remaining_lines(), ["late reply"]);
+    assert!(ours.wait_for_exit().success());
+    assert!(nc.wait_for_exit().success());
+}
+
+/// Two of ours, both with -N: each direction arrives whole, whichever side finishes
+/// first.
+#[test]
+fn two_netcats_with_n_lose_neither_direction() {
+    let mut listener = our_netcat(&["-v", "-N", "-l", "0"]);
+    let port = listening_port(&listener).to_string();
+    let mut client = our_netcat(&["-N", "127.0.0.1", &port]);
+    type_line(&mut client, "from the client");
+    client.close_stdin();
+    assert_eq!(next_line(&listener), "from the client");
+    listener.wait_for_stderr("netcat: the peer closed the connection");
+    type_line(&mut listener, "from the listener");
+    listener.close_stdin();
+    assert_eq!(client.remaining_lines(), ["from the listener"]);
+    assert_eq!(listener.remaining_lines(), Vec::<String>::new());
+    assert!(client.wait_for_exit().success());
+    assert!(listener.wait_for_exit().success());
 }
 
 #[test]
@@ -216,7 +289,7 @@ fn wait_gives_up_on_a_silent_peer_and_refusals_are_one_line() {
     assert_eq!(
         out.stderr,
         format!(
-            "netcat: nothing is listening on 127.0.0.1:{closed}; start the server first, or check --host and --port\n"
+            "netcat: nothing is listening on 127.0.0.1:{closed}; start the server first, or check HOST and PORT\n"
         )
     );
     let out = run(NETCAT, &["-u", "127.0.0.1", &closed], b"anyone there?\n");
@@ -234,6 +307,7 @@ fn ipv6_with_the_real_nc() {
     type_line(&mut nc, "over ipv6");
     assert_eq!(next_line(&ours), "over ipv6");
     nc.close_stdin();
+    ours.close_stdin();
     assert!(ours.wait_for_exit().success());
 }
 
@@ -303,4 +377,34 @@ fn http_by_hand_through_netcat_to_our_web_server() {
         "{out:?}"
     );
     assert!(out.stdout.contains("\r\nLocation: /docs/\r\n"), "{out:?}");
+}
+
+/// The line a program prints when required arguments are missing names them: clap puts
+/// the names on lines of their own, and the one-line error (netkit::parse_args) once cut
+/// them off, leaving `were not provided: (see --help)`. Checked here for netcat and for
+/// the other programs of the course whose arguments are required (built beside it by
+/// `cargo test` at the root).
+#[test]
+fn missing_arguments_are_named_in_the_one_line_error() {
+    let expected = [
+        (
+            "netcat",
+            "netcat: the following required arguments were not provided: <HOST PORT>... (see --help)\n",
+        ),
+        (
+            "talker",
+            "talker: the following required arguments were not provided: <MESSAGE> (see --help)\n",
+        ),
+        (
+            "smtp_client",
+            "smtp_client: the following required arguments were not provided: --from <FROM>, --to <TO> (see --help)\n",
+        ),
+    ];
+    let programs = expected.map(|(name, _)| name);
+    testkit::check_each(NETCAT, &programs, |bin| {
+        let name = testkit::binary_name(bin);
+        let line = expected.iter().find(|(n, _)| *n == name).unwrap().1;
+        let out = run(bin, &[], b"");
+        assert_eq!((out.code(), out.stderr.as_str()), (Some(2), line), "{name}");
+    });
 }

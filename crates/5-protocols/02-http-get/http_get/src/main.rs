@@ -57,7 +57,8 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> netkit::Result<()> {
-    let target = if args.target.starts_with('/') {
+    let url_given = !args.target.starts_with('/');
+    let target = if !url_given {
         http_get::Target {
             host: args.host.clone(),
             port: args.port,
@@ -115,7 +116,15 @@ fn run(args: Args) -> netkit::Result<()> {
                 connected = Some(stream);
                 break;
             }
-            Err(e) => last_error = Some(netkit::connect_error(e, *addr)),
+            Err(e) => {
+                // Name what the user typed: the URL, or --host and --port.
+                let check = if url_given {
+                    "the URL"
+                } else {
+                    "--host and --port"
+                };
+                last_error = Some(netkit::connect_error_naming(e, *addr, check));
+            }
         }
     }
     let Some(mut stream) = connected else {

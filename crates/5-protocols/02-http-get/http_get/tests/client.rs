@@ -305,9 +305,23 @@ fn broken_and_silent_servers_are_one_line_errors() {
         "http_get: the server stopped answering (timeout)\n"
     );
 
-    let out = get(&[&format!("http://127.0.0.1:{}/", testkit::closed_port())]);
+    // The refusal names what the user gave: the URL, or --host and --port.
+    let closed = testkit::closed_port();
+    let out = get(&[&format!("http://127.0.0.1:{closed}/")]);
     assert_eq!(out.code(), Some(1));
-    assert!(out.stderr.contains("nothing is listening on"), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "http_get: nothing is listening on 127.0.0.1:{closed}; start the server first, or check the URL\n"
+        )
+    );
+    let out = get(&["--port", &closed.to_string(), "/"]);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "http_get: nothing is listening on 127.0.0.1:{closed}; start the server first, or check --host and --port\n"
+        )
+    );
 
     let out = get(&["-H", "no colon here", "http://127.0.0.1/"]);
     assert_eq!(out.code(), Some(1));

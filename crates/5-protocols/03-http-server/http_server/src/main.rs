@@ -2,26 +2,29 @@
 //!
 //! The assignment's server accepts a connection, reads one request, sends the file or a
 //! 404, and closes. This one keeps the same steps and adds what a server facing real
-//! browsers (and careless or hostile clients) needs: HEAD, form POSTs, keep-alive, limits
-//! on everything that accumulates, timeouts, several clients at once (a thread each, up to
-//! a bound), and no way to read a file outside the served folder.
+//! browsers (and careless or hostile clients) needs: HEAD, form POSTs, conditional GETs,
+//! cookies, keep-alive, limits on everything that accumulates, deadlines, and no way to
+//! read a file outside the served folder. Connections that are waiting for bytes wait in
+//! an epoll set, not in a thread each, so a thousand slow clients cost no worker.
 
 use std::net::{Shutdown, TcpListener};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use http_server::{Config, Ending, STOPPING, Slots, serve_connection};
+use http_server::{Config, Folder, Root, STOPPING, Server, Slots};
 use netkit::{AcceptBackoff, Fatal};
 use nix::sys::signal::{SigSet, Signal};
 
 /// How long requests in progress may take to finish after SIGINT or SIGTERM.
 const GRACE: Duration = Duration::from_secs(5);
 
-/// Serve the files under --root over HTTP/1.1; POST /form echoes a decoded form.
+/// Serve the files under --root (or the built-in site) over HTTP/1.1; POST /form echoes a
+/// decoded form, /visits counts visits with a cookie.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -31,21 +34,32 @@ struct Args {
     /// Port to listen on (0 picks any free port).
     #[arg(long, default_value_t = 6789)]
     port: u16,
-    /// The folder to serve (the default is the small site that ships with the crate).
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/site"))]
-    root: PathBuf,
-    /// Seconds a client may stay silent before it is dropped (408 if half way through a request).
+    /// The folder to serve [default: the small site built into the binary].
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Seconds the server waits for a whole request head (from the connection's start or
+    /// the previous response): then it closes, with 408 if a request was half sent.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
-    /// Connections served at once; more wait in the listen queue.
-    #[arg(long, default_value_t = 64)]
+    /// Bytes per second a body must arrive at, and a response be read at, on average
+    /// after the first --timeout seconds.
+    #[arg(long, default_value_t = 16 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    min_rate: u64,
+    /// Connections open at once; more wait in the listen queue.
+    #[arg(long, default_value_t = 4096)]
     max_connections: usize,
+    /// Threads that answer requests [default: four per core].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
     /// The largest request head in bytes (414 or 431 beyond).
     #[arg(long, default_value_t = 8192)]
     max_head: usize,
     /// The largest request body in bytes (413 beyond).
     #[arg(long, default_value_t = 65536)]
     max_body: u64,
+    /// Log nothing per request or connection (for benchmarks).
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -53,27 +67,30 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> netkit::Result<()> {
-    let root = args.root.canonicalize().map_err(|e| {
-        Fatal::new(format!(
-            "cannot serve {}: {e}; pass --root FOLDER",
-            args.root.display()
-        ))
-    })?;
-    if !root.is_dir() {
-        return Err(Fatal::new(format!(
-            "{} is not a folder; pass --root FOLDER",
-            root.display()
-        )));
-    }
+    let root = match &args.root {
+        Some(folder) => Root::Folder(serve_folder(folder)?),
+        None => Root::BuiltIn {
+            // The files' Last-Modified: when this binary was written.
+            modified: std::env::current_exe()
+                .and_then(|exe| exe.metadata()?.modified())
+                .ok(),
+        },
+    };
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|t| !t.is_zero())
         .ok_or_else(|| Fatal::new("--timeout must be a positive number of seconds"))?;
+    let workers = args.workers.map_or_else(
+        || thread::available_parallelism().map_or(4, |n| 4 * n.get()),
+        usize::from,
+    );
     let config = Config {
         root,
         timeout,
+        min_rate: args.min_rate,
         max_head: args.max_head,
         max_body: args.max_body,
+        quiet: args.quiet,
     };
 
     // ANCHOR: listen
@@ -82,61 +99,79 @@ fn run(args: Args) -> netkit::Result<()> {
     let addr = netkit::resolve_one(&args.host, args.port)?;
     let listener: TcpListener = netkit::tcp_listen(addr)?;
     netkit::announce(listener.local_addr()?);
-    eprintln!("serving {}", config.root.display());
+    match &config.root {
+        Root::Folder(folder) => eprintln!("serving {}", folder.path.display()),
+        Root::BuiltIn { .. } => eprintln!(
+            "serving the built-in site ({} files); --root FOLDER serves a folder",
+            http_server::SITE.len()
+        ),
+    }
     // ANCHOR_END: listen
     stop_on_signals(&listener)?;
+
+    // ANCHOR: threads
+    // epoll_create1(): the set where connections wait. The workers wait on it for
+    // connections with bytes; the clock closes the ones whose time is up.
+    let server = Arc::new(Server::new(config)?);
+    for n in 0..workers {
+        let server = Arc::clone(&server);
+        thread::Builder::new()
+            .name(format!("worker {n}"))
+            .spawn(move || server.work())?;
+    }
+    let clock = Arc::clone(&server);
+    thread::Builder::new()
+        .name("clock".into())
+        .spawn(move || clock.clock())?;
+    // ANCHOR_END: threads
 
     // ANCHOR: accept_loop
     let slots = Slots::new(args.max_connections);
     let mut backoff = AcceptBackoff::new();
-    // A scope lets each connection's thread borrow `config` and `slots`.
-    thread::scope(|scope| {
-        loop {
-            // Wait for a free slot first: with all of them busy, new clients wait in the
-            // kernel's listen queue, and the server's thread count stays bounded.
-            let slot = slots.acquire();
-            // accept()   Python: connectionSocket, addr = serverSocket.accept()
-            let accepted = listener.accept();
-            if STOPPING.load(Ordering::SeqCst) {
-                break; // SIGINT or SIGTERM: accept no more; the scope waits for the rest
-            }
-            let (conn, peer) = match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    backoff.failed(&e); // EINTR, ECONNABORTED, EMFILE: wait if needed
-                    continue;
-                }
-            };
-            backoff.succeeded();
-            let config = &config;
-            let spawned = thread::Builder::new().spawn_scoped(scope, move || {
-                let _slot = slot; // given back when this thread ends
-                match serve_connection(&conn, peer, config) {
-                    Ok(Ending::Done(n)) => {
-                        eprintln!("{peer}: closed after {n} request(s)")
-                    }
-                    Ok(Ending::Idle(n)) => {
-                        eprintln!("{peer}: idle, closed after {n} request(s)")
-                    }
-                    Ok(Ending::Refused(n, status)) => {
-                        eprintln!(
-                            "{peer}: closed after {n} request(s), the last one {}",
-                            status.code()
-                        )
-                    }
-                    Err(e) => eprintln!("{peer}: dropped: {e}"),
-                }
-                // close(): `conn` is dropped here. Python: connectionSocket.close()
-            });
-            if let Err(e) = spawned {
-                // Out of threads: this one client is dropped, the server goes on.
-                eprintln!("cannot start a thread for a client: {e}");
-            }
+    loop {
+        // Wait for a free slot first: with all of them taken, new clients wait in the
+        // kernel's listen queue, and the server's descriptors stay bounded.
+        let slot = slots.acquire();
+        // accept()   Python: connectionSocket, addr = serverSocket.accept()
+        let accepted = listener.accept();
+        if STOPPING.load(Ordering::SeqCst) {
+            break; // SIGINT or SIGTERM: accept no more
         }
-    });
+        let (conn, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                backoff.failed(&e); // EINTR, ECONNABORTED, EMFILE: wait if needed
+                continue;
+            }
+        };
+        backoff.succeeded();
+        // Into the epoll set: it waits for its request there, without a thread. (The
+        // slot goes with it, and comes back when it is closed.)
+        if let Err(e) = server.add(conn, peer, slot) {
+            eprintln!("{peer}: dropped: {e}");
+        }
+    }
+    // The requests in progress finish; the signal thread ends the process after GRACE.
+    slots.wait_all_free(GRACE);
     eprintln!("stopped");
     Ok(())
     // ANCHOR_END: accept_loop
+}
+
+/// The folder to serve, open, or a one-line error.
+fn serve_folder(folder: &std::path::Path) -> netkit::Result<Folder> {
+    if folder.exists() && !folder.is_dir() {
+        return Err(Fatal::new(format!(
+            "{} is not a folder; pass --root FOLDER",
+            folder.display()
+        )));
+    }
+    Folder::open(folder).map_err(|e| {
+        Fatal::new(format!(
+            "cannot serve {}: {e}; pass --root FOLDER",
+            folder.display()
+        ))
+    })
 }
 
 // ANCHOR: signals

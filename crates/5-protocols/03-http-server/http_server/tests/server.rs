@@ -1,79 +1,14 @@
 //! http_server as a black box: curl, raw requests typed as nc would send them, a browser.
 
+mod common;
+
 use std::fs;
 use std::io::{Read, Write};
-use std::net::Shutdown;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::*;
 use testkit::{PATIENCE, Server, read_to_close, require_tool, run, run_command};
-
-const SERVER: &str = env!("CARGO_BIN_EXE_http_server");
-
-fn site() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("site")
-}
-
-fn start(extra: &[&str]) -> Server {
-    let mut args = vec!["--port", "0"];
-    args.extend_from_slice(extra);
-    Server::start(SERVER, &args)
-}
-
-fn url(server: &Server, path: &str) -> String {
-    format!("http://{}{path}", server.addr)
-}
-
-fn curl(args: &[&str]) -> testkit::Finished {
-    let curl = require_tool("curl");
-    let mut all = vec!["--silent", "--show-error", "--max-time", "10"];
-    all.extend_from_slice(args);
-    run(curl.to_str().unwrap(), &all, b"")
-}
-
-/// Sends `request` as it is, closes our sending side, and returns everything the server
-/// sends until it closes.
-fn raw(server: &Server, request: &[u8]) -> String {
-    let mut conn = server.connect();
-    conn.write_all(request).unwrap();
-    conn.shutdown(Shutdown::Write).unwrap();
-    String::from_utf8_lossy(&read_to_close(&mut conn)).into_owned()
-}
-
-fn status_line(response: &str) -> &str {
-    response.lines().next().unwrap_or_default()
-}
-
-fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
-    let head = response.split("\r\n\r\n").next()?;
-    head.lines().skip(1).find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
-fn body(response: &str) -> &str {
-    response.split_once("\r\n\r\n").map_or("", |(_, body)| body)
-}
-
-/// A fresh folder under the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("http_server-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 #[test]
 fn curl_gets_the_start_page_byte_for_byte() {
@@ -181,17 +116,27 @@ fn a_body_on_any_request_is_read_and_never_taken_for_the_next_request() {
         );
         assert!(response.contains("text/css"), "{method}: {response}");
     }
-    // A body framed by chunks is refused, and the connection closed.
+    // A body framed by chunks is read and dropped the same way.
     let response = raw(
         &server,
-        format!("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{hidden}\r\n0\r\n\r\n", hidden.len()).as_bytes(),
+        format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{hidden}\r\n0\r\n\r\n\
+             GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            hidden.len()
+        )
+        .as_bytes(),
     );
+    let statuses: Vec<&str> = response
+        .lines()
+        .filter(|l| l.starts_with("HTTP/1.1 "))
+        .collect();
     assert_eq!(
-        status_line(&response),
-        "HTTP/1.1 501 Not Implemented",
+        statuses,
+        ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"],
         "{response}"
     );
     assert!(!response.contains("text/javascript"), "{response}");
+    assert!(response.contains("text/css"), "{response}");
 }
 
 #[test]
@@ -287,6 +232,20 @@ fn bad_form_posts_get_the_matching_status() {
         (
             post(
                 &format!("{form}Transfer-Encoding: chunked\r\n"),
+                "3\r\na=b\r\n65\r\n",
+            ),
+            "413 Content Too Large",
+        ),
+        (
+            post(
+                &format!("{form}Transfer-Encoding: chunked\r\n"),
+                "3\r\na=bc\r\n0\r\n\r\n",
+            ),
+            "400 Bad Request",
+        ),
+        (
+            post(
+                &format!("{form}Transfer-Encoding: gzip, chunked\r\n"),
                 "0\r\n\r\n",
             ),
             "501 Not Implemented",
@@ -710,6 +669,19 @@ fn a_client_that_expects_100_continue_gets_it_before_sending_the_body() {
         b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 9000\r\nExpect: 100-continue\r\n\r\n",
     );
     assert_eq!(status_line(&too_big), "HTTP/1.1 413 Content Too Large");
+    // A client may send its body without waiting for the go-ahead; once part of it is
+    // here, no 100 Continue is sent (RFC 9110 §10.1.1), however the chunks come.
+    let mut conn = server.connect();
+    conn.write_all(
+        b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Transfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n\
+          3\r\na=b\r\n",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    conn.write_all(b"0\r\n\r\n").unwrap();
+    let response = String::from_utf8_lossy(&read_to_close(&mut conn)).into_owned();
+    assert_eq!(status_line(&response), "HTTP/1.1 200 OK", "{response}");
     // And curl, which sends Expect for a body this size, is answered.
     let out = curl(&["--data", &body, &url(&server, "/form")]);
     assert!(out.stdout.starts_with("You sent 1 field(s):"), "{out:?}");

@@ -30,7 +30,8 @@ struct Args {
     /// A recipient's address (RCPT TO and the To: header); repeat for several.
     #[arg(long, required = true)]
     to: Vec<String>,
-    /// The Subject: header.
+    /// The Subject: header (any language: non-ASCII text is sent as RFC 2047
+    /// encoded-words).
     #[arg(long, default_value = "")]
     subject: String,
     /// The name we greet the server with (HELO).
@@ -53,7 +54,8 @@ fn run(args: Args) -> netkit::Result<()> {
     }
     let mut body = Vec::new();
     io::stdin().read_to_end(&mut body)?;
-    let text = message_text(&args.from, &args.to, &args.subject, &body)
+    let sent = std::time::SystemTime::now(); // for the Date: header
+    let text = message_text(&args.from, &args.to, &args.subject, sent, &body)
         .map_err(Fatal::new)?;
 
     // ANCHOR: dialogue

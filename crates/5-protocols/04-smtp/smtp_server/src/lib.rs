@@ -7,7 +7,7 @@
 //! the tests feed it any bytes at all.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -70,7 +70,8 @@ enum Phase {
     Ready,
     /// MAIL FROM accepted; collecting RCPT TO.
     Mail,
-    /// After DATA: every line is message text until a lone ".".
+    /// After DATA: every line is message text until a lone "." between two
+    /// CRLFs.
     Data,
 }
 
@@ -83,9 +84,12 @@ pub struct Session {
     from: String,
     recipients: Vec<String>,
     text: Vec<u8>,
+    /// In DATA: whether the last line ended with CRLF, so that a "." line now
+    /// would complete the CRLF.CRLF that ends the message.
+    after_crlf: bool,
     /// Why the message being received cannot be delivered (too big, a line too
-    /// long).
-    refused: Option<String>,
+    /// long, a bare CR or LF), with the code of the reply its end gets.
+    refused: Option<(u16, String)>,
     errors: u32,
     /// The server is shutting down: no new transaction may begin.
     stopping: bool,
@@ -101,6 +105,7 @@ impl Session {
             from: String::new(),
             recipients: Vec::new(),
             text: Vec::new(),
+            after_crlf: false,
             refused: None,
             errors: 0,
             stopping: false,
@@ -148,12 +153,14 @@ impl Session {
     }
 
     // ANCHOR: line
-    /// Takes one line from the client (without its line ending) and says what to
-    /// do.
-    pub fn line(&mut self, line: &[u8]) -> Step {
+    /// Takes one line from the client, with its line ending (CRLF, or the bare
+    /// LF that nc sends when typed into without `-C`), and says what to do.
+    pub fn line(&mut self, raw: &[u8]) -> Step {
+        let (line, crlf) = split_ending(raw);
         if self.phase == Phase::Data {
-            return self.data_line(line);
+            return self.data_line(line, crlf);
         }
+        // A command may end with a bare LF: people type them with nc.
         if line.len() > MAX_COMMAND {
             return self.error(500, "Line too long");
         }
@@ -190,9 +197,16 @@ impl Session {
             )),
             "HELP" => Step::Reply(reply(
                 214,
-                "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT HELP",
+                "Commands: HELO EHLO MAIL RCPT DATA RSET VRFY NOOP QUIT HELP",
             )),
-            "VRFY" | "EXPN" | "TURN" | "SEND" | "SOML" | "SAML" => {
+            // RFC 5321 §3.5.3: a server that will not say whether a mailbox
+            // exists answers 252 (and §7.3: telling would help spammers).
+            "VRFY" if rest.is_empty() => self.error(501, "Syntax: VRFY address"),
+            "VRFY" => Step::Reply(reply(
+                252,
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            )),
+            "EXPN" | "TURN" | "SEND" | "SOML" | "SAML" => {
                 self.error(502, "Command not implemented")
             }
             _ => self.error(500, "Syntax error, command unrecognized"),
@@ -200,13 +214,21 @@ impl Session {
     }
     // ANCHOR_END: line
 
-    /// A line longer than [`MAX_TEXT_LINE`] arrived (the reader threw it away).
-    pub fn line_too_long(&mut self) -> Step {
+    /// A line longer than [`MAX_TEXT_LINE`] arrived: the reader threw its text
+    /// away and kept only its `ending`, which still counts in DATA (a "." after
+    /// it ends the message only if this line ended with CRLF).
+    pub fn line_too_long(&mut self, ending: &[u8]) -> Step {
         if self.phase == Phase::Data {
-            self.refused = Some(format!(
-                "Message has a line longer than {} bytes (with CRLF); not delivered",
-                MAX_TEXT_LINE + 2
-            ));
+            let (_, crlf) = split_ending(ending);
+            self.after_crlf = crlf;
+            self.refuse(
+                552,
+                &format!(
+                    "Message has a line longer than {} bytes (with CRLF); \
+                     not delivered",
+                    MAX_TEXT_LINE + 2
+                ),
+            );
             return Step::Nothing;
         }
         self.error(500, "Line too long")
@@ -318,6 +340,8 @@ impl Session {
         }
         self.phase = Phase::Data;
         self.text.clear();
+        // The CRLF of the DATA command counts as the first CRLF of CRLF.CRLF.
+        self.after_crlf = true;
         self.refused = None;
         Step::Reply(reply(
             354,
@@ -326,9 +350,13 @@ impl Session {
     }
 
     // ANCHOR: data_line
-    fn data_line(&mut self, line: &[u8]) -> Step {
-        if line == b"." {
-            // The end of the message: deliver it, unless it broke a limit.
+    fn data_line(&mut self, line: &[u8], crlf: bool) -> Step {
+        // The end of the message is CRLF "." CRLF and nothing else (RFC 5321
+        // §4.1.1.4). A "." after a bare LF, or ended by one, is no end: were it
+        // one, the lines after it would run as commands, a second message that
+        // the client's own server never saw (SMTP smuggling).
+        if line == b"." && crlf && self.after_crlf {
+            // The end of the message: deliver it, unless it broke a rule.
             let refused = self.refused.take();
             let message = Message {
                 helo: self.helo.clone(),
@@ -339,28 +367,49 @@ impl Session {
             };
             self.phase = Phase::Ready;
             return match refused {
-                Some(why) => Step::Reply(reply(552, &why)),
+                Some((code, why)) => Step::Reply(reply(code, &why)),
                 None => Step::Deliver(message),
             };
+        }
+        self.after_crlf = crlf;
+        // CR and LF come only as a pair (RFC 5321 §2.3.8). A message with a
+        // bare one is refused whole when it ends: its sender is broken, or
+        // hoping that two servers split it into different messages.
+        if !crlf || line.contains(&b'\r') {
+            self.refuse(
+                554,
+                "Message refused: a bare CR or LF in it (lines end with CRLF, \
+                 RFC 5321 section 2.3.8); not delivered",
+            );
         }
         // Dot-stuffing: the client doubled every dot that starts a line, so that
         // no line of the message can be the lone "." that ends it. Undo that.
         let line = line.strip_prefix(b".").unwrap_or(line);
-        if self.refused.is_none() {
-            if self.text.len() + line.len() + 1 > self.config.max_size {
-                self.refused = Some(format!(
+        if self.text.len() + line.len() + 1 > self.config.max_size {
+            self.refuse(
+                552,
+                &format!(
                     "Message exceeds the size limit of {} bytes; not delivered",
                     self.config.max_size
-                ));
-                self.text.clear();
-            } else {
-                self.text.extend_from_slice(line);
-                self.text.push(b'\n');
-            }
+                ),
+            );
+        }
+        if self.refused.is_none() {
+            self.text.extend_from_slice(line);
+            self.text.push(b'\n');
         }
         Step::Nothing
     }
     // ANCHOR_END: data_line
+
+    /// The message being received will not be delivered: the first reason
+    /// found is the one its end is answered with.
+    fn refuse(&mut self, code: u16, why: &str) {
+        if self.refused.is_none() {
+            self.refused = Some((code, why.to_owned()));
+            self.text = Vec::new();
+        }
+    }
 
     fn reset(&mut self) {
         if self.phase != Phase::Greeted {
@@ -390,6 +439,81 @@ impl Session {
         Step::Reply(reply(code, text))
     }
 }
+
+/// A line without its ending, and whether that ending was CRLF (false for a bare
+/// LF, or for no ending at all).
+fn split_ending(raw: &[u8]) -> (&[u8], bool) {
+    if let Some(line) = raw.strip_suffix(b"\r\n") {
+        (line, true)
+    } else {
+        (raw.strip_suffix(b"\n").unwrap_or(raw), false)
+    }
+}
+
+/// What [`read_line`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// A line and its ending (`\r\n`, or a bare `\n`).
+    Line,
+    /// A line with more than the limit before its ending: its text was thrown
+    /// away, and only its ending is kept.
+    TooLong,
+    /// The client closed after some bytes that no `\n` ended; they are kept.
+    Unterminated,
+    /// The client closed the connection at the start of a line.
+    End,
+}
+
+// ANCHOR: read_line
+/// Reads one line into `line` (cleared first), its ending included, with at most
+/// `max` bytes before the ending. Unlike netkit's `textline::read_line` it keeps
+/// the ending, because in DATA a CRLF and a bare LF do not mean the same thing.
+pub fn read_line(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Input> {
+    line.clear();
+    let mut too_long = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(match (too_long, line.is_empty()) {
+                (true, _) => {
+                    line.clear();
+                    Input::TooLong
+                }
+                (false, true) => Input::End,
+                (false, false) => Input::Unterminated,
+            });
+        }
+        let newline = available.iter().position(|&b| b == b'\n');
+        let used = newline.map_or(available.len(), |at| at + 1);
+        line.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        // Room for the text and CRLF. Over that, only the last two bytes are
+        // kept: they tell a CRLF from a bare LF when the ending arrives.
+        if line.len() > max + 2 {
+            too_long = true;
+            line.drain(..line.len() - 2);
+        }
+        if newline.is_some() {
+            let text = split_ending(line).0.len();
+            if too_long || text > max {
+                let crlf = line.ends_with(b"\r\n");
+                line.clear();
+                line.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                return Ok(Input::TooLong);
+            }
+            return Ok(Input::Line);
+        }
+    }
+}
+// ANCHOR_END: read_line
 
 /// `250 OK` and its CRLF. Text echoed from the client (an address) may hold
 /// anything: control characters become `?`, so a reply is always one line, and it
@@ -600,8 +724,13 @@ mod tests {
         Session::new(config, "127.0.0.1".parse().unwrap())
     }
 
+    /// A line as a conforming client sends it: ended by CRLF.
+    fn feed(session: &mut Session, line: &[u8]) -> Step {
+        session.line(&[line, b"\r\n"].concat())
+    }
+
     fn say(session: &mut Session, line: &str) -> String {
-        match session.line(line.as_bytes()) {
+        match feed(session, line.as_bytes()) {
             Step::Reply(r) | Step::ReplyAndClose(r) => r,
             Step::Nothing => String::new(),
             Step::Deliver(m) => format!("deliver {m:?}"),
@@ -626,9 +755,9 @@ mod tests {
         );
         assert_eq!(code(&say(&mut s, "data")), "354");
         for line in ["Subject: FAKE NEWS", "", "You're fired.", "..dot"] {
-            assert_eq!(s.line(line.as_bytes()), Step::Nothing);
+            assert_eq!(feed(&mut s, line.as_bytes()), Step::Nothing);
         }
-        let Step::Deliver(m) = s.line(b".") else {
+        let Step::Deliver(m) = feed(&mut s, b".") else {
             panic!("the dot did not end the message")
         };
         assert_eq!(m.from, "trump@whitehouse.gov");
@@ -667,7 +796,8 @@ mod tests {
         assert_eq!(code(&say(&mut s, "MAIL FROM:<a@b> SIZE=999")), "552");
         assert_eq!(code(&say(&mut s, "MAIL FROM:<a@b> COLOUR=red")), "555");
         assert_eq!(code(&say(&mut s, "FROB")), "500");
-        assert_eq!(code(&say(&mut s, "VRFY bob")), "502");
+        assert_eq!(code(&say(&mut s, "VRFY")), "501");
+        assert_eq!(code(&say(&mut s, "EXPN staff")), "502");
         // An address echoed in a reply cannot break the reply into two lines.
         let echoed = say(&mut s, "MAIL FROM:<x\r250 forged@x.y>");
         assert_eq!(
@@ -697,14 +827,14 @@ mod tests {
         let junk: [&[u8]; 4] =
             [b"\xff\xfe", b"\x00\x01\x02", "HÉLO x".as_bytes(), b""];
         for (i, line) in junk.iter().cycle().take(9).enumerate() {
-            let step = s.line(line);
+            let step = feed(&mut s, line);
             assert!(
                 matches!(step, Step::Reply(ref r) if r.starts_with("500")),
                 "{i}: {step:?}"
             );
         }
         assert!(
-            matches!(s.line(b"\xff"), Step::ReplyAndClose(ref r) if r.contains("421 "))
+            matches!(feed(&mut s, b"\xff"), Step::ReplyAndClose(ref r) if r.contains("421 "))
         );
     }
 
@@ -727,7 +857,7 @@ mod tests {
             } else {
                 chunk
             };
-            let reply = match s.line(line) {
+            let reply = match feed(&mut s, line) {
                 Step::Reply(r) | Step::ReplyAndClose(r) => r,
                 Step::Nothing | Step::Deliver(_) => continue,
             };
@@ -742,7 +872,7 @@ mod tests {
                     "{part:?}"
                 );
             }
-            if matches!(s.line(b"RSET"), Step::ReplyAndClose(_)) {
+            if matches!(feed(&mut s, b"RSET"), Step::ReplyAndClose(_)) {
                 s = session(); // ten errors: a new connection
             }
         }
@@ -758,10 +888,13 @@ mod tests {
         // The transaction that had begun goes on to its delivery...
         assert_eq!(code(&say(&mut s, "RCPT TO:<e@f>")), "250");
         assert_eq!(code(&say(&mut s, "DATA")), "354");
-        assert_eq!(s.line(b"MAIL FROM is just text in here"), Step::Nothing);
-        assert!(matches!(s.line(b"."), Step::Deliver(_)));
+        assert_eq!(
+            feed(&mut s, b"MAIL FROM is just text in here"),
+            Step::Nothing
+        );
+        assert!(matches!(feed(&mut s, b"."), Step::Deliver(_)));
         // ...but the next command is told 421, and the connection closes.
-        let Step::ReplyAndClose(r) = s.line(b"MAIL FROM:<a@b>") else {
+        let Step::ReplyAndClose(r) = feed(&mut s, b"MAIL FROM:<a@b>") else {
             panic!("a new transaction began while stopping")
         };
         assert!(r.starts_with("421 mx.test Service not available"), "{r}");
@@ -776,13 +909,110 @@ mod tests {
     }
 
     #[test]
+    fn vrfy_says_neither_yes_nor_no() {
+        let mut s = session();
+        assert_eq!(
+            say(&mut s, "VRFY bob"),
+            "252 Cannot VRFY user, but will accept message and attempt delivery\r\n"
+        );
+    }
+
+    /// Feeds raw bytes as the reader would cut them: at every LF.
+    fn feed_raw(s: &mut Session, bytes: &[u8]) -> Vec<Step> {
+        bytes
+            .split_inclusive(|&b| b == b'\n')
+            .map(|line| s.line(line))
+            .filter(|step| *step != Step::Nothing)
+            .collect()
+    }
+
+    #[test]
+    fn only_crlf_dot_crlf_ends_a_message_and_a_bare_cr_or_lf_refuses_it() {
+        for smuggled_end in [
+            &b"\n.\n"[..],
+            b"\n.\r\n",
+            b"\r\n.\n",
+            b"\r.\r\n",
+            b"\r\n.\r",
+            b"\r\n.\rX\r\n",
+        ] {
+            let mut s = session();
+            for line in ["HELO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"] {
+                say(&mut s, line);
+            }
+            let mut wire = b"Subject: x\r\n\r\nhi".to_vec();
+            wire.extend_from_slice(smuggled_end);
+            wire.extend_from_slice(b"MAIL FROM:<boss@bank>\r\nRCPT TO:<e@f>\r\n");
+            wire.extend_from_slice(b"DATA\r\npay\r\n.\r\n");
+            let steps = feed_raw(&mut s, &wire);
+            // One reply, to the one real end; the rest was text of the message.
+            let [Step::Reply(r)] = &steps[..] else {
+                panic!("{smuggled_end:?}: {steps:?}")
+            };
+            assert!(r.starts_with("554 Message refused: a bare CR or LF"), "{r}");
+            // The session is in step: the next command is a command.
+            assert_eq!(code(&say(&mut s, "MAIL FROM:<a@b>")), "250");
+        }
+    }
+
+    #[test]
+    fn a_dot_that_is_no_end_is_text_and_a_clean_message_is_delivered() {
+        let mut s = session();
+        for line in ["HELO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"] {
+            say(&mut s, line);
+        }
+        let steps = feed_raw(&mut s, b"one\r\n..\r\n. \r\n.\r\n");
+        let [Step::Deliver(m)] = &steps[..] else {
+            panic!("{steps:?}")
+        };
+        assert_eq!(m.text, b"one\n.\n \n");
+    }
+
+    /// Every line `read_line` gives for `input`, read through a buffer of `buffer`
+    /// bytes.
+    fn read_all(input: &[u8], max: usize, buffer: usize) -> Vec<(Input, Vec<u8>)> {
+        let mut reader = io::BufReader::with_capacity(buffer, input);
+        let mut line = Vec::new();
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            let kind = read_line(&mut reader, &mut line, max).unwrap();
+            out.push((kind, line.clone()));
+            if matches!(kind, Input::End | Input::Unterminated) {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn read_line_keeps_the_ending_and_tells_crlf_from_lf_even_when_too_long() {
+        for buffer in [1, 2, 3, 7, 64] {
+            let got = read_all(
+                b"12345\r\n123456\r\n1234567\nab\r\r\n123456789\r\r\nend",
+                5,
+                buffer,
+            );
+            let want: Vec<(Input, Vec<u8>)> = vec![
+                (Input::Line, b"12345\r\n".to_vec()),
+                (Input::TooLong, b"\r\n".to_vec()),
+                (Input::TooLong, b"\n".to_vec()),
+                (Input::Line, b"ab\r\r\n".to_vec()),
+                (Input::TooLong, b"\r\n".to_vec()),
+                (Input::Unterminated, b"end".to_vec()),
+            ];
+            assert_eq!(got, want, "buffer of {buffer}");
+        }
+        assert_eq!(read_all(b"", 5, 8), [(Input::End, vec![])]);
+    }
+
+    #[test]
     fn a_message_over_the_size_limit_is_refused_after_its_dot() {
         let mut s = session();
         for line in ["HELO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"] {
             say(&mut s, line);
         }
         for _ in 0..30 {
-            assert_eq!(s.line(b"0123456789"), Step::Nothing);
+            assert_eq!(feed(&mut s, b"0123456789"), Step::Nothing);
         }
         assert_eq!(code(&say(&mut s, ".")), "552");
         // The session goes on: a new transaction works.

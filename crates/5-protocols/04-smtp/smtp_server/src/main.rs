@@ -21,9 +21,10 @@ use std::thread;
 use std::time::{Duration, SystemTime};
 
 use clap::Parser;
-use netkit::textline::{self, Line};
 use netkit::{Connections, Signal, Signals, Tracked, Woken};
-use smtp_server::{Config, MAX_TEXT_LINE, Session, Step, deliver, reply};
+use smtp_server::{
+    Config, Input, MAX_TEXT_LINE, Session, Step, deliver, read_line, reply,
+};
 
 /// Receive mail over SMTP and append it to mbox files.
 #[derive(Parser)]
@@ -162,24 +163,25 @@ fn serve(conn: &Tracked, peer: SocketAddr, shared: &Shared) -> std::io::Result<(
     writer.write_all(session.greeting().as_bytes())?; // 220 localhost ESMTP ...
     let mut line = Vec::new();
     loop {
-        // recv() until a whole line has arrived (at most MAX_TEXT_LINE bytes).
-        let read = textline::read_line(&mut reader, &mut line, MAX_TEXT_LINE);
+        // recv() until a whole line has arrived (at most MAX_TEXT_LINE bytes),
+        // its ending kept: in DATA, CRLF and a bare LF differ.
+        let read = read_line(&mut reader, &mut line, MAX_TEXT_LINE);
         if shared.stopping.load(Ordering::SeqCst) {
             // The next command gets 421, unless it belongs to a transaction
             // under way (RFC 5321, section 3.8).
             session.server_stopping();
         }
         let step = match read {
-            Ok(Line::Complete) => session.line(&line),
-            Ok(Line::TooLong) => session.line_too_long(),
+            Ok(Input::Line) => session.line(&line),
+            Ok(Input::TooLong) => session.line_too_long(&line),
             // The grace period is over (the server shut down our reading
             // side): 421, unprompted. A message not yet ended with "." is not
             // delivered; without a 250 the client still has it, and will retry.
-            Ok(Line::End | Line::Unterminated) if conn.was_cut_off() => {
+            Ok(Input::End | Input::Unterminated) if conn.was_cut_off() => {
                 return writer.write_all(session.shutting_down().as_bytes());
             }
             // Closed without QUIT: nothing more to do.
-            Ok(Line::End | Line::Unterminated) => return Ok(()),
+            Ok(Input::End | Input::Unterminated) => return Ok(()),
             Err(e) if timed_out(&e) => {
                 // 421 idle for too long, closing connection
                 let _ = writer.write_all(session.timeout().as_bytes());

@@ -76,15 +76,20 @@ impl Typist {
     fn send(&mut self, bytes: &[u8]) {
         self.conn.write_all(bytes).unwrap();
     }
-    /// Sends a line (ended by LF, as nc does) and returns the one-line reply.
+    /// Sends a line ended by CRLF, as `nc -C` does, and returns the one-line reply.
     fn say(&mut self, line: &str) -> String {
+        self.send(format!("{line}\r\n").as_bytes());
+        self.reply()
+    }
+    /// Sends a line ended by a bare LF, as plain nc does, and returns the reply.
+    fn say_lf(&mut self, line: &str) -> String {
         self.send(format!("{line}\n").as_bytes());
         self.reply()
     }
 }
 
 #[test]
-fn the_dialogue_from_the_notes_typed_as_with_nc() {
+fn the_dialogue_from_the_notes_typed_as_with_nc_minus_c() {
     let spool = Spool::new("notes");
     let server = start(&spool, &[]);
     let mut nc = Typist::new(&server);
@@ -95,7 +100,7 @@ fn the_dialogue_from_the_notes_typed_as_with_nc() {
     assert_eq!(nc.say("mail from: alice@example.org"), "250 OK");
     assert_eq!(nc.say("rcpt to: bob@localhost"), "250 Accepted");
     assert!(nc.say("data").starts_with("354 "));
-    nc.send(b"Subject: lunch\n\nAt noon?\n");
+    nc.send(b"Subject: lunch\r\n\r\nAt noon?\r\n");
     assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
     assert_eq!(nc.say("quit"), "221 localhost closing connection");
     assert_eq!(read_to_close(&mut nc.conn), b"");
@@ -200,8 +205,9 @@ fn sequence_syntax_and_unknown_command_errors_have_their_codes() {
     let spool = Spool::new("errors");
     let server = start(&spool, &[]);
     let mut nc = Typist::new(&server);
-    assert!(nc.say("MAIL FROM:<a@b.c>").starts_with("503 "));
-    assert!(nc.say("DATA").starts_with("503 "));
+    // Commands typed with plain nc end with a bare LF: taken as they are.
+    assert!(nc.say_lf("MAIL FROM:<a@b.c>").starts_with("503 "));
+    assert!(nc.say_lf("DATA").starts_with("503 "));
     assert!(nc.say("HELO").starts_with("501 "));
     assert!(nc.say("EHLO client.test").starts_with("250-"));
     assert_eq!(nc.reply(), "250-SIZE 1048576");
@@ -211,7 +217,11 @@ fn sequence_syntax_and_unknown_command_errors_have_their_codes() {
     assert!(nc.say("MAIL FROM:a@b.c extra=1").starts_with("555 "));
     assert!(nc.say("MAIL FROM<a@b.c>").starts_with("501 "));
     assert!(nc.say("FETCH all").starts_with("500 "));
-    assert!(nc.say("VRFY bob").starts_with("502 "));
+    assert_eq!(
+        nc.say("VRFY bob"),
+        "252 Cannot VRFY user, but will accept message and attempt delivery"
+    );
+    assert!(nc.say("EXPN staff").starts_with("502 "));
     assert_eq!(nc.say("NOOP"), "250 OK");
     assert_eq!(nc.say("MAIL FROM:<a@b.c>"), "250 OK");
     assert_eq!(nc.say("RCPT TO:<b@c.d>"), "250 Accepted");
@@ -262,6 +272,84 @@ fn from_lines_are_quoted_the_mboxrd_way() {
     );
 }
 
+/// The reply to the end of a message that held a bare CR or LF.
+const BARE: &str = "554 Message refused: a bare CR or LF in it (lines end with CRLF, \
+                    RFC 5321 section 2.3.8); not delivered";
+
+#[test]
+fn smtp_smuggling_a_bare_lf_dot_never_ends_a_message_so_no_forged_one_lands() {
+    let spool = Spool::new("smuggling");
+    let server = start(&spool, &[]);
+    // A relay passes on mail from its users, several messages per connection.
+    let mut relay = Typist::new(&server);
+    assert!(relay.say("EHLO relay.example").starts_with("250-"));
+    while relay.reply().starts_with("250-") {}
+    let ends = ["\n.\n", "\n.\r\n", "\r\n.\n", "\r.\r\n", "\r\n.\r"];
+    for (i, end) in ends.iter().enumerate() {
+        // Mallory's message, as the relay passes it on: its text hides an end of
+        // data that is not CRLF.CRLF, and a second transaction from a forged
+        // sender after it.
+        assert_eq!(relay.say("MAIL FROM:<mallory@example.org>"), "250 OK");
+        assert_eq!(relay.say("RCPT TO:<bob@localhost>"), "250 Accepted");
+        assert!(relay.say("DATA").starts_with("354 "));
+        relay.send(
+            format!(
+                "Subject: hi\r\n\r\nhello{end}MAIL FROM:<ceo@bank.example>\r\n\
+                 RCPT TO:<victim@localhost>\r\nDATA\r\n\
+                 Subject: wire the money ({i})\r\n\r\nurgent\r\n.\r\n"
+            )
+            .as_bytes(),
+        );
+        // One reply to all of that, at its one real end: refused.
+        assert_eq!(relay.reply(), BARE, "{end:?}");
+        // The relay's next message is an honest one, and it is delivered: the
+        // session is still in step.
+        assert_eq!(relay.say("MAIL FROM:<carol@example.org>"), "250 OK");
+        assert_eq!(relay.say("RCPT TO:<dave@localhost>"), "250 Accepted");
+        assert!(relay.say("DATA").starts_with("354 "));
+        relay.send(format!("Subject: honest {i}\r\n\r\nok\r\n").as_bytes());
+        assert_eq!(relay.say("."), "250 OK: delivered to 1 mailbox");
+    }
+    assert!(relay.say("QUIT").starts_with("221 "));
+    // Exactly the honest messages: nothing for the victim, nothing for bob.
+    assert_eq!(spool.names(), ["dave"]);
+    let mbox = spool.mailbox("dave");
+    assert_eq!(
+        mbox.matches("\nSubject: honest ").count(),
+        ends.len(),
+        "{mbox}"
+    );
+    assert!(!mbox.contains("wire the money"), "{mbox}");
+}
+
+#[test]
+fn a_message_typed_with_plain_nc_waits_for_crlf_dot_crlf_then_is_refused() {
+    let spool = Spool::new("plain-nc");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    assert!(nc.say_lf("HELO me").starts_with("250 "));
+    assert_eq!(nc.say_lf("MAIL FROM:<a@example.org>"), "250 OK");
+    assert_eq!(nc.say_lf("RCPT TO:<bob@localhost>"), "250 Accepted");
+    assert!(nc.say_lf("DATA").starts_with("354 "));
+    // The text and the dot with bare LFs, as plain nc sends them: no end yet.
+    nc.send(b"Subject: typed\n\nhello\n.\n");
+    nc.conn
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut early = [0u8; 1];
+    assert!(
+        nc.replies.read(&mut early).is_err(),
+        "a dot ended by a bare LF ended the message"
+    );
+    nc.conn.set_read_timeout(Some(PATIENCE)).unwrap();
+    // A real end, CRLF "." CRLF (what nc -C sends for Enter, ".", Enter): the
+    // message is refused whole.
+    nc.send(b"\r\n");
+    assert_eq!(nc.say("."), BARE);
+    assert_eq!(nc.say("NOOP"), "250 OK");
+    assert_eq!(spool.names(), Vec::<String>::new());
+}
+
 #[test]
 fn over_long_lines_are_refused_and_the_session_goes_on() {
     let spool = Spool::new("long");
@@ -277,7 +365,7 @@ fn over_long_lines_are_refused_and_the_session_goes_on() {
     nc.say("RCPT TO:<frank@localhost>");
     nc.say("DATA");
     let text_line = "y".repeat(999); // one more than the 998 a text line may hold
-    nc.send(format!("Subject: long\n\n{text_line}\n").as_bytes());
+    nc.send(format!("Subject: long\r\n\r\n{text_line}\r\n").as_bytes());
     assert_eq!(
         nc.say("."),
         "552 Message has a line longer than 1000 bytes (with CRLF); not delivered"
@@ -287,7 +375,7 @@ fn over_long_lines_are_refused_and_the_session_goes_on() {
     nc.say("MAIL FROM:<a@example.org>");
     nc.say("RCPT TO:<frank@localhost>");
     nc.say("DATA");
-    nc.send(format!("{}\n", "z".repeat(998)).as_bytes());
+    nc.send(format!("{}\r\n", "z".repeat(998)).as_bytes());
     assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
     assert!(spool.mailbox("frank").contains(&"z".repeat(998)));
 }
@@ -489,11 +577,11 @@ fn sigterm_in_the_middle_of_data_the_message_is_still_delivered() {
     assert_eq!(nc.say("MAIL FROM:<alice@example.org>"), "250 OK");
     assert_eq!(nc.say("RCPT TO:<bob@localhost>"), "250 Accepted");
     assert!(nc.say("DATA").starts_with("354 "));
-    nc.send(b"Subject: half way\n\nfirst half\n");
+    nc.send(b"Subject: half way\r\n\r\nfirst half\r\n");
     server.signal(Signal::SIGTERM as i32);
     wait_until_refused(&server);
     // The rest of the message, after the signal: it is taken and delivered.
-    nc.send(b"second half\n");
+    nc.send(b"second half\r\n");
     assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
     assert_eq!(nc.say("QUIT"), "221 localhost closing connection");
     assert_eq!(read_to_close(&mut nc.conn), b"");
@@ -528,7 +616,7 @@ fn when_stopping_idle_sessions_get_421_and_an_unfinished_message_is_not_kept() {
     ] {
         assert!(stalled.say(line).starts_with(code), "{line}");
     }
-    stalled.send(b"Subject: never finished\n\nhalf a messa");
+    stalled.send(b"Subject: never finished\r\n\r\nhalf a messa");
     let signalled = Instant::now();
     server.signal(Signal::SIGINT as i32);
     wait_until_refused(&server);

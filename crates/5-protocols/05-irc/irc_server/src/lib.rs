@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use message::{Message, line, text_line};
 
@@ -26,8 +27,52 @@ pub const CHANNELLEN: usize = 50;
 pub const MAX_CHANNELS: usize = 20;
 /// How many targets one PRIVMSG may name.
 pub const MAX_TARGETS: usize = 4;
+/// The longest topic, away message and kick reason.
+pub const TOPICLEN: usize = 300;
 /// The reason clients are given when the server stops.
 pub const SHUTTING_DOWN: &str = "Server shutting down";
+/// How far a client's flood clock may run ahead of the real time before the
+/// server stops reading from it (RFC 1459 §8.10).
+pub const FLOOD_AHEAD: Duration = Duration::from_secs(10);
+/// How many bytes a client may have sent that wait unread while its flood clock
+/// is ahead. Past this it keeps going regardless: `Excess Flood`, and it is cut.
+pub const MAX_UNREAD: usize = 8 * 1024;
+/// The reason given to a client cut off for flooding.
+pub const EXCESS_FLOOD: &str = "Excess Flood";
+
+// ANCHOR: flood_clock
+/// The flood control of RFC 1459 §8.10: every client has a clock that each of
+/// its lines moves on by a penalty (2 s), and that never lags behind the real
+/// time. While the clock is less than [`FLOOD_AHEAD`] (10 s) ahead, lines are
+/// handled at once: a burst of five or six goes through. Past that the server
+/// reads nothing more from the client until the real time has caught up, so a
+/// client that keeps talking gets one line handled every 2 s, and the rest of
+/// what it sends waits in the kernel, where TCP's flow control slows it down.
+#[derive(Debug, Clone)]
+pub struct FloodClock {
+    at: Instant,
+    penalty: Duration,
+}
+
+impl FloodClock {
+    /// A clock that starts now; a `penalty` of zero turns flood control off.
+    pub fn new(now: Instant, penalty: Duration) -> FloodClock {
+        FloodClock { at: now, penalty }
+    }
+
+    /// How long the server must wait before it handles the next line.
+    pub fn wait(&self, now: Instant) -> Duration {
+        self.at
+            .saturating_duration_since(now)
+            .saturating_sub(FLOOD_AHEAD)
+    }
+
+    /// A line is handled: the clock moves on (from now, if it had fallen behind).
+    pub fn charge(&mut self, now: Instant) {
+        self.at = self.at.max(now) + self.penalty;
+    }
+}
+// ANCHOR_END: flood_clock
 
 /// What the reader thread should do after a line.
 #[derive(Debug, PartialEq, Eq)]
@@ -55,6 +100,10 @@ pub struct Outlet {
 struct Client {
     nick: Option<String>,
     user: Option<String>,
+    /// The real name from USER, shown by WHO and WHOIS.
+    realname: String,
+    /// The AWAY message, while the client is away.
+    away: Option<String>,
     host: String,
     registered: bool,
     /// CAP LS was sent: registration waits for CAP END.
@@ -80,6 +129,28 @@ impl Client {
 struct Channel {
     name: String,
     members: BTreeSet<u64>,
+    /// The channel operators: whoever created the channel, and whoever they
+    /// give `+o`. They may KICK.
+    ops: BTreeSet<u64>,
+    topic: Option<Topic>,
+    /// When the channel was created (Unix time), for MODE's 329.
+    created: u64,
+}
+
+struct Topic {
+    text: String,
+    /// Who set it (`nick!user@host`) and when (Unix time), for 333.
+    set_by: String,
+    set_at: u64,
+}
+
+impl Channel {
+    /// Forgets a member; says whether the channel is now empty.
+    fn remove(&mut self, id: u64) -> bool {
+        self.members.remove(&id);
+        self.ops.remove(&id);
+        self.members.is_empty()
+    }
 }
 
 #[derive(Default)]
@@ -138,6 +209,8 @@ impl Irc {
             Client {
                 nick: None,
                 user: None,
+                realname: String::new(),
+                away: None,
                 host,
                 registered: false,
                 negotiating: false,
@@ -198,11 +271,10 @@ impl Irc {
             state.nicks.remove(&nick.to_ascii_lowercase());
         }
         for key in &client.channels {
-            if let Some(channel) = state.channels.get_mut(key) {
-                channel.members.remove(&id);
-                if channel.members.is_empty() {
-                    state.channels.remove(key);
-                }
+            if let Some(channel) = state.channels.get_mut(key)
+                && channel.remove(id)
+            {
+                state.channels.remove(key);
             }
         }
         let _ = client.out.outbox.try_send(Out::Close);
@@ -262,7 +334,16 @@ impl Irc {
             "PART" => self.part(&mut state, id, p),
             "PRIVMSG" | "NOTICE" => self.privmsg(&state, id, &msg),
             "NAMES" => self.names(&state, id, p),
-            "MODE" => self.mode(&state, id, p),
+            "MODE" => self.mode(&mut state, id, p),
+            "TOPIC" => self.topic(&mut state, id, p),
+            "KICK" => self.kick(&mut state, id, p),
+            "AWAY" => self.away(&mut state, id, p),
+            "WHO" => self.who(&state, id, p),
+            "WHOIS" => self.whois(&state, id, p),
+            "USERHOST" => self.userhost(&state, id, p),
+            "ISON" => self.ison(&state, id, p),
+            "LIST" => self.list(&state, id, p),
+            "MOTD" => self.motd(&state, id),
             other => {
                 let shown: String = other
                     .chars()
@@ -284,6 +365,24 @@ impl Irc {
         let mut all = vec![client.target()];
         all.extend_from_slice(params);
         send(state, id, &line(&self.name, code, &all));
+    }
+
+    /// A numeric whose last parameter is free text, always after a `:`
+    /// (`:server 303 alice :bob`).
+    fn numeric_text(
+        &self,
+        state: &State,
+        id: u64,
+        code: &str,
+        params: &[&str],
+        text: &str,
+    ) {
+        let Some(client) = state.clients.get(&id) else {
+            return;
+        };
+        let mut all = vec![client.target()];
+        all.extend_from_slice(params);
+        send(state, id, &text_line(&self.name, code, &all, text));
     }
 
     fn nick(&self, state: &mut State, id: u64, p: &[String]) {
@@ -348,6 +447,9 @@ impl Irc {
             .take(10)
             .collect();
         client.user = Some(if user.is_empty() { "user".into() } else { user });
+        // The real name is the last parameter (the fourth, or the third in the
+        // older form).
+        client.realname = p[p.len().min(4) - 1].chars().take(50).collect();
         self.try_register(state, id);
     }
 
@@ -410,14 +512,22 @@ impl Irc {
             "003",
             &[&format!("This server was created {}", self.created)],
         );
-        self.numeric(state, id, "004", &[&self.name, version, "i", "n"]);
+        self.numeric(state, id, "004", &[&self.name, version, "i", "no"]);
         let nicklen = format!("NICKLEN={NICKLEN}");
         let chanlen = format!("CHANNELLEN={CHANNELLEN}");
         let chanlimit = format!("CHANLIMIT=#:{MAX_CHANNELS}");
         let targmax = format!("TARGMAX=PRIVMSG:{MAX_TARGETS},NOTICE:{MAX_TARGETS}");
+        let topiclen = format!("TOPICLEN={TOPICLEN}");
+        let kicklen = format!("KICKLEN={TOPICLEN}");
+        let awaylen = format!("AWAYLEN={TOPICLEN}");
         let supported = [
             "CASEMAPPING=ascii",
             "CHANTYPES=#",
+            "PREFIX=(o)@",
+            "CHANMODES=,,,n",
+            &topiclen,
+            &kicklen,
+            &awaylen,
             &nicklen,
             &chanlen,
             &chanlimit,
@@ -425,7 +535,25 @@ impl Irc {
             "are supported by this server",
         ];
         self.numeric(state, id, "005", &supported);
-        self.numeric(state, id, "422", &["MOTD File is missing"]);
+        self.motd(state, id);
+    }
+
+    /// The message of the day: 375, a 372 per line, 376.
+    fn motd(&self, state: &State, id: u64) {
+        let start = format!("- {} Message of the day - ", self.name);
+        self.numeric_text(state, id, "375", &[], &start);
+        for text in [
+            format!(
+                "- Welcome to {}, the IRC server of a course on sockets.",
+                self.name
+            ),
+            "- Flood control is on (RFC 1459 section 8.10): a burst of lines"
+                .to_owned(),
+            "- goes through at once, then one line every 2 seconds.".to_owned(),
+        ] {
+            self.numeric_text(state, id, "372", &[], &text);
+        }
+        self.numeric_text(state, id, "376", &[], "End of /MOTD command.");
     }
     // ANCHOR_END: register
 
@@ -439,6 +567,18 @@ impl Irc {
                 &["JOIN", "Not enough parameters"],
             );
         };
+        if list == "0" {
+            // JOIN 0 leaves every channel (RFC 2812 §3.2.1).
+            let joined = state.clients[&id].channels.iter();
+            let names: Vec<String> = joined
+                .filter_map(|key| state.channels.get(key))
+                .map(|channel| channel.name.clone())
+                .collect();
+            if !names.is_empty() {
+                self.part(state, id, &[names.join(",")]);
+            }
+            return;
+        }
         for name in list.split(',').take(MAX_CHANNELS) {
             if !valid_channel(name) {
                 self.numeric(state, id, "403", &[name, "No such channel"]);
@@ -466,6 +606,9 @@ impl Irc {
                     .or_insert_with(|| Channel {
                         name: name.to_owned(),
                         members: BTreeSet::new(),
+                        ops: BTreeSet::from([id]), // its creator
+                        topic: None,
+                        created: unix_time(),
                     });
             channel.members.insert(id);
             let shown = channel.name.clone();
@@ -480,7 +623,11 @@ impl Irc {
             for &member in &state.channels[&key].members {
                 send(state, member, &joined);
             }
-            // ...and the newcomer gets the list of who is there.
+            // ...and the newcomer gets the topic, if there is one, and the
+            // list of who is there.
+            if state.channels[&key].topic.is_some() {
+                self.topic(state, id, std::slice::from_ref(&shown));
+            }
             self.names(state, id, std::slice::from_ref(&shown));
         }
     }
@@ -525,8 +672,7 @@ impl Irc {
                 send(state, member, &parted);
             }
             let channel = state.channels.get_mut(&key).expect("checked");
-            channel.members.remove(&id);
-            if channel.members.is_empty() {
+            if channel.remove(id) {
                 state.channels.remove(&key);
             }
             state
@@ -599,6 +745,12 @@ impl Irc {
                             to,
                             &text_line(&prefix, &msg.command, &[&nick], text),
                         );
+                        // Away: the sender is told so (never for NOTICE).
+                        if let Some(away) = &state.clients[&to].away
+                            && !notice
+                        {
+                            self.numeric_text(state, id, "301", &[&nick], away);
+                        }
                     }
                     None if !notice => self.numeric(
                         state,
@@ -642,18 +794,24 @@ impl Irc {
 
     /// `353 alice = #rust :alice bob`, in lines short enough for IRC.
     fn name_reply(&self, state: &State, id: u64, channel: &Channel) {
-        let nicks: Vec<&str> = channel
+        let nicks: Vec<String> = channel
             .members
             .iter()
-            .filter_map(|m| state.clients.get(m))
-            .map(Client::target)
+            .filter_map(|m| Some((m, state.clients.get(m)?)))
+            .map(|(m, c)| format!("{}{}", op_sign(channel, *m), c.target()))
             .collect();
         for chunk in nicks.chunks(20) {
-            self.numeric(state, id, "353", &["=", &channel.name, &chunk.join(" ")]);
+            self.numeric_text(
+                state,
+                id,
+                "353",
+                &["=", &channel.name],
+                &chunk.join(" "),
+            );
         }
     }
 
-    fn mode(&self, state: &State, id: u64, p: &[String]) {
+    fn mode(&self, state: &mut State, id: u64, p: &[String]) {
         let Some(target) = p.first() else {
             return self.numeric(
                 state,
@@ -664,20 +822,7 @@ impl Irc {
         };
         let own = state.clients[&id].target().to_owned();
         if target.starts_with('#') {
-            match state.channels.get(&target.to_ascii_lowercase()) {
-                None => {
-                    self.numeric(state, id, "403", &[target, "No such channel"])
-                }
-                Some(channel) if p.len() == 1 => {
-                    self.numeric(state, id, "324", &[&channel.name, "+n"])
-                }
-                Some(channel) => self.numeric(
-                    state,
-                    id,
-                    "482",
-                    &[&channel.name, "Channel modes cannot be changed here"],
-                ),
-            }
+            self.channel_mode(state, id, target, &p[1..]);
         } else if target.eq_ignore_ascii_case(&own) {
             if p.len() == 1 {
                 self.numeric(state, id, "221", &["+"]);
@@ -687,6 +832,364 @@ impl Irc {
         } else {
             self.numeric(state, id, "401", &[target, "No such nick/channel"]);
         }
+    }
+
+    /// `MODE #chan` (query), `MODE #chan b` (the ban list, always empty here),
+    /// and `MODE #chan +o nick` / `-o nick` by an operator.
+    fn channel_mode(&self, state: &mut State, id: u64, target: &str, p: &[String]) {
+        let key = target.to_ascii_lowercase();
+        let Some(channel) = state.channels.get(&key) else {
+            return self.numeric(state, id, "403", &[target, "No such channel"]);
+        };
+        let name = channel.name.clone();
+        let Some(change) = p.first() else {
+            self.numeric(state, id, "324", &[&name, "+n"]);
+            let created = channel.created.to_string();
+            return self.numeric(state, id, "329", &[&name, &created]);
+        };
+        if change.trim_start_matches('+') == "b" {
+            return self.numeric(
+                state,
+                id,
+                "368",
+                &[&name, "End of channel ban list"],
+            );
+        }
+        if !channel.ops.contains(&id) {
+            return self.numeric(
+                state,
+                id,
+                "482",
+                &[&name, "You're not channel operator"],
+            );
+        }
+        let (give, letter) = match change.as_str() {
+            "+o" | "o" => (true, 'o'),
+            "-o" => (false, 'o'),
+            other => {
+                let letter = other.trim_start_matches(['+', '-']).chars().next();
+                let letter = letter.unwrap_or('?').to_string();
+                return self.numeric(
+                    state,
+                    id,
+                    "472",
+                    &[&letter, "is unknown mode char to me"],
+                );
+            }
+        };
+        let Some(nick) = p.get(1) else {
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["MODE", "Not enough parameters"],
+            );
+        };
+        let Some(&who) = state.nicks.get(&nick.to_ascii_lowercase()) else {
+            return self.numeric(state, id, "401", &[nick, "No such nick/channel"]);
+        };
+        let channel = state.channels.get_mut(&key).expect("checked");
+        if !channel.members.contains(&who) {
+            let text = "They aren't on that channel";
+            return self.numeric(state, id, "441", &[nick, &name, text]);
+        }
+        if give {
+            channel.ops.insert(who);
+        } else {
+            channel.ops.remove(&who);
+        }
+        let sign = if give { '+' } else { '-' };
+        let shown = state.clients[&who].target().to_owned();
+        let prefix = state.clients[&id].prefix();
+        let changed = line(
+            &prefix,
+            "MODE",
+            &[&name, &format!("{sign}{letter}"), &shown],
+        );
+        for &member in &state.channels[&key].members {
+            send(state, member, &changed);
+        }
+    }
+
+    // ANCHOR: topic
+    /// `TOPIC #chan` asks (331, or 332 and 333); `TOPIC #chan :text` sets it, for
+    /// every member to see; `TOPIC #chan :` clears it.
+    fn topic(&self, state: &mut State, id: u64, p: &[String]) {
+        let Some(name) = p.first() else {
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["TOPIC", "Not enough parameters"],
+            );
+        };
+        let key = name.to_ascii_lowercase();
+        let Some(channel) = state.channels.get(&key) else {
+            return self.numeric(state, id, "403", &[name, "No such channel"]);
+        };
+        let shown = channel.name.clone();
+        let Some(text) = p.get(1) else {
+            return match &channel.topic {
+                None => {
+                    self.numeric(state, id, "331", &[&shown, "No topic is set"])
+                }
+                Some(topic) => {
+                    self.numeric_text(state, id, "332", &[&shown], &topic.text);
+                    let at = topic.set_at.to_string();
+                    self.numeric(state, id, "333", &[&shown, &topic.set_by, &at]);
+                }
+            };
+        };
+        if !channel.members.contains(&id) {
+            return self.numeric(
+                state,
+                id,
+                "442",
+                &[&shown, "You're not on that channel"],
+            );
+        }
+        let text: String = text.chars().take(TOPICLEN).collect();
+        let prefix = state.clients[&id].prefix();
+        let channel = state.channels.get_mut(&key).expect("checked");
+        channel.topic = (!text.is_empty()).then(|| Topic {
+            text: text.clone(),
+            set_by: prefix.clone(),
+            set_at: unix_time(),
+        });
+        let changed = text_line(&prefix, "TOPIC", &[&shown], &text);
+        for &member in &state.channels[&key].members {
+            send(state, member, &changed);
+        }
+    }
+    // ANCHOR_END: topic
+
+    /// `KICK #chan nick[,nick] [:reason]`: an operator puts members out.
+    fn kick(&self, state: &mut State, id: u64, p: &[String]) {
+        let [name, nicks, ..] = p else {
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["KICK", "Not enough parameters"],
+            );
+        };
+        let key = name.to_ascii_lowercase();
+        let Some(channel) = state.channels.get(&key) else {
+            return self.numeric(state, id, "403", &[name, "No such channel"]);
+        };
+        let shown = channel.name.clone();
+        if !channel.members.contains(&id) {
+            return self.numeric(
+                state,
+                id,
+                "442",
+                &[&shown, "You're not on that channel"],
+            );
+        }
+        if !channel.ops.contains(&id) {
+            return self.numeric(
+                state,
+                id,
+                "482",
+                &[&shown, "You're not channel operator"],
+            );
+        }
+        let prefix = state.clients[&id].prefix();
+        let default_reason = state.clients[&id].target().to_owned();
+        let reason = p
+            .get(2)
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&default_reason);
+        let reason: String = reason.chars().take(TOPICLEN).collect();
+        for nick in nicks.split(',').take(MAX_TARGETS) {
+            let member = state.nicks.get(&nick.to_ascii_lowercase()).copied();
+            let Some(member) =
+                member.filter(|m| state.channels[&key].members.contains(m))
+            else {
+                let text = "They aren't on that channel";
+                self.numeric(state, id, "441", &[nick, &shown, text]);
+                continue;
+            };
+            let target = state.clients[&member].target().to_owned();
+            let kicked = text_line(&prefix, "KICK", &[&shown, &target], &reason);
+            for &m in &state.channels[&key].members {
+                send(state, m, &kicked);
+            }
+            state
+                .clients
+                .get_mut(&member)
+                .expect("a member")
+                .channels
+                .remove(&key);
+            let channel = state.channels.get_mut(&key).expect("checked");
+            if channel.remove(member) {
+                state.channels.remove(&key);
+                return;
+            }
+        }
+    }
+
+    /// `AWAY :text` marks the client away (306); `AWAY` alone, back (305).
+    fn away(&self, state: &mut State, id: u64, p: &[String]) {
+        let text: Option<String> = p
+            .first()
+            .filter(|t| !t.is_empty())
+            .map(|t| t.chars().take(TOPICLEN).collect());
+        let back = text.is_none();
+        state.clients.get_mut(&id).expect("connected").away = text;
+        if back {
+            self.numeric_text(
+                state,
+                id,
+                "305",
+                &[],
+                "You are no longer marked as being away",
+            );
+        } else {
+            self.numeric_text(
+                state,
+                id,
+                "306",
+                &[],
+                "You have been marked as being away",
+            );
+        }
+    }
+
+    /// One 352 line of WHO: `#chan user host server nick H@ :0 Real Name`.
+    fn who_line(
+        &self,
+        state: &State,
+        id: u64,
+        channel: Option<&Channel>,
+        who: u64,
+    ) {
+        let Some(c) = state.clients.get(&who) else {
+            return;
+        };
+        let mut flags = String::from(if c.away.is_some() { "G" } else { "H" });
+        if let Some(channel) = channel {
+            flags.push_str(op_sign(channel, who));
+        }
+        let shown = channel.map_or("*", |ch| ch.name.as_str());
+        let user = c.user.as_deref().unwrap_or("*");
+        let params = [shown, user, &c.host, &self.name, c.target(), &flags];
+        self.numeric_text(state, id, "352", &params, &format!("0 {}", c.realname));
+    }
+
+    /// `WHO #chan` (every member) or `WHO nick`; 315 ends the list.
+    fn who(&self, state: &State, id: u64, p: &[String]) {
+        let mask = p.first().map_or("*", String::as_str);
+        if let Some(channel) = state.channels.get(&mask.to_ascii_lowercase()) {
+            for &member in &channel.members {
+                self.who_line(state, id, Some(channel), member);
+            }
+        } else if let Some(&who) = state.nicks.get(&mask.to_ascii_lowercase()) {
+            self.who_line(state, id, None, who);
+        }
+        self.numeric(state, id, "315", &[mask, "End of WHO list"]);
+    }
+
+    /// `WHOIS nick` (or `WHOIS server nick`): 311, 319, 312, 301, then 318.
+    fn whois(&self, state: &State, id: u64, p: &[String]) {
+        let Some(nick) = p.last().filter(|n| !n.is_empty()) else {
+            return self.numeric(state, id, "431", &["No nickname given"]);
+        };
+        let nick = nick.split(',').next().unwrap_or_default();
+        let Some(&who) = state.nicks.get(&nick.to_ascii_lowercase()) else {
+            self.numeric(state, id, "401", &[nick, "No such nick/channel"]);
+            return self.numeric(state, id, "318", &[nick, "End of /WHOIS list"]);
+        };
+        let c = &state.clients[&who];
+        let shown = c.target();
+        let user = c.user.as_deref().unwrap_or("*");
+        self.numeric_text(
+            state,
+            id,
+            "311",
+            &[shown, user, &c.host, "*"],
+            &c.realname,
+        );
+        let channels: Vec<String> = c
+            .channels
+            .iter()
+            .filter_map(|key| state.channels.get(key))
+            .map(|ch| format!("{}{}", op_sign(ch, who), ch.name))
+            .collect();
+        if !channels.is_empty() {
+            self.numeric_text(state, id, "319", &[shown], &channels.join(" "));
+        }
+        let info = concat!("irc_server ", env!("CARGO_PKG_VERSION"));
+        self.numeric_text(state, id, "312", &[shown, &self.name], info);
+        if let Some(away) = &c.away {
+            self.numeric_text(state, id, "301", &[shown], away);
+        }
+        self.numeric(state, id, "318", &[shown, "End of /WHOIS list"]);
+    }
+
+    /// `USERHOST nick ...` (five at most): `302 :alice=+alice@host bob=-bob@host`,
+    /// `-` for someone away.
+    fn userhost(&self, state: &State, id: u64, p: &[String]) {
+        if p.is_empty() {
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["USERHOST", "Not enough parameters"],
+            );
+        }
+        let found: Vec<String> = p
+            .iter()
+            .flat_map(|param| param.split(' '))
+            .take(5)
+            .filter_map(|nick| state.nicks.get(&nick.to_ascii_lowercase()))
+            .map(|who| {
+                let c = &state.clients[who];
+                let here = if c.away.is_some() { '-' } else { '+' };
+                let user = c.user.as_deref().unwrap_or("*");
+                format!("{}={here}{user}@{}", c.target(), c.host)
+            })
+            .collect();
+        self.numeric_text(state, id, "302", &[], &found.join(" "));
+    }
+
+    /// `ISON nick ...`: `303 :` and those of them who are connected.
+    fn ison(&self, state: &State, id: u64, p: &[String]) {
+        if p.is_empty() {
+            return self.numeric(
+                state,
+                id,
+                "461",
+                &["ISON", "Not enough parameters"],
+            );
+        }
+        let online: Vec<&str> = p
+            .iter()
+            .flat_map(|param| param.split(' '))
+            .take(MAX_CHANNELS)
+            .filter_map(|nick| state.nicks.get(&nick.to_ascii_lowercase()))
+            .map(|who| state.clients[who].target())
+            .collect();
+        self.numeric_text(state, id, "303", &[], &online.join(" "));
+    }
+
+    /// `LIST` (every channel) or `LIST #a,#b`: 321, a 322 per channel with its
+    /// number of members and its topic, 323.
+    fn list(&self, state: &State, id: u64, p: &[String]) {
+        self.numeric(state, id, "321", &["Channel", "Users  Name"]);
+        let wanted: Option<Vec<String>> = p
+            .first()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(',').map(str::to_ascii_lowercase).collect());
+        for (key, channel) in &state.channels {
+            if wanted.as_ref().is_some_and(|w| !w.contains(key)) {
+                continue;
+            }
+            let count = channel.members.len().to_string();
+            let topic = channel.topic.as_ref().map_or("", |t| t.text.as_str());
+            self.numeric_text(state, id, "322", &[&channel.name, &count], topic);
+        }
+        self.numeric(state, id, "323", &["End of /LIST"]);
     }
 
     /// Who is connected (nicks of registered clients), for the log and the tests.
@@ -734,6 +1237,18 @@ fn peers_of(state: &State, id: u64) -> BTreeSet<u64> {
         .flat_map(|channel| channel.members.iter().copied())
         .filter(|&member| member != id)
         .collect()
+}
+
+/// `@` for a channel operator, nothing for the others (in NAMES, WHO, WHOIS).
+fn op_sign(channel: &Channel, id: u64) -> &'static str {
+    if channel.ops.contains(&id) { "@" } else { "" }
+}
+
+/// Seconds since 1970, as IRC gives times (333, 329).
+fn unix_time() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A letter or one of `[]\`_^{|}` first, then those, digits and `-`; at most 16.
@@ -822,7 +1337,13 @@ mod tests {
             .iter()
             .map(|l| l.split(' ').nth(1).unwrap().to_owned())
             .collect();
-        assert_eq!(codes, ["001", "002", "003", "004", "005", "422"]);
+        assert_eq!(
+            codes,
+            [
+                "001", "002", "003", "004", "005", "375", "372", "372", "372",
+                "376"
+            ]
+        );
     }
 
     #[test]
@@ -880,7 +1401,7 @@ mod tests {
             bob.heard(),
             [
                 ":bob!bob@127.0.0.1 JOIN #rust",
-                ":irc.test 353 bob = #rust :alice bob",
+                ":irc.test 353 bob = #rust :@alice bob",
                 ":irc.test 366 bob #rust :End of /NAMES list",
             ]
         );
@@ -1064,6 +1585,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_flood_clock_lets_a_burst_through_then_one_line_every_penalty() {
+        let start = Instant::now();
+        let mut clock = FloodClock::new(start, Duration::from_secs(2));
+        // Six lines at once: the clock is then 12 s ahead.
+        for _ in 0..6 {
+            assert_eq!(clock.wait(start), Duration::ZERO);
+            clock.charge(start);
+        }
+        assert_eq!(clock.wait(start), Duration::from_secs(2));
+        // Two seconds later one more line may go, and so on.
+        let later = start + Duration::from_secs(2);
+        assert_eq!(clock.wait(later), Duration::ZERO);
+        clock.charge(later);
+        assert_eq!(clock.wait(later), Duration::from_secs(2));
+        // A quiet minute and the clock is back to now: a new burst.
+        let quiet = start + Duration::from_secs(60);
+        assert_eq!(clock.wait(quiet), Duration::ZERO);
+        clock.charge(quiet);
+        assert_eq!(clock.at, quiet + Duration::from_secs(2));
+        // No penalty: never a wait.
+        let mut off = FloodClock::new(start, Duration::ZERO);
+        for _ in 0..1000 {
+            off.charge(start);
+        }
+        assert_eq!(off.wait(start), Duration::ZERO);
     }
 
     #[test]

@@ -6,21 +6,29 @@
 //! shared state (`lib.rs`), and a writer that sends whatever lands in the client's
 //! outbox.
 //!
+//! Flood control as RFC 1459 §8.10 has it: a client's lines are handled at the pace
+//! of its flood clock (a burst, then one every 2 s); meanwhile the reader does not
+//! read, and a client that goes on sending regardless is cut off with `Excess Flood`.
+//!
 //! SIGINT and SIGTERM stop it: no new connections, and every client gets
 //! `ERROR :Closing Link: ... (Server shutting down)` after whatever was already
 //! queued for it; the writers have a grace period to send it.
 
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use irc_server::message::MAX_LINE;
-use irc_server::{Irc, Next, OUTBOX, Out, Outlet, SHUTTING_DOWN};
+use irc_server::{
+    EXCESS_FLOOD, FloodClock, Irc, MAX_UNREAD, Next, OUTBOX, Out, Outlet,
+    SHUTTING_DOWN,
+};
 use netkit::textline::{self, Line};
 use netkit::{Connections, Signal, Signals, Woken};
 
@@ -48,6 +56,10 @@ struct Args {
     /// SIGTERM.
     #[arg(long, default_value_t = 5)]
     grace: u64,
+    /// Milliseconds each line moves the client's flood clock on (RFC 1459
+    /// §8.10: 2000); 0 turns flood control off.
+    #[arg(long, default_value_t = 2000)]
+    penalty_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -65,6 +77,7 @@ fn run(args: Args) -> netkit::Result<()> {
     let created = format!("at Unix time {}", started.as_secs());
     let irc = Arc::new(Irc::new(&args.name, &created, args.max_clients));
     let ping_after = Duration::from_secs(args.ping_after.max(1));
+    let penalty = Duration::from_millis(args.penalty_ms);
     // The connections being served, counted for the shutdown.
     let connections = Connections::new();
     let mut backoff = netkit::AcceptBackoff::new();
@@ -81,7 +94,7 @@ fn run(args: Args) -> netkit::Result<()> {
         let conn = connections.track(conn);
         let irc = Arc::clone(&irc);
         let spawned = thread::Builder::new().spawn(move || {
-            if let Err(e) = client(&irc, &conn, peer, ping_after) {
+            if let Err(e) = client(&irc, &conn, peer, ping_after, penalty) {
                 eprintln!("{peer}: {e}");
             }
         });
@@ -110,6 +123,7 @@ fn client(
     mut conn: &TcpStream,
     peer: SocketAddr,
     ping_after: Duration,
+    penalty: Duration,
 ) -> std::io::Result<()> {
     conn.set_read_timeout(Some(ping_after))?;
     conn.set_write_timeout(Some(Duration::from_secs(30)))?;
@@ -143,8 +157,25 @@ fn client(
     let mut reader = BufReader::new(conn);
     let mut line = Vec::new();
     let mut pinged = false;
+    let mut clock = FloodClock::new(Instant::now(), penalty);
     let reason = loop {
-        match textline::read_line(&mut reader, &mut line, MAX_LINE) {
+        let read = textline::read_line(&mut reader, &mut line, MAX_LINE);
+        // ANCHOR: flood
+        if let Ok(Line::Complete | Line::TooLong) = read {
+            // The flood clock is too far ahead: wait, reading nothing. A
+            // client that has sent a lot more meanwhile is not slowing down:
+            // it is cut off.
+            let wait = clock.wait(Instant::now());
+            if !wait.is_zero() {
+                if reader.buffer().len() + unread(conn) > MAX_UNREAD {
+                    break Some(EXCESS_FLOOD.to_owned());
+                }
+                thread::sleep(wait);
+            }
+            clock.charge(Instant::now());
+        }
+        // ANCHOR_END: flood
+        match read {
             Ok(Line::Complete) => {
                 pinged = false;
                 if irc.handle(id, &line) == Next::Close {
@@ -183,6 +214,21 @@ fn client(
     Ok(())
 }
 // ANCHOR_END: client
+
+/// How many bytes the client has sent that wait in the kernel, unread (the
+/// FIONREAD ioctl; std has no call for it).
+fn unread(conn: &TcpStream) -> usize {
+    let mut waiting: libc::c_int = 0;
+    // SAFETY: FIONREAD stores one c_int through the pointer, which points to
+    // `waiting`; the descriptor is the open socket `conn` owns.
+    let done =
+        unsafe { libc::ioctl(conn.as_raw_fd(), libc::FIONREAD, &mut waiting) };
+    if done == 0 {
+        waiting.max(0) as usize
+    } else {
+        0
+    }
+}
 
 /// Whether a read failed because the read timeout expired.
 fn timed_out(e: &std::io::Error) -> bool {

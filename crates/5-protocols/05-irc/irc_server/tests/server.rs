@@ -52,7 +52,7 @@ impl User {
     fn registered(server: &Server, nick: &str) -> User {
         let mut user = User::connect(server);
         user.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
-        user.until(" 422 ");
+        user.until(" 376 ");
         user
     }
 
@@ -91,7 +91,7 @@ fn the_notes_session_registers_joins_and_talks_to_the_channel() {
 
     let mut nc = User::connect(&server);
     nc.send("nick whatevz\nuser whatevz whatevz :whatevz\n");
-    let welcome: Vec<String> = (0..6).map(|_| nc.next()).collect();
+    let welcome: Vec<String> = (0..10).map(|_| nc.next()).collect();
     assert_eq!(
         welcome[0],
         ":irc.test 001 whatevz :Welcome to the Internet Relay Chat network, whatevz!whatevz@127.0.0.1"
@@ -100,13 +100,18 @@ fn the_notes_session_registers_joins_and_talks_to_the_channel() {
         .iter()
         .map(|l| l.split(' ').nth(1).unwrap())
         .collect();
-    assert_eq!(codes, ["001", "002", "003", "004", "005", "422"]);
+    assert_eq!(
+        codes,
+        [
+            "001", "002", "003", "004", "005", "375", "372", "372", "372", "376"
+        ]
+    );
 
     nc.send("join #cyberwizard\n");
     assert_eq!(nc.next(), ":whatevz!whatevz@127.0.0.1 JOIN #cyberwizard");
     assert_eq!(
         nc.next(),
-        ":irc.test 353 whatevz = #cyberwizard :friend whatevz"
+        ":irc.test 353 whatevz = #cyberwizard :@friend whatevz"
     );
     assert_eq!(
         nc.next(),
@@ -163,14 +168,15 @@ alice heard privately from bob: hi alice, just you
 carol was told the nick is in use: ALICE
 carol welcomed as carol
 carol was told there is no nobody
-carol sees in #rust: alice bob
+carol sees in #rust: @alice bob
 "
     );
 }
 
 #[test]
 fn the_error_numerics_a_client_expects() {
-    let server = start(&[]);
+    // Flood control off: this test sends its lines faster than it allows.
+    let server = start(&["--penalty-ms", "0"]);
     let mut alice = User::registered(&server, "alice");
     alice.send("JOIN #here\r\n");
     alice.until(" 366 ");
@@ -190,7 +196,7 @@ fn the_error_numerics_a_client_expects() {
     u.send("USER only\r\n");
     assert_eq!(u.next(), ":irc.test 461 * USER :Not enough parameters");
     u.send("NICK bob\r\nUSER bob 0 * :Bob\r\n");
-    u.until(" 422 ");
+    u.until(" 376 ");
     u.send("USER bob 0 * :Bob\r\n");
     assert_eq!(u.next(), ":irc.test 462 bob :You may not reregister");
     u.send("PRIVMSG nobody :hi\r\n");
@@ -214,8 +220,156 @@ fn the_error_numerics_a_client_expects() {
     );
     u.send("PING\r\n");
     assert_eq!(u.next(), ":irc.test 409 bob :No origin specified");
-    u.send("WHOIS alice\r\n");
-    assert_eq!(u.next(), ":irc.test 421 bob WHOIS :Unknown command");
+    u.send("FROB alice\r\n");
+    assert_eq!(u.next(), ":irc.test 421 bob FROB :Unknown command");
+}
+
+#[test]
+fn the_commands_real_clients_send_get_answers_not_421() {
+    // Flood control off: this test sends its lines faster than it allows.
+    let server = start(&["--penalty-ms", "0"]);
+    // Registration the way clients do it today: capabilities first.
+    let mut alice = User::connect(&server);
+    alice.send("CAP LS 302\r\nNICK alice\r\nUSER alice 0 * :Alice Liddell\r\n");
+    assert_eq!(alice.next(), ":irc.test CAP * LS :");
+    alice.send("CAP END\r\n");
+    assert!(alice.next().starts_with(":irc.test 001 alice :Welcome"));
+    assert_eq!(
+        alice.until(" 375 "),
+        ":irc.test 375 alice :- irc.test Message of the day - "
+    );
+    assert!(alice.next().starts_with(":irc.test 372 alice :- "));
+    assert_eq!(
+        alice.until(" 376 "),
+        ":irc.test 376 alice :End of /MOTD command."
+    );
+    alice.send("MODE alice +i\r\nMODE alice\r\n");
+    assert_eq!(alice.next(), ":irc.test 221 alice +");
+    alice.send("MOTD\r\n");
+    alice.until(" 376 ");
+
+    // The first to join a channel is its operator.
+    alice.send("JOIN #tea\r\n");
+    alice.next();
+    assert_eq!(alice.next(), ":irc.test 353 alice = #tea :@alice");
+    alice.next();
+    alice.send("MODE #tea\r\n");
+    assert_eq!(alice.next(), ":irc.test 324 alice #tea +n");
+    assert!(alice.next().starts_with(":irc.test 329 alice #tea "));
+    alice.send("MODE #tea b\r\n");
+    assert_eq!(
+        alice.next(),
+        ":irc.test 368 alice #tea :End of channel ban list"
+    );
+    alice.send("TOPIC #tea\r\n");
+    assert_eq!(alice.next(), ":irc.test 331 alice #tea :No topic is set");
+    alice.send("TOPIC #tea :Mad tea party\r\n");
+    assert_eq!(
+        alice.next(),
+        ":alice!alice@127.0.0.1 TOPIC #tea :Mad tea party"
+    );
+
+    // A newcomer sees the topic as it joins.
+    let mut hatter = User::registered(&server, "hatter");
+    hatter.send("JOIN #tea\r\n");
+    assert_eq!(hatter.next(), ":hatter!hatter@127.0.0.1 JOIN #tea");
+    assert_eq!(hatter.next(), ":irc.test 332 hatter #tea :Mad tea party");
+    let set_by = hatter.next();
+    assert!(
+        set_by.starts_with(":irc.test 333 hatter #tea alice!alice@127.0.0.1 "),
+        "{set_by}"
+    );
+    assert_eq!(hatter.next(), ":irc.test 353 hatter = #tea :@alice hatter");
+    hatter.next();
+    alice.until("hatter!hatter@127.0.0.1 JOIN");
+
+    hatter.send("WHO #tea\r\n");
+    assert_eq!(
+        hatter.next(),
+        ":irc.test 352 hatter #tea alice 127.0.0.1 irc.test alice H@ :0 Alice Liddell"
+    );
+    assert_eq!(
+        hatter.next(),
+        ":irc.test 352 hatter #tea hatter 127.0.0.1 irc.test hatter H :0 hatter"
+    );
+    assert_eq!(hatter.next(), ":irc.test 315 hatter #tea :End of WHO list");
+    hatter.send("WHOIS alice\r\n");
+    assert_eq!(
+        hatter.next(),
+        ":irc.test 311 hatter alice alice 127.0.0.1 * :Alice Liddell"
+    );
+    assert_eq!(hatter.next(), ":irc.test 319 hatter alice :@#tea");
+    assert!(
+        hatter
+            .next()
+            .starts_with(":irc.test 312 hatter alice irc.test :")
+    );
+    assert_eq!(
+        hatter.next(),
+        ":irc.test 318 hatter alice :End of /WHOIS list"
+    );
+    hatter.send("USERHOST alice nobody hatter\r\n");
+    assert_eq!(
+        hatter.next(),
+        ":irc.test 302 hatter :alice=+alice@127.0.0.1 hatter=+hatter@127.0.0.1"
+    );
+    hatter.send("ISON nobody ALICE\r\n");
+    assert_eq!(hatter.next(), ":irc.test 303 hatter :alice");
+    hatter.send("LIST\r\n");
+    assert_eq!(hatter.next(), ":irc.test 321 hatter Channel :Users  Name");
+    assert_eq!(hatter.next(), ":irc.test 322 hatter #tea 2 :Mad tea party");
+    assert_eq!(hatter.next(), ":irc.test 323 hatter :End of /LIST");
+
+    // Away: whoever writes to you is told.
+    alice.send("AWAY :painting roses\r\n");
+    assert_eq!(
+        alice.next(),
+        ":irc.test 306 alice :You have been marked as being away"
+    );
+    hatter.send("PRIVMSG alice :more tea?\r\n");
+    assert_eq!(hatter.next(), ":irc.test 301 hatter alice :painting roses");
+    assert_eq!(
+        alice.next(),
+        ":hatter!hatter@127.0.0.1 PRIVMSG alice :more tea?"
+    );
+    alice.send("AWAY\r\n");
+    assert_eq!(
+        alice.next(),
+        ":irc.test 305 alice :You are no longer marked as being away"
+    );
+
+    // Only the operator may KICK.
+    hatter.send("KICK #tea alice\r\n");
+    assert_eq!(
+        hatter.next(),
+        ":irc.test 482 hatter #tea :You're not channel operator"
+    );
+    alice.send("KICK #tea hatter :No room!\r\n");
+    let kick = ":alice!alice@127.0.0.1 KICK #tea hatter :No room!";
+    assert_eq!(alice.next(), kick);
+    assert_eq!(hatter.next(), kick);
+    hatter.send("PRIVMSG #tea :but\r\n");
+    assert_eq!(
+        hatter.next(),
+        ":irc.test 404 hatter #tea :Cannot send to channel"
+    );
+
+    // JOIN 0 leaves every channel.
+    alice.send("JOIN #garden\r\n");
+    alice.until(" 366 ");
+    alice.send("JOIN 0\r\n");
+    let mut parted = [alice.next(), alice.next()];
+    parted.sort();
+    assert_eq!(
+        parted,
+        [
+            ":alice!alice@127.0.0.1 PART #garden",
+            ":alice!alice@127.0.0.1 PART #tea"
+        ]
+    );
+    alice.send("LIST\r\n");
+    alice.next();
+    assert_eq!(alice.next(), ":irc.test 323 alice :End of /LIST");
 }
 
 #[test]
@@ -298,13 +452,14 @@ fn a_silent_client_is_pinged_and_dropped_if_it_stays_silent() {
 
 #[test]
 fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
-    let server = start(&[]);
+    // Flood control off: Alice must send megabytes to fill the sleeper's buffers.
+    let server = start(&["--penalty-ms", "0"]);
     let mut alice = User::registered(&server, "alice");
     alice.send("JOIN #flood\r\n");
     alice.until(" 366 ");
     let mut sleeper = User::connect_small(&server);
     sleeper.send("NICK sleeper\r\nUSER sleeper 0 * :zzz\r\n");
-    sleeper.until(" 422 ");
+    sleeper.until(" 376 ");
     sleeper.send("JOIN #flood\r\n");
     sleeper.until(" 366 ");
     alice.until("sleeper!sleeper@127.0.0.1 JOIN");
@@ -334,6 +489,121 @@ fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
         "{quit}"
     );
     drop(sleeper);
+}
+
+/// What a channel member reads while someone floods: the flood's numbers, in order,
+/// and the line that ended it (the flooder's QUIT), or the end of its own connection.
+fn read_flood(
+    mut user: User,
+    flooder: &str,
+    count: usize,
+) -> (Vec<usize>, String, User) {
+    let mut numbers = Vec::new();
+    let relayed = format!(":{flooder}!{flooder}@127.0.0.1 PRIVMSG #flood :flood ");
+    let deadline = Instant::now() + 6 * PATIENCE;
+    while numbers.len() < count && Instant::now() < deadline {
+        let mut line = String::new();
+        match user.lines.read_line(&mut line) {
+            Ok(0) => return (numbers, "<closed>".into(), user),
+            Err(e) => return (numbers, format!("<{e}>"), user),
+            Ok(_) => {}
+        }
+        let line = line.trim_end().to_owned();
+        match line.strip_prefix(&relayed) {
+            Some(n) => numbers.push(n.parse().unwrap()),
+            None => return (numbers, line, user),
+        }
+    }
+    (numbers, "<all read>".into(), user)
+}
+
+#[test]
+fn a_channel_flood_is_cut_with_excess_flood_and_the_readers_keep_their_seats() {
+    let server = start(&[]);
+    let mut alice = User::registered(&server, "alice");
+    let mut bob = User::registered(&server, "bob");
+    let mut mallory = User::registered(&server, "mallory");
+    for user in [&mut alice, &mut bob, &mut mallory] {
+        user.send("JOIN #flood\r\n");
+        user.until(" 366 ");
+    }
+    alice.until("mallory!mallory@127.0.0.1 JOIN");
+    bob.until("mallory!mallory@127.0.0.1 JOIN");
+    // Alice and Bob read everything, each in a thread of its own.
+    const FLOOD: usize = 20_000;
+    let readers: Vec<_> = [alice, bob]
+        .into_iter()
+        .map(|user| std::thread::spawn(move || read_flood(user, "mallory", FLOOD)))
+        .collect();
+    // Mallory writes 20,000 lines as fast as the connection takes them.
+    let flood: String = (0..FLOOD)
+        .map(|n| format!("PRIVMSG #flood :flood {n}\r\n"))
+        .collect();
+    let mut conn = mallory.conn.try_clone().unwrap();
+    let flooding = std::thread::spawn(move || {
+        let _ = conn.write_all(flood.as_bytes()); // cut off on the way, most likely
+    });
+    let mut members = Vec::new();
+    for reader in readers {
+        let (numbers, end, user) = reader.join().unwrap();
+        members.push(user);
+        // Every line relayed, in order, none lost; then Mallory's goodbye.
+        assert_eq!(numbers, (0..numbers.len()).collect::<Vec<_>>());
+        assert_eq!(end, ":mallory!mallory@127.0.0.1 QUIT :Excess Flood");
+        // The flood was slowed to a burst before the cut.
+        assert!(numbers.len() < 20, "{} lines relayed", numbers.len());
+    }
+    assert_eq!(
+        mallory.until("ERROR"),
+        "ERROR :Closing Link: 127.0.0.1 (Excess Flood)"
+    );
+    flooding.join().unwrap();
+    // Alice and Bob are still there, and still talk.
+    let mut carol = User::registered(&server, "carol");
+    carol.send("ISON alice bob mallory\r\n");
+    assert_eq!(carol.next(), ":irc.test 303 carol :alice bob");
+    let [mut alice, mut bob] = <[User; 2]>::try_from(members).ok().unwrap();
+    alice.send("PRIVMSG #flood :that was loud\r\n");
+    assert_eq!(
+        bob.next(),
+        ":alice!alice@127.0.0.1 PRIVMSG #flood :that was loud"
+    );
+}
+
+#[test]
+fn a_paste_is_slowed_to_one_line_every_two_seconds_after_a_burst() {
+    let server = start(&[]);
+    let mut alice = User::registered(&server, "alice");
+    let mut bob = User::registered(&server, "bob");
+    bob.send("JOIN #paste\r\n");
+    bob.until(" 366 ");
+    alice.send("JOIN #paste\r\n");
+    alice.until(" 366 ");
+    bob.until("alice!alice@127.0.0.1 JOIN");
+    // Ten lines at once, far under the Excess Flood bound: all arrive, the last
+    // ones two seconds apart.
+    let paste: String = (0..10)
+        .map(|n| format!("PRIVMSG #paste :line {n}\r\n"))
+        .collect();
+    let pasted = Instant::now();
+    alice.send(&paste);
+    let mut arrived = Vec::new();
+    for n in 0..10 {
+        assert_eq!(
+            bob.next(),
+            format!(":alice!alice@127.0.0.1 PRIVMSG #paste :line {n}")
+        );
+        arrived.push(pasted.elapsed());
+    }
+    // Registration and JOIN used three of the burst; the first lines come at once
+    // (generous bounds: the machine may be busy), the last ones 2 s apart.
+    assert!(arrived[2] < Duration::from_secs(5), "{arrived:?}");
+    let gap = arrived[9] - arrived[7];
+    assert!(gap >= Duration::from_millis(3500), "{arrived:?}");
+    assert!(
+        arrived[9] - arrived[2] >= Duration::from_secs(10),
+        "{arrived:?}"
+    );
 }
 
 #[test]
@@ -445,4 +715,130 @@ fn with_no_client_sigint_ends_the_server_at_once_with_status_0() {
     let mut server = start(&[]);
     server.signal(netkit::Signal::SIGINT as i32);
     assert_eq!(server.wait_for_exit().code(), Some(0));
+}
+
+/// A terminal IRC client, WeeChat, running headless: it connects, joins `#tea` as
+/// `nick`, logs every buffer to files, and takes commands through its FIFO.
+struct WeeChat {
+    dir: std::path::PathBuf,
+    fifo: std::path::PathBuf,
+    _running: testkit::Running,
+}
+
+impl WeeChat {
+    fn start(server: &Server, nick: &str) -> WeeChat {
+        let weechat = require_tool("weechat-headless");
+        let dir = std::env::temp_dir()
+            .join(format!("irc_server-weechat-{nick}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = server.addr.port();
+        let setup = format!(
+            "/set logger.file.flush_delay 0;/server add t 127.0.0.1/{port} -notls;\
+             /set irc.server.t.nicks {nick};/set irc.server.t.autojoin #tea;/connect t"
+        );
+        let mut command = Command::new(weechat);
+        command.arg("--dir").arg(&dir).args(["-r", &setup]);
+        let running = testkit::Running::spawn(command);
+        // The FIFO is named after WeeChat's process id.
+        let fifo = dir.join(format!("weechat_fifo_{}", running.pid()));
+        let client = WeeChat {
+            dir,
+            fifo,
+            _running: running,
+        };
+        client.wait_for(
+            "irc.t.#tea",
+            &format!("{nick} (root@127.0.0.1) has joined #tea"),
+        );
+        client
+    }
+
+    /// Waits (bounded) until the log of `buffer` has a line containing `needle`.
+    fn wait_for(&self, buffer: &str, needle: &str) -> String {
+        let path = self.dir.join("logs").join(format!("{buffer}.weechatlog"));
+        let deadline = Instant::now() + 3 * PATIENCE;
+        loop {
+            let log = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Some(line) = log.lines().find(|l| l.contains(needle)) {
+                return line.to_owned();
+            }
+            if Instant::now() > deadline {
+                let logs: Vec<_> = std::fs::read_dir(self.dir.join("logs"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.file_name())
+                    .collect();
+                panic!(
+                    "{buffer} never showed {needle:?}:\n{log}\n(logs: {logs:?})"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The whole log of `buffer`.
+    fn log(&self, buffer: &str) -> String {
+        let path = self.dir.join("logs").join(format!("{buffer}.weechatlog"));
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    /// Types `text` into `buffer`, as if at WeeChat's prompt.
+    fn type_in(&self, buffer: &str, text: &str) {
+        std::fs::write(&self.fifo, format!("{buffer} *{text}\n")).unwrap();
+    }
+}
+
+impl Drop for WeeChat {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn two_weechat_users_join_see_the_topic_and_names_and_talk() {
+    let server = start(&[]);
+    let alice = WeeChat::start(&server, "alice");
+    // Alice created the channel: she is its operator.
+    alice.wait_for("irc.t.#tea", "Channel #tea: 1 nick (1 op, 0 normals)");
+    alice.type_in("irc.t.#tea", "/topic Tea for two");
+    alice.wait_for(
+        "irc.t.#tea",
+        "alice has changed topic for #tea to \"Tea for two\"",
+    );
+
+    let bob = WeeChat::start(&server, "bob");
+    bob.wait_for("irc.t.#tea", "Topic for #tea is \"Tea for two\"");
+    bob.wait_for("irc.t.#tea", "Topic set by alice (root@127.0.0.1)");
+    bob.wait_for("irc.t.#tea", "Channel #tea: 2 nicks (1 op, 1 normal)");
+    alice.wait_for("irc.t.#tea", "bob (root@127.0.0.1) has joined #tea");
+
+    alice.type_in("irc.t.#tea", "hello bob");
+    assert!(
+        bob.wait_for("irc.t.#tea", "hello bob")
+            .ends_with("\t@alice\thello bob")
+    );
+    bob.type_in("irc.t.#tea", "hi alice");
+    assert!(
+        alice
+            .wait_for("irc.t.#tea", "hi alice")
+            .ends_with("\tbob\thi alice")
+    );
+    bob.type_in("irc.t.#tea", "/names");
+    bob.wait_for("irc.t.#tea", "Nicks #tea: [@alice bob]");
+    bob.type_in("irc.server.t", "/whois alice");
+    bob.wait_for("irc.server.t", "[alice] @#tea");
+    alice.type_in("irc.server.t", "/away tea break");
+    alice.wait_for("irc.server.t", "You have been marked as being away");
+    bob.type_in("irc.t.#tea", "/query alice are you there?");
+    bob.wait_for("irc.t.alice", "is away: tea break");
+
+    // The welcome ended with the message of the day, and nothing either client
+    // sent on the way was an unknown command.
+    for client in [&alice, &bob] {
+        let log = client.log("irc.server.t");
+        assert!(log.contains("End of /MOTD command."), "{log}");
+        assert!(!log.contains("Unknown command"), "{log}");
+    }
 }

@@ -131,20 +131,9 @@ fn skip_structured_data(text: &str) -> Option<&str> {
     Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 
-/// Control characters as `\n`, `\x07`...; everything else as it is.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Control characters as `\n`, `\x07`...; everything else as it is (netkit's, which
+/// pack's listener uses too).
+pub use netkit::escape;
 
 /// What [`read_frame`] found.
 #[derive(Debug, PartialEq, Eq)]

@@ -8,16 +8,20 @@
 //! SIGINT and SIGTERM end the UDP server at once. The TCP server stops accepting,
 //! lets its senders finish within a grace period, then cuts off the rest, still
 //! printing everything they had sent.
+//!
+//! Idle TCP connections cannot lock senders out: one that sends nothing for
+//! `--idle-timeout` is closed, and at `--max-clients` a new sender takes the place of
+//! the connection that has been idle the longest.
 
 use std::io::{self, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::{Connections, Ready, Signal, Signals, Woken};
+use netkit::{Connections, Ready, Signal, Signals, Tracked, Woken};
 use socket2::{SockRef, TcpKeepalive};
 use syslog_server::{Frame, MAX_MESSAGE, read_frame, render};
 
@@ -35,9 +39,13 @@ struct Args {
     /// Listen on TCP (a thread per sender) instead of UDP.
     #[arg(long)]
     tcp: bool,
-    /// TCP senders connected at once.
-    #[arg(long, default_value_t = 64)]
-    max_clients: usize,
+    /// TCP connections at once; at the limit, a new sender takes the place of the
+    /// connection idle the longest.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_clients: u32,
+    /// Seconds a TCP connection may send nothing before it is closed (0: never).
+    #[arg(long, default_value_t = 600)]
+    idle_timeout: u64,
     /// Seconds TCP senders get to finish after SIGINT or SIGTERM.
     #[arg(long, default_value_t = 5)]
     grace: u64,
@@ -132,25 +140,39 @@ fn serve_tcp(addr: SocketAddr, output: Output, args: &Args) -> netkit::Result<()
                     break;
                 }
             };
-        if senders.count() >= args.max_clients {
-            let max = args.max_clients;
-            eprintln!("{peer}: refused, {max} senders already connected");
-            continue; // dropping `conn` closes it
+        // At the limit, the newcomer is not refused: connections that say
+        // nothing must not lock out the ones that have something to log. The
+        // connection idle the longest makes room (a sender that logs often is
+        // never the idlest for long).
+        if senders.count() >= args.max_clients as usize
+            && let Some(closed) = senders.close_idlest()
+        {
+            let who = closed.peer.map_or("a sender".to_owned(), |p| p.to_string());
+            let secs = closed.idle.as_secs();
+            eprintln!("{who}: closed after {secs} s idle, to make room for {peer}");
         }
         let conn = senders.track(conn);
         let output = Arc::clone(&output);
+        let idle =
+            (args.idle_timeout > 0).then(|| Duration::from_secs(args.idle_timeout));
         // forkIO in the Haskell: a thread per sender.
         let spawned = thread::Builder::new().spawn(move || {
             eprintln!("{peer}: connected");
-            let received = receive(&conn, peer, &output);
+            let received = receive(&conn, peer, &output, idle);
             let how = if conn.was_cut_off() {
                 "cut off"
+            } else if conn.was_closed_idle() {
+                "closed to make room"
             } else {
                 "closed"
             };
             match received {
                 Ok(1) => eprintln!("{peer}: {how} after 1 message"),
                 Ok(count) => eprintln!("{peer}: {how} after {count} messages"),
+                Err(e) if is_timeout(&e) => {
+                    let secs = idle.map_or(0, |i| i.as_secs());
+                    eprintln!("{peer}: closed, nothing received for {secs} s");
+                }
                 Err(e) => eprintln!("{peer}: dropped: {e}"),
             }
         });
@@ -169,20 +191,29 @@ fn serve_tcp(addr: SocketAddr, output: Output, args: &Args) -> netkit::Result<()
     Ok(())
 }
 
-/// One sender's messages, until it closes.
-fn receive(conn: &TcpStream, peer: SocketAddr, output: &Output) -> io::Result<u64> {
-    // Log senders may be quiet for hours, so no read timeout; keep-alive probes
-    // find the ones that vanished without closing (a minute of silence, then every
-    // 10 s).
+/// One sender's messages, until it closes (or sends nothing for `idle`).
+fn receive(
+    conn: &Tracked,
+    peer: SocketAddr,
+    output: &Output,
+    idle: Option<Duration>,
+) -> io::Result<u64> {
+    // Log senders may be quiet for a long time: the read timeout is generous
+    // (--idle-timeout, 10 minutes), and a real sender connects again when it next
+    // has something to say. Keep-alive probes find the ones that vanished
+    // without closing (a minute of silence, then every 10 s).
+    conn.set_read_timeout(idle)?;
     let keepalive = TcpKeepalive::new()
         .with_time(Duration::from_secs(60))
         .with_interval(Duration::from_secs(10));
-    SockRef::from(conn).set_tcp_keepalive(&keepalive)?;
-    let mut reader = BufReader::new(conn);
+    SockRef::from(&**conn).set_tcp_keepalive(&keepalive)?;
+    let mut reader = BufReader::new(&**conn);
     let mut count = 0;
     loop {
         match read_frame(&mut reader)? {
             Frame::Message(message) => {
+                // A whole message: this connection is a sender, not an idler.
+                conn.touch();
                 print_message(output, peer, &message);
                 count += 1;
             }
@@ -194,3 +225,11 @@ fn receive(conn: &TcpStream, peer: SocketAddr, output: &Output) -> io::Result<u6
     }
 }
 // ANCHOR_END: tcp
+
+/// Whether a read failed because the read timeout expired.
+fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}

@@ -1,4 +1,4 @@
-//! syslog_server as a black box, fed by util-linux `logger` and by raw sockets.
+//! syslog_server as a black box, fed by `logger` (from bsdutils) and by raw sockets.
 
 use std::io::Write;
 use std::net::{Shutdown, TcpStream};
@@ -294,4 +294,53 @@ fn over_udp_sigterm_ends_the_server_at_once_with_status_0() {
     assert_eq!(status.code(), Some(0), "{status:?}");
     assert!(signalled.elapsed() < Duration::from_secs(2));
     server.wait_for_stderr("SIGTERM: stopping");
+}
+
+// ANCHOR: idle_lockout
+/// 64 connections that never send a byte (the default --max-clients) must not lock
+/// out a sender: it takes the place of the connection idle the longest.
+#[test]
+fn a_sender_is_logged_with_sixty_four_idle_connections_open() {
+    let server = Server::start(SERVER, &["--tcp", "--port", "0"]);
+    let idle: Vec<TcpStream> = (0..64).map(|_| server.connect()).collect();
+    server.wait_for_stderr_count(": connected", 64);
+    let mut sender = server.connect();
+    sender.write_all(b"<13>a real sender\n").unwrap();
+    assert_eq!(next_message(&server), "user.notice a real sender");
+    let log = server.wait_for_stderr("to make room for");
+    assert!(log.contains("s idle, to make room for 127.0.0.1:"), "{log}");
+    // One idle connection was closed for it; the other 63 are still open.
+    drop(idle);
+}
+// ANCHOR_END: idle_lockout
+
+#[test]
+fn at_the_limit_the_idle_connection_goes_not_the_one_that_sends() {
+    let server =
+        Server::start(SERVER, &["--tcp", "--port", "0", "--max-clients", "2"]);
+    let mut active = server.connect();
+    let mut quiet = server.connect();
+    server.wait_for_stderr_count(": connected", 2);
+    active.write_all(b"<13>one\n").unwrap();
+    assert_eq!(next_message(&server), "user.notice one");
+    let mut newcomer = server.connect();
+    // The quiet one is closed to make room: it reads the end of the stream.
+    assert_eq!(testkit::read_to_close(&mut quiet), b"");
+    newcomer.write_all(b"<13>new\n").unwrap();
+    assert_eq!(next_message(&server), "user.notice new");
+    active.write_all(b"<13>two\n").unwrap();
+    assert_eq!(next_message(&server), "user.notice two");
+    server.wait_for_stderr("closed to make room after 0 messages");
+}
+
+#[test]
+fn a_connection_that_sends_nothing_is_closed_after_the_idle_timeout() {
+    let server =
+        Server::start(SERVER, &["--tcp", "--port", "0", "--idle-timeout", "1"]);
+    let mut silent = server.connect();
+    let started = Instant::now();
+    assert_eq!(testkit::read_to_close(&mut silent), b"");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    server.wait_for_stderr("closed, nothing received for 1 s");
 }

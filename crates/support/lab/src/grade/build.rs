@@ -9,33 +9,66 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::assemble::{JUDGE_DIR, judge_package, probe_package};
 use super::score::Problem;
 use super::tail;
 use crate::cargo::{self, Built, Messages};
 
 /// Builds exercise `name` of the workspace `workspace` (tests included) into `target`.
+///
+/// In a workspace assembled for grading, the tests are in the exercise's judge package
+/// and the probe in its probe package (see `assemble`): they are built with it, the
+/// tests told where the exercise's programs will be (`CARGO_BIN_EXE_NAME`, which cargo
+/// sets only for a package's own tests). Elsewhere (the exercises in place) the tests are
+/// the exercise's own.
 pub fn build(workspace: &Path, name: &str, target: &Path) -> Result<Built, Problem> {
-    let built = match cargo::build(workspace, name, target, &[], Messages::Keep) {
+    let judged = judged(workspace, name);
+    let probe = judged
+        .probe
+        .as_ref()
+        .map(|(package, dir)| (package.as_str(), dir.as_path()));
+    let result = if judged.tests.is_none() && probe.is_none() {
+        cargo::build(workspace, name, target, &[], Messages::Keep)
+    } else {
+        let env = programs_env(workspace, &[name], target);
+        cargo::build_graded(
+            workspace,
+            name,
+            judged.tests.as_ref().map(|(package, _)| package.as_str()),
+            probe,
+            target,
+            &env,
+        )
+    };
+    let built = match result {
         Ok(Ok(built)) => built,
         Ok(Err(messages)) => return Err(Problem::new("does not compile", first_error(&messages))),
         Err(e) => return Err(Problem::new("could not be built", e)),
     };
-    only_own_sources(built, workspace, name)
+    only_own_sources(built, workspace, name, probe.is_some())
 }
 
-/// Builds the exercises `names` of the workspace `workspace` at once into `target` (see
-/// `cargo::build_packages`): per exercise, what `build` would give.
+/// Builds the exercises `names` of the workspace `workspace` at once, each with its judge
+/// and probe packages, into `target` (see `cargo::build_packages`): per exercise, what
+/// `build` would give.
 pub fn build_all(
     workspace: &Path,
     names: &[&str],
     target: &Path,
 ) -> BTreeMap<String, Result<Built, Problem>> {
-    match cargo::build_packages(workspace, names, target) {
+    let exercises: Vec<cargo::Judged> = names.iter().map(|name| judged(workspace, name)).collect();
+    // Every exercise's programs, not only those built now: the variables stay the same
+    // from one submission to the next, and so do the judge packages' test programs.
+    let env = programs_env(workspace, &workspace_exercises(workspace), target);
+    match cargo::build_packages(workspace, &exercises, target, &env) {
         Ok(built) => built
             .into_iter()
             .map(|(name, result)| {
+                let has_probe = exercises
+                    .iter()
+                    .any(|e| e.name == name && e.probe.is_some());
                 let result = match result {
-                    Ok(built) => only_own_sources(built, workspace, &name),
+                    Ok(built) => only_own_sources(built, workspace, &name, has_probe),
                     Err(messages) => Err(Problem::new("does not compile", first_error(&messages))),
                 };
                 (name, result)
@@ -53,8 +86,69 @@ pub fn build_all(
     }
 }
 
-/// `built`, unless the compiler read files outside the exercise's `src/` for it.
-fn only_own_sources(built: Built, workspace: &Path, name: &str) -> Result<Built, Problem> {
+/// Exercise `name` of the workspace `workspace` and the packages that judge it there (see
+/// `assemble`): its tests' package and its probe's, where the workspace has them.
+fn judged(workspace: &Path, name: &str) -> cargo::Judged {
+    let judges = Path::new(JUDGE_DIR);
+    let tests = workspace
+        .join(judges.join(name))
+        .is_dir()
+        .then(|| (judge_package(name), judges.join(name)));
+    let probe = probe_package(name);
+    let probe = workspace
+        .join(judges.join(&probe))
+        .is_dir()
+        .then(|| (probe.clone(), judges.join(&probe)));
+    cargo::Judged {
+        name: name.to_owned(),
+        tests,
+        probe,
+    }
+}
+
+/// The exercises' folders in the workspace `workspace` (the judge packages' excepted).
+fn workspace_exercises(workspace: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(workspace)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().join("Cargo.toml").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name != JUDGE_DIR)
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// `CARGO_BIN_EXE_NAME` for every program of the exercises `names` of the workspace
+/// `workspace`, built into `target`: where the judge packages' tests find them (cargo sets
+/// these only for a package's own tests).
+fn programs_env<S: AsRef<str>>(
+    workspace: &Path,
+    names: &[S],
+    target: &Path,
+) -> Vec<(String, PathBuf)> {
+    let out = std::path::absolute(target).unwrap_or_else(|_| target.to_path_buf());
+    names
+        .iter()
+        .flat_map(|name| programs(&workspace.join(name.as_ref())))
+        .map(|bin| {
+            let path = out.join("debug").join(&bin);
+            (format!("CARGO_BIN_EXE_{bin}"), path)
+        })
+        .collect()
+}
+
+/// `built`, unless the compiler read files outside the exercise's `src/` for it, or it
+/// should have a probe (`has_probe`) and cargo built none.
+fn only_own_sources(
+    built: Built,
+    workspace: &Path,
+    name: &str,
+    has_probe: bool,
+) -> Result<Built, Problem> {
     let outside = outside_src(&built, workspace, name);
     if !outside.is_empty() {
         return Err(Problem::new(
@@ -70,7 +164,50 @@ fn only_own_sources(built: Built, workspace: &Path, name: &str) -> Result<Built,
             ),
         ));
     }
+    if has_probe && built.probe.is_none() {
+        return Err(Problem::new(
+            "could not be built",
+            "cargo built no probe for this exercise",
+        ));
+    }
     Ok(built)
+}
+
+/// The names of the programs of the package in `dir`, as cargo finds them: `src/main.rs`
+/// (named like the package), `src/bin/NAME.rs`, `src/bin/NAME/main.rs`, and the
+/// `[[bin]]` entries of its manifest.
+fn programs(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    if dir.join("src/main.rs").is_file()
+        && let Some(name) = dir.file_name()
+    {
+        names.push(name.to_string_lossy().into_owned());
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = if path.is_dir() && path.join("main.rs").is_file() {
+                path.file_name()
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                path.file_stem()
+            } else {
+                None
+            };
+            names.extend(name.map(|n| n.to_string_lossy().into_owned()));
+        }
+    }
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+    if let Ok(manifest) = toml::from_str::<toml::Table>(&manifest)
+        && let Some(bins) = manifest.get("bin").and_then(|b| b.as_array())
+    {
+        names.extend(
+            bins.iter()
+                .filter_map(|b| b.get("name")?.as_str().map(str::to_owned)),
+        );
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Files outside the exercise's `src/` that the compiler read for its library or

@@ -13,13 +13,15 @@
 //! One seed per run, the same for every student: everybody's transcripts see the same
 //! random values, and a regrade with `--seed` sees them again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::probe::Expected;
+use super::reference::{self, Reference};
 use super::score::{ExerciseResult, Problem};
 use super::{Options, assemble, build, gradebook, report, test_built};
 use crate::cli::GradeArgs;
@@ -47,12 +49,17 @@ pub struct Graded {
 }
 
 /// Grades submissions of one course, one after another, in one scratch tree and one
-/// build folder.
+/// build folder, the probes' answers compared with the reference solution's (built in a
+/// folder of its own, and run once: every student gets the same cases).
 pub struct Grader<'c> {
     course: &'c Course,
     hidden: PathBuf,
     chosen: Vec<&'c Exercise>,
     options: Options,
+    /// Kept for its lock: the reference build is not rebuilt while we grade.
+    _reference: Reference,
+    /// The reference's answers for this run's seed, by exercise (those with a probe).
+    expected: BTreeMap<String, Result<Expected, Problem>>,
 }
 
 impl<'c> Grader<'c> {
@@ -70,11 +77,22 @@ impl<'c> Grader<'c> {
         // Course order, each once: the gradebook's columns do not depend on the command line.
         chosen.sort_by_key(|e| e.number);
         chosen.dedup_by_key(|e| e.number);
+        let reference = reference::probes(course, &hidden, &chosen)?;
+        let expected = reference
+            .probes
+            .iter()
+            .map(|(name, probe)| {
+                let answers = probe.expected(options.seed, options.time_limit);
+                (name.clone(), answers)
+            })
+            .collect();
         Ok(Grader {
             chosen,
             course,
             hidden,
             options,
+            _reference: reference,
+            expected,
         })
     }
 
@@ -100,6 +118,7 @@ impl<'c> Grader<'c> {
             &self.scratch(),
             &|exercise| exercise.src(),
             Some(&self.hidden),
+            false,
         )?;
         let names = self.exercises();
         forget_exercises(&self.target(), &self.course_packages())
@@ -115,11 +134,14 @@ impl<'c> Grader<'c> {
         Ok(started.elapsed())
     }
 
+    /// The packages compiled from a submission's code: the exercises, and the probes
+    /// (programs linked with the exercise's library). The judge packages of the tests
+    /// link nothing of the submission: they stay, compiled once for every student.
     fn course_packages(&self) -> Vec<String> {
         self.course
             .exercises
             .iter()
-            .map(|e| e.name.clone())
+            .flat_map(|e| [e.name.clone(), assemble::probe_package(&e.name)])
             .collect()
     }
 
@@ -155,8 +177,13 @@ impl<'c> Grader<'c> {
             }
         };
         status("building");
-        let scratch =
-            assemble::assemble(self.course, &self.scratch(), &sources, Some(&self.hidden))?;
+        let scratch = assemble::assemble(
+            self.course,
+            &self.scratch(),
+            &sources,
+            Some(&self.hidden),
+            false,
+        )?;
         let target = self.target();
         let packages = self.course_packages();
         forget_exercises(&target, &packages)
@@ -193,6 +220,7 @@ impl<'c> Grader<'c> {
                 name,
                 result,
                 &transcripts,
+                self.expected.get(name.as_str()),
                 &self.options,
             ));
         }
@@ -385,10 +413,7 @@ pub fn run(course: &Course, args: &GradeArgs, options: Options) -> Result<bool, 
     })?;
     let results = &graded.results;
     println!("{}", report::table(results, true));
-    println!(
-        "(transcript random seed: {}; replay with --seed {})",
-        options.seed, options.seed
-    );
+    print!("{}", seed_note(&options));
     if let Some(path) = &args.json {
         write(path, &report::json(&name, options.seed, results))?;
     }
@@ -404,6 +429,21 @@ pub fn run(course: &Course, args: &GradeArgs, options: Options) -> Result<bool, 
         )?;
     }
     Ok(true)
+}
+
+/// The lines under a score table: the seed, and whether the sandbox was off.
+fn seed_note(options: &Options) -> String {
+    let mut note = format!(
+        "(random seed of the transcripts and probe cases: {}; replay with --seed {})\n",
+        options.seed, options.seed
+    );
+    if !options.limits.contain {
+        note.push_str(
+            "(graded with --unsafe-no-sandbox: the tests could read the course and reach the \
+             network)\n",
+        );
+    }
+    note
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
@@ -434,6 +474,9 @@ fn grade_class(
         options.seed,
         options.seed
     );
+    if !options.limits.contain {
+        println!("(with --unsafe-no-sandbox: the tests can read the course and reach the network)");
+    }
     let bar = ProgressBar::new(students.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} (eta {eta}) {wide_msg}")
             .expect("the template is valid"),
@@ -461,12 +504,7 @@ fn grade_class(
         )?;
         write(
             &out.join(format!("{name}.txt")),
-            &format!(
-                "{}\n(transcript random seed: {}; replay with --seed {})\n",
-                report::table(results, true),
-                options.seed,
-                options.seed
-            ),
+            &format!("{}\n{}", report::table(results, true), seed_note(options)),
         )?;
         let points: f64 = results.iter().map(ExerciseResult::points).sum();
         bar.suspend(|| {

@@ -1,23 +1,36 @@
-//! Stage 4: judge what was observed: for each test and transcript, passed or not, and why
-//! in a few words. A test passes when its binary ran it, exited 0 and left nothing
-//! running; a transcript, when the program played its part and left nothing behind.
+//! Stage 4: judge what was observed: for each test, check of the probe and transcript,
+//! passed or not, and why in a few words. A test passes when its binary ran it, exited 0
+//! and left nothing running (the test binary holds none of the student's code: see
+//! `assemble`); a check of the probe, when the student's probe answered every case as the
+//! reference did (see `probe`); a transcript, when the program played its part and left
+//! nothing behind.
 
 use std::fmt::Write as _;
 
 use super::Options;
+use super::probe::{self, Expected};
 use super::run::{NotPlayed, Observed, TestRun, TranscriptRun};
 use super::score::{ExerciseResult, Kind, TestResult};
 use super::tail;
 use crate::cargo;
 use crate::sandbox::Limits;
 
-/// The results of exercise `name` from what running it showed.
-pub fn judge(name: &str, observed: Observed, options: &Options) -> ExerciseResult {
+/// The results of exercise `name` from what running it showed (and, for its probe, what
+/// the reference answered: `expected`).
+pub fn judge(
+    name: &str,
+    observed: Observed,
+    expected: Option<&Expected>,
+    options: &Options,
+) -> ExerciseResult {
     let mut tests: Vec<TestResult> = observed
         .tests
         .into_iter()
         .map(|run| test(run, options))
         .collect();
+    if let Some(expected) = expected {
+        tests.extend(probe::judge(expected, observed.checks, options));
+    }
     tests.extend(
         observed
             .transcripts
@@ -50,6 +63,7 @@ fn test(run: TestRun, options: &Options) -> TestResult {
     let stdout = String::from_utf8_lossy(&ending.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&ending.stderr).into_owned();
     let test = &run.test;
+    let limit = options.limits.hit(ended.status, &ending.stderr);
     let (passed, reason, detail) = match ended.status {
         _ if ending.hit_process_limit => (
             false,
@@ -87,6 +101,15 @@ fn test(run: TestRun, options: &Options) -> TestResult {
             false,
             "did not run".to_owned(),
             format!("the test binary ran no test named {test}"),
+        ),
+        Some(status) if !status.success() && limit.is_some() => (
+            false,
+            limit.unwrap_or_default(),
+            format!(
+                "{}\n{}",
+                cargo::failure_text(&stdout, test),
+                tail(&stderr, 10)
+            ),
         ),
         Some(status) if status.code() == Some(101) => {
             let mut detail = cargo::failure_text(&stdout, test);
@@ -127,6 +150,8 @@ fn transcript(run: TranscriptRun, options: &Options) -> TestResult {
         Err(NotPlayed::Failed(failure)) => {
             let reason = if failure.hit_process_limit {
                 process_limit_reason(&options.limits)
+            } else if let Some(limit) = failure.limit.clone() {
+                limit
             } else if failure.left_processes {
                 "left processes behind".to_owned()
             } else if failure.out_of_time {
@@ -151,7 +176,7 @@ fn transcript(run: TranscriptRun, options: &Options) -> TestResult {
 }
 
 /// The same words for a test and a transcript, so the table's note names it once.
-fn process_limit_reason(limits: &Limits) -> String {
+pub(super) fn process_limit_reason(limits: &Limits) -> String {
     format!(
         "hit the process limit ({} processes): does it fork without end?",
         limits.processes

@@ -16,6 +16,8 @@ pub mod build;
 pub mod class;
 pub mod gradebook;
 pub mod judge;
+pub mod probe;
+pub mod reference;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -26,6 +28,8 @@ use std::time::Duration;
 use crate::cli::GradeArgs;
 use crate::course::Course;
 use crate::sandbox::{self, Limits};
+use probe::Expected;
+use reference::ReferenceProbe;
 use score::{ExerciseResult, Problem};
 
 /// How tests are run.
@@ -61,45 +65,84 @@ impl Options {
 /// of this course, all tests run, the score table (and the files asked for). See `class`.
 pub fn run(course: &Course, args: &GradeArgs) -> Result<bool, String> {
     sandbox::become_subreaper();
-    let options = Options::new(args.time_limit, args.seed);
+    let mut options = Options::new(args.time_limit, args.seed);
+    if args.unsafe_no_sandbox {
+        options.limits.contain = false;
+    } else if args.prepare {
+        // Compiling what submissions share runs none of a student's code.
+    } else if let Err(why) = sandbox::available() {
+        return Err(format!(
+            "refusing to grade: {why}. Run it as root, or pass --unsafe-no-sandbox to grade \
+             with the tests able to read the course and reach the network"
+        ));
+    }
     class::run(course, args, options)
 }
 
 /// Exercise `name` of the assembled workspace `workspace` through build, run and judge,
-/// built into `target`, with `transcripts` played against its program.
+/// built into `target`, with `transcripts` played against its program and its probe's
+/// answers compared with those of `reference` (the reference solution's probe).
 pub fn exercise_pipeline(
     workspace: &Path,
     name: &str,
     target: &Path,
     transcripts: &[PathBuf],
+    reference: Option<&ReferenceProbe>,
     options: &Options,
 ) -> ExerciseResult {
+    let built = build::build(workspace, name, target);
+    // The reference runs only for what it can judge: a probe that was built.
+    let expected = match (&built, reference) {
+        (Ok(built), Some(reference)) if built.probe.is_some() => {
+            Some(reference.expected(options.seed, options.time_limit))
+        }
+        _ => None,
+    };
     test_built(
         workspace,
         name,
-        build::build(workspace, name, target),
+        built,
         transcripts,
+        expected.as_ref(),
         options,
     )
 }
 
-/// The rest of the pipeline (run, judge) for exercise `name`, once `built`.
+/// The rest of the pipeline (run, judge) for exercise `name`, once `built`; its probe's
+/// answers are compared with `expected` (the reference's, for this run's seed).
 pub fn test_built(
     workspace: &Path,
     name: &str,
     built: Result<crate::cargo::Built, Problem>,
     transcripts: &[PathBuf],
+    expected: Option<&Result<Expected, Problem>>,
     options: &Options,
 ) -> ExerciseResult {
     let built = match built {
         Ok(built) => built,
         Err(problem) => return ExerciseResult::untested(name, problem),
     };
-    let observed = match run::run(&built, name, &workspace.join(name), transcripts, options) {
+    let expected = match (&built.probe, expected) {
+        (None, _) => None,
+        (Some(_), Some(Ok(expected))) => Some(expected),
+        (Some(_), Some(Err(problem))) => {
+            let problem = Problem::new(&problem.what, problem.detail.clone());
+            return ExerciseResult::untested(name, problem);
+        }
+        (Some(_), None) => {
+            let problem = Problem::new(
+                "cannot be judged",
+                "it has a probe, but there is no reference build of it",
+            );
+            return ExerciseResult::untested(name, problem);
+        }
+    };
+    let dir = workspace.join(name);
+    let observed = match run::run(&built, name, &dir, transcripts, expected, options) {
         Ok(observed) => observed,
         Err(problem) => return ExerciseResult::untested(name, problem),
     };
-    judge::judge(name, observed, options)
+    judge::judge(name, observed, expected, options)
 }
 
 /// The last `lines` lines of `text`.

@@ -1,6 +1,7 @@
 //! Stage 3: run what was built, in the sandbox: every test on its own (a process of its
-//! own, under the limits), then every transcript against the exercise's program. What
-//! each did is recorded as it was seen; judging it is the next stage's job.
+//! own, under the limits), every check of the probe (a process per check), then every
+//! transcript against the exercise's program. What each did is recorded as it was seen;
+//! judging it is the next stage's job.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -8,15 +9,18 @@ use std::process::{Command, ExitStatus};
 use std::time::Instant;
 
 use super::Options;
+use super::probe::{self, CheckRun, Expected};
 use super::score::{Kind, Problem};
 use crate::cargo::{self, Built};
-use crate::sandbox::{Ending, Sandboxed};
+use crate::sandbox::{Ending, Room, Sandboxed};
 use crate::transcript::{self, Transcript};
 
 /// What running the tests and transcripts of one exercise showed.
 pub struct Observed {
     pub tests: Vec<TestRun>,
     pub transcripts: Vec<TranscriptRun>,
+    /// The probe's checks, in the order of `Expected::checks`.
+    pub checks: Vec<CheckRun>,
 }
 
 /// One test of a test binary, run alone.
@@ -61,30 +65,42 @@ pub enum NotPlayed {
 }
 
 /// Runs every test of `built` (in the exercise's folder `exercise_dir`, as cargo test
-/// would) and plays `transcripts` against the exercise's program.
+/// would), its probe on the cases of `expected`, and plays `transcripts` against the
+/// exercise's program.
 pub fn run(
     built: &Built,
     exercise: &str,
     exercise_dir: &Path,
     transcripts: &[PathBuf],
+    expected: Option<&Expected>,
     options: &Options,
 ) -> Result<Observed, Problem> {
     let mut observed = Observed {
         tests: Vec::new(),
         transcripts: Vec::new(),
+        checks: Vec::new(),
     };
+    if let (Some(probe), Some(expected)) = (&built.probe, expected) {
+        observed.checks = probe::observe(probe, expected, exercise_dir, options);
+    }
     for (binary, exe) in &built.tests {
         let kind = if binary.starts_with("hidden_") {
             Kind::Hidden
         } else {
             Kind::Visible
         };
-        let names =
-            cargo::list_tests(exe).map_err(|e| Problem::new("its tests cannot be listed", e))?;
+        let names = list_tests(built, exe, exercise_dir, options)
+            .map_err(|e| Problem::new("its tests cannot be listed", e))?;
         for test in names {
-            observed
-                .tests
-                .push(run_test(exe, exercise_dir, binary, test, kind, options));
+            observed.tests.push(run_test(
+                built,
+                exe,
+                exercise_dir,
+                binary,
+                test,
+                kind,
+                options,
+            ));
         }
     }
     for (index, path) in transcripts.iter().enumerate() {
@@ -106,7 +122,56 @@ pub fn run(
     Ok(observed)
 }
 
+/// The room a test binary runs in: besides the system, it may read its own binary, the
+/// exercise's programs (which it starts) and the exercise's folder (its working folder),
+/// in which the hidden tests' sources show empty: they were compiled in already.
+fn room(built: &Built, exe: &Path, exercise_dir: &Path, options: &Options) -> io::Result<Room> {
+    let mut room = options.limits.room()?;
+    room.expose(exe);
+    for program in built.bins.values() {
+        room.expose(program);
+    }
+    room.expose(exercise_dir);
+    for (binary, _) in &built.tests {
+        if binary.starts_with("hidden_") {
+            room.hide(exercise_dir.join("tests").join(format!("{binary}.rs")));
+        }
+    }
+    Ok(room)
+}
+
+/// The names of the tests in the test binary `exe`, listed in the sandbox too: the
+/// student's code is linked into it, and may run before `main`.
+fn list_tests(
+    built: &Built,
+    exe: &Path,
+    exercise_dir: &Path,
+    options: &Options,
+) -> Result<Vec<String>, String> {
+    let mut command = Command::new(exe);
+    command
+        .args(["--list", "--format", "terse"])
+        .current_dir(exercise_dir);
+    let room = room(built, exe, exercise_dir, options).map_err(|e| e.to_string())?;
+    let mut child = Sandboxed::spawn_in(command, &options.limits, room, b"")
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let status = child.wait_until(Instant::now() + options.time_limit);
+    let ending = child.finish();
+    match status {
+        Some(status) if status.success() => Ok(cargo::parse_test_list(&String::from_utf8_lossy(
+            &ending.stdout,
+        ))),
+        _ => Err(format!(
+            "{} --list failed ({}): {}",
+            exe.display(),
+            status.map_or("timed out".to_owned(), |s| s.to_string()),
+            String::from_utf8_lossy(&ending.stderr)
+        )),
+    }
+}
+
 fn run_test(
+    built: &Built,
     exe: &Path,
     exercise_dir: &Path,
     binary: &str,
@@ -120,7 +185,9 @@ fn run_test(
         .args(["--exact", &test, "--test-threads=1"])
         .current_dir(exercise_dir)
         .env("RUST_BACKTRACE", "0");
-    let ended = Sandboxed::spawn(command, &options.limits, b"").map(|mut child| {
+    let ended = room(built, exe, exercise_dir, options)
+        .and_then(|room| Sandboxed::spawn_in(command, &options.limits, room, b""));
+    let ended = ended.map(|mut child| {
         let status = child.wait_until(started + options.time_limit);
         Ended {
             status,

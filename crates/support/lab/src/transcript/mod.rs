@@ -99,6 +99,8 @@ pub struct Failure {
     pub left_processes: bool,
     /// The time limit for the whole transcript ran out.
     pub out_of_time: bool,
+    /// A limit of the sandbox the program hit (memory, file size), in words.
+    pub limit: Option<String>,
 }
 
 impl From<String> for Failure {
@@ -110,6 +112,7 @@ impl From<String> for Failure {
             hit_process_limit: false,
             left_processes: false,
             out_of_time: false,
+            limit: None,
         }
     }
 }

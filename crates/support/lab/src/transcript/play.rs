@@ -39,20 +39,28 @@ impl Transcript {
             vars.insert(name.clone(), value);
         }
         vars.insert("host".into(), "127.0.0.1".into());
-        let scratch = scratch_dir()?;
-        vars.insert("dir".into(), scratch.path().to_string_lossy().into_owned());
+        // The program's room: its own network and files, and a scratch folder that is its
+        // working folder (`{dir}`), with the transcript's files in it.
+        let mut room = limits
+            .room()
+            .map_err(|e| format!("cannot prepare the sandbox: {e}"))?;
+        let scratch = room.scratch();
+        vars.insert("dir".into(), scratch.to_string_lossy().into_owned());
         for (name, content) in &self.files {
             let name = String::from_utf8_lossy(&render(name, &vars, false)?).into_owned();
             if name.contains('/') || name.starts_with('.') {
                 return Err(format!("`file` needs a plain file name, not {name:?}").into());
             }
             let bytes = render(content, &vars, false)?;
-            std::fs::write(scratch.path().join(&name), bytes)
+            room.add_file(&name, bytes)
                 .map_err(|e| format!("cannot create the file {name}: {e}"))?;
         }
         let listener = match self.role {
             Role::Client => {
-                let l = TcpListener::bind("127.0.0.1:0")
+                // In the program's network: the only place it can connect to.
+                let l = room
+                    .network(|| TcpListener::bind("127.0.0.1:0"))
+                    .and_then(|l| l)
                     .map_err(|e| format!("cannot listen on loopback: {e}"))?;
                 vars.insert("port".into(), l.local_addr().unwrap().port().to_string());
                 Some(l)
@@ -68,11 +76,9 @@ impl Transcript {
             .canonicalize()
             .unwrap_or_else(|_| program.to_path_buf());
         let mut command = Command::new(&program);
-        command
-            .args(args.split_whitespace())
-            .current_dir(scratch.path());
+        command.args(args.split_whitespace()).current_dir(&scratch);
         command.env("RUST_BACKTRACE", "0");
-        let child = Sandboxed::spawn(command, limits, &stdin)
+        let child = Sandboxed::spawn_in(command, limits, room, &stdin)
             .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
         let mut player = Player {
             transcript: self,
@@ -87,14 +93,19 @@ impl Transcript {
             out_of_time: false,
         };
         let played = player.run();
-        let child = player.child.take().expect("the child is kept until here");
+        let mut child = player.child.take().expect("the child is kept until here");
+        let status = child.wait_until(Instant::now());
         let ending = child.finish();
+        let limit = limits.hit(status, &ending.stderr);
         let stderr = String::from_utf8_lossy(&ending.stderr).into_owned();
         let mut report = match played {
             Ok(()) if ending.leftovers.is_empty() && !ending.hit_process_limit => return Ok(()),
             Ok(()) => String::new(),
             Err(message) => format!("{message}\n{}", player.conversation()),
         };
+        if let Some(limit) = &limit {
+            report.push_str(&format!("the program {limit}\n"));
+        }
         if ending.hit_process_limit {
             report.push_str(&format!(
                 "the program hit the process limit ({}): does it fork without end?\n",
@@ -119,6 +130,7 @@ impl Transcript {
             hit_process_limit: ending.hit_process_limit,
             left_processes: !ending.leftovers.is_empty(),
             out_of_time: player.out_of_time,
+            limit,
         })
     }
 }
@@ -319,16 +331,4 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n.max(1)
     }
-}
-
-/// A folder for `file` lines and the program's working folder, removed afterwards. Other
-/// users may enter it: the program may run as a user of its own (see `sandbox`).
-fn scratch_dir() -> Result<tempfile::TempDir, String> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::Builder::new()
-        .prefix("lab-transcript-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-    let _ = std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755));
-    Ok(dir)
 }

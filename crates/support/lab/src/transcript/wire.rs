@@ -30,7 +30,12 @@ impl Player<'_> {
             let stream = match self.transcript.role {
                 Role::Server => {
                     let addr = self.server_address()?;
-                    TcpStream::connect_timeout(&addr, self.timeout)
+                    let timeout = self.timeout;
+                    let child = self.child.as_ref().expect("the child runs");
+                    // From inside the program's network: its loopback is its own.
+                    child
+                        .network(|| TcpStream::connect_timeout(&addr, timeout))
+                        .and_then(|connected| connected)
                         .map_err(|e| format!("cannot connect to the program at {addr}: {e}"))?
                 }
                 Role::Client => self.accept()?,
