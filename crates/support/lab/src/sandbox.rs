@@ -806,6 +806,28 @@ mod tests {
     }
 
     #[test]
+    fn system_v_ipc_objects_are_the_programs_own_and_die_with_it() {
+        if !testkit::needs_root("namespaces need root") {
+            return;
+        }
+        testkit::require_tool("ipcmk");
+        testkit::require_tool("ipcs");
+        // The System V objects a program sees (`ipcs` lines start with the key, 0x...).
+        let count = |out: &str| out.lines().filter(|l| l.starts_with("0x")).count();
+        // A program sees only what it made, not the machine's ...
+        let (status, out, err) = sh(
+            "ipcmk -M 4096 >/dev/null && ipcmk -S 2 >/dev/null && ipcmk -Q >/dev/null && ipcs",
+            &[],
+        );
+        assert!(status.is_some_and(|s| s.success()), "{err}");
+        assert_eq!(count(&out), 3, "{out}");
+        // ... and what it left is gone with it: the next program starts with none.
+        let (status, out, err) = sh("ipcs", &[]);
+        assert!(status.is_some_and(|s| s.success()), "{err}");
+        assert_eq!(count(&out), 0, "{out}");
+    }
+
+    #[test]
     fn a_contained_program_cannot_signal_the_grader() {
         if !testkit::needs_root("another user id needs root") {
             return;

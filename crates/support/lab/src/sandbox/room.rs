@@ -13,7 +13,8 @@
 //! (its HOME and TMPDIR). Everything else of the machine (the course, its solutions and
 //! hidden tests, other build folders, other submissions, home folders) is not there at
 //! all. The mounts live as long as the namespace, which dies with the program's last
-//! process: nothing is left behind on the disk.
+//! process: nothing is left behind on the disk. An IPC namespace of its own does the same
+//! for System V IPC (shared memory, semaphores, message queues).
 
 use std::collections::BTreeSet;
 use std::ffi::CString;
@@ -435,7 +436,11 @@ impl Plan {
         // the call allows it) and a buffer with its true length; none of them allocates.
         unsafe {
             check(libc::setns(self.net, libc::CLONE_NEWNET))?;
-            check(libc::unshare(libc::CLONE_NEWNS))?;
+            // A mount namespace, and an IPC namespace: the System V shared memory,
+            // semaphores and message queues the program makes are its own, and die with
+            // it (they would otherwise outlive it, and another program that derives the
+            // same key would find them, or be refused them).
+            check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWIPC))?;
             // Mounts made from here on stay in this namespace.
             check(libc::mount(
                 std::ptr::null(),
