@@ -139,6 +139,14 @@ fn run_autograder(autograder: &Path) -> serde_json::Value {
         (sum - score).abs() < 1e-6,
         "the tests add up to {sum}, the score is {score}"
     );
+    // As root (as on Gradescope) it grades in the sandbox; otherwise it says it did not.
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    assert_eq!(
+        stdout.contains("graded with --unsafe-no-sandbox"),
+        !root,
+        "{stdout}"
+    );
     println!("{stdout}\n{stderr}");
     results
 }
