@@ -53,6 +53,11 @@ pub fn export(course: &Course, zip_path: &Path) -> Result<bool, String> {
     for name in recorded.keys() {
         entries.remove(name);
     }
+    let probed: Vec<String> = recorded
+        .keys()
+        .filter_map(|path| path.parent()?.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect();
     let packages = debian_packages(course);
     let file =
         std::fs::File::create(zip_path).map_err(|e| format!("{}: {e}", zip_path.display()))?;
@@ -83,10 +88,12 @@ pub fn export(course: &Course, zip_path: &Path) -> Result<bool, String> {
         .map_err(|e| format!("{}: {e}", zip_path.display()))?;
     println!(
         "wrote the Gradescope autograder {} ({} files): setup.sh and run_autograder at its \
-         root, the course (no solutions/) with its hidden tests in course/; seed {seed} for \
-         every submission. Upload it as the assignment's autograder (\"Zip file upload\").",
+         root, the course (no solutions/) with its hidden tests in course/ and the \
+         reference's answers to the probes of {}; seed {seed} for every submission. Upload \
+         it as the assignment's autograder (\"Zip file upload\").",
         zip_path.display(),
-        entries.len() + recorded.len() + 2
+        entries.len() + recorded.len() + 2,
+        probed.join(", ")
     );
     Ok(true)
 }
