@@ -111,7 +111,8 @@ pub struct GradeArgs {
     /// With --class: where to write the gradebook and every student's reports.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Only build what every submission shares (the dependencies), to grade faster later.
+    /// Only build what every submission shares (the dependencies, the test programs, the
+    /// reference probes), to grade faster later.
     #[arg(long)]
     pub prepare: bool,
     /// With --submission: write the results in Gradescope's results.json format here.

@@ -190,8 +190,9 @@ fn every_escape_scores_what_an_empty_submission_scores() {
     let base = std::env::temp_dir().join(format!("lab-escapes-{}", std::process::id()));
     let _ = fs::remove_dir_all(&base);
 
-    // 1. An honest showip and the controls: full marks in the sandbox. The showip built
-    // here is then left where another submission's build would be.
+    // 1. An honest showip and the controls: full marks in the sandbox. The showip graded
+    // here is then built again where another submission's build would be (the grader
+    // removes what it built from a submission once it has graded it).
     let honest = base.join("honest");
     for name in ["showip"].iter().chain(&CONTROLS) {
         solved(&honest, name);
@@ -203,12 +204,25 @@ fn every_escape_scores_what_an_empty_submission_scores() {
         assert_eq!(graded.points(name), 10.0, "{name}:\n{}", graded.table);
     }
     let other = course.join("target/lab/build-grade-other-submission/debug");
-    fs::create_dir_all(&other).unwrap();
-    fs::copy(
-        course.join("target/lab/build-grade/debug/showip"),
-        other.join("showip"),
-    )
-    .unwrap();
+    // The scratch copy still holds the honest submission's sources.
+    let built = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--bins",
+            "-p",
+            "showip",
+            "--manifest-path",
+        ])
+        .arg(course.join("target/lab/grade/exercises/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", other.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success() && other.join("showip").is_file(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
 
     // 2. The attacks, and the same controls.
     let host = own_address();

@@ -1,17 +1,20 @@
 //! Grading a class: one submission after another through the same pipeline, sharing
-//! what every submission shares (the course's dependencies, already compiled in the
-//! build folder), and nothing else.
+//! what every submission shares (the course's dependencies and the judge packages' test
+//! programs, which link nothing of a submission, already compiled in the build folder;
+//! the reference probes' answers), and nothing else.
 //!
 //! For each student: the scratch tree gets that student's `src/` folders (the files that
 //! differ are written, with fresh modification times); every exercise's own compiled
-//! files are removed from the build folder (`forget_exercises`), so cargo compiles the
-//! student's code from nothing and no student ever finds another's programs or libraries
-//! there; one cargo builds every exercise at once (`build::build_all`); then each
-//! exercise is run and judged as `--submission` does. A single `--submission` is a
-//! class of one: the same steps, so a submission scores the same alone or in a class.
+//! files, and its probe's, are removed from the build folder (`forget_exercises`), so
+//! cargo compiles the student's code from nothing and no student ever finds another's
+//! programs or libraries there; one cargo builds every exercise at once, with its judge
+//! and probe packages (`build::build_all`); then each exercise is run and judged as
+//! `--submission` does. A single `--submission` is a class of one: the same steps, so a
+//! submission scores the same alone or in a class.
 //!
 //! One seed per run, the same for every student: everybody's transcripts see the same
-//! random values, and a regrade with `--seed` sees them again.
+//! random values and every probe the same cases (answered once by the reference), and a
+//! regrade with `--seed` sees them again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal};
@@ -110,7 +113,9 @@ impl<'c> Grader<'c> {
     }
 
     /// Compiles what every submission shares: the course's exercises as handed out, with
-    /// every test, then forgets the exercises' own files and keeps the dependencies.
+    /// their judge packages (every test) and probes, then forgets what was built from the
+    /// exercises' code and keeps the dependencies and the judges' test programs. (The
+    /// reference probes were built, or found, by `new`.)
     pub fn prepare(&self) -> Result<Duration, String> {
         let started = Instant::now();
         let scratch = assemble::assemble(
