@@ -201,11 +201,19 @@ impl Browser {
         panic!("DevTools sent nothing the test waited for within {PATIENCE:?}");
     }
 
-    /// Loads `url` and waits for its load event.
+    /// Loads `url` and waits for its load event. (The first page, about:blank, may
+    /// report its own load late: a load event counts once the page is `url`.)
     fn open(&mut self, url: &str) {
         let navigated = self.call("Page.navigate", json!({"url": url}));
         assert!(navigated.get("errorText").is_none(), "{url}: {navigated}");
-        self.receive(|m| m["method"] == "Page.loadEventFired");
+        for _ in 0..3 {
+            self.receive(|m| m["method"] == "Page.loadEventFired");
+            let here = self.eval("location.href + ' ' + document.readyState");
+            if here == format!("{url} complete") {
+                return;
+            }
+        }
+        panic!("{url} did not finish loading");
     }
 
     /// Runs `expression` in the page and returns its value.
