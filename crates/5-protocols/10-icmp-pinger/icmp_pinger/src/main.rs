@@ -24,6 +24,7 @@ use icmp_pinger::{
 };
 use netkit::{Fatal, Signal, Signals};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigHandler, signal};
 use nix::sys::socket::{
     ControlMessageOwned, MsgFlags, SockaddrStorage, recvmsg, setsockopt, sockopt,
 };
@@ -78,6 +79,10 @@ enum Kind {
 }
 
 fn main() -> ExitCode {
+    // Like ping, end quietly when the reader of stdout goes away (`| head -3`):
+    // Rust ignores SIGPIPE, and println! would panic on the closed pipe.
+    // SAFETY: SIG_DFL installs no handler of ours; no other thread runs yet.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
     match run(netkit::parse_args()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE, // like ping: not a single reply

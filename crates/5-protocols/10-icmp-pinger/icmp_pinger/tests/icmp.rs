@@ -276,6 +276,42 @@ fn a_user_pings_through_a_datagram_socket_once_the_sysctl_allows_their_group() {
     assert_eq!(out.code(), Some(1), "{out:?}");
 }
 
+/// What a datagram socket does with the request it is given, seen from Python's
+/// socket module: the identifier written in it is replaced by the socket's own, the
+/// checksum left at zero is computed, and the reply comes back with that identifier.
+const KERNEL_FILLS_IN: &str = r#"
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+s.settimeout(5)
+s.bind(("0.0.0.0", 0))
+ident = s.getsockname()[1]
+request = bytes([8, 0, 0, 0]) + struct.pack("!HH", ident ^ 0x5a5a, 7) + b"hello"
+s.sendto(request, ("127.0.0.1", 0))
+reply = s.recv(100)
+kind, code, _, got, seq = struct.unpack("!BBHHH", reply[:8])
+print(kind, code, got == ident, seq, reply[8:].decode())
+"#;
+
+#[test]
+fn a_datagram_socket_gets_its_identifier_and_checksum_from_the_kernel() {
+    if !needs_root(
+        "it makes a network namespace whose sysctl allows ICMP datagram sockets",
+    ) {
+        return;
+    }
+    let python = require_tool("python3");
+    let netns = Netns::new();
+    netns.sysctl("ipv4/ping_group_range", "0 0");
+    let out = run_command(
+        netns.command(None, python.to_str().unwrap(), &["-c", KERNEL_FILLS_IN]),
+        b"",
+    );
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    // An echo reply (type 0) to request 7, carrying the socket's identifier, not
+    // the one written in the request, whose checksum was zero.
+    assert_eq!(out.stdout, "0 0 True 7 hello\n");
+}
+
 #[test]
 fn the_same_answers_as_the_system_ping_side_by_side() {
     if !may_ping()
@@ -497,6 +533,44 @@ fn ctrl_c_stops_early_with_the_statistics() {
     let report = report(&rest);
     assert!((3..10).contains(&report.transmitted), "{rest}");
     assert_eq!(report.loss, 0.0, "{rest}");
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_pinger_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    if !may_ping()
+        && !needs_root("net.ipv4.ping_group_range allows none of your groups")
+    {
+        return;
+    }
+    // `icmp_pinger … | head -1`: the reader takes one line and closes the pipe.
+    let mut child = Command::new(PINGER)
+        .args(["127.0.0.1", "-c", "5", "-i", "0.1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("PING 127.0.0.1 "), "{first}");
+    let deadline = Instant::now() + testkit::PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the pinger did not end");
+        thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr)
+        .unwrap();
+    // Ended by SIGPIPE, as ping is: no panic message, no error line.
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}: {stderr}");
+    assert_eq!(stderr, "");
 }
 
 #[test]

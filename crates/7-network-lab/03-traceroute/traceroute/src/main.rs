@@ -21,6 +21,7 @@ use clap::Parser;
 use netkit::Fatal;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigHandler, Signal, signal};
 use nix::sys::socket::{
     ControlMessageOwned, MsgFlags, SockaddrStorage, recvmsg, setsockopt, sockopt,
 };
@@ -67,6 +68,10 @@ struct Args {
 const PAYLOAD: [u8; 32] = [0; 32];
 
 fn main() -> ExitCode {
+    // Like ping, end quietly when the reader of stdout goes away (`| head -3`):
+    // Rust ignores SIGPIPE, and println! would panic on the closed pipe.
+    // SAFETY: SIG_DFL installs no handler of ours; no other thread runs yet.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
     netkit::finish(run(netkit::parse_args()))
 }
 

@@ -121,6 +121,25 @@ fn to_loopback_the_first_hop_is_the_destination() {
              from the error queue\n"
         )));
         assert_eq!(out.stderr, "");
+        // Root runs it again as a user (nobody): the error queue needs no privilege.
+        if testkit::running_as_root() {
+            let mut as_nobody = Command::new(require_tool("setpriv"));
+            as_nobody
+                .args([
+                    "--reuid=65534",
+                    "--regid=65534",
+                    "--clear-groups",
+                    "--inh-caps=-all",
+                ])
+                .arg(TRACEROUTE)
+                .args([target, "--probes", "1", "--port", &port]);
+            let out = run_command(as_nobody, b"");
+            assert_eq!(out.code(), Some(0), "{out:?}");
+            assert_eq!(
+                path(&out.stdout).iter().map(|h| h.0).collect::<Vec<_>>(),
+                [ip]
+            );
+        }
         // The same through a raw socket, where root may open one.
         if testkit::running_as_root() {
             let out =
@@ -131,6 +150,30 @@ fn to_loopback_the_first_hop_is_the_destination() {
                 [ip]
             );
         }
+    }
+}
+
+/// Why traceroute reads the queue empty before each probe: with IP_RECVERR, an error
+/// left unread also fails the socket's next call, once, and that call's datagram is
+/// not sent. Without the option an unconnected socket hears nothing at all.
+#[test]
+fn with_ip_recverr_an_unread_error_fails_the_next_send() {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let (port, _held) = closed_port("127.0.0.1");
+    let to = ("127.0.0.1", port);
+    for recverr in [false, true] {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        setsockopt(&socket, sockopt::Ipv4RecvErr, &recverr).unwrap();
+        socket.send_to(b"first", to).unwrap();
+        // On loopback the "port unreachable" is queued before send_to returns.
+        let second = socket.send_to(b"second", to);
+        if recverr {
+            let err = second.unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+        } else {
+            assert_eq!(second.unwrap(), 6, "no error reported without IP_RECVERR");
+        }
+        assert!(socket.send_to(b"third", to).is_ok());
     }
 }
 
