@@ -153,6 +153,41 @@ fn to_loopback_the_first_hop_is_the_destination() {
     }
 }
 
+#[test]
+fn a_program_on_the_probed_port_answers_or_stays_silent() {
+    // A program that answers every datagram on the port: the destination all the same.
+    let echo = UdpSocket::bind("127.0.0.1:0").unwrap();
+    echo.set_read_timeout(Some(testkit::PATIENCE)).unwrap();
+    let port = echo.local_addr().unwrap().port().to_string();
+    let answering = std::thread::spawn(move || {
+        let mut buf = [0u8; 100];
+        let (n, from) = echo.recv_from(&mut buf).unwrap();
+        echo.send_to(&buf[..n], from).unwrap();
+        echo
+    });
+    let out = traceroute(&["127.0.0.1", "--probes", "1", "--port", &port]);
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        path(&out.stdout)[0].0,
+        "127.0.0.1".parse::<IpAddr>().unwrap()
+    );
+    // The same port, taken by a program that never answers: silence.
+    let _silent = answering.join().unwrap();
+    let out = traceroute(&[
+        "127.0.0.1",
+        "--probes",
+        "1",
+        "--port",
+        &port,
+        "--max-hops",
+        "1",
+        "--timeout",
+        "0.2",
+    ]);
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(hops(&out.stdout), vec![(1, vec![Probe::Silent])]);
+}
+
 /// Why traceroute reads the queue empty before each probe: with IP_RECVERR, an error
 /// left unread also fails the socket's next call, once, and that call's datagram is
 /// not sent. Without the option an unconnected socket hears nothing at all.
