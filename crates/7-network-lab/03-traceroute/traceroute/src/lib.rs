@@ -1,6 +1,7 @@
-//! What traceroute needs besides its sockets: the port that names each probe, what
-//! an ICMP answer means, the probe an ICMP error quotes (for the raw socket), and the
-//! line printed for each hop. Plain bytes and values, tested without a network.
+//! What traceroute needs besides its sockets: the port that names each probe,
+//! what an ICMP answer means, the probe an ICMP error quotes (for the raw
+//! socket), and the line printed for each hop. Plain bytes and values, tested
+//! without a network.
 
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
