@@ -149,7 +149,7 @@ fn connect_and_https_get_501() {
     let proxy = proxy(&[]);
     let via = format!("http://{}", proxy.addr);
     // curl asks for a tunnel (CONNECT) to reach an https:// URL through a proxy.
-    let out = curl(&["-x", &via, "https://127.0.0.1:1/"]);
+    let out = curl(&["-x", &via, "https://example.invalid/"]);
     assert_ne!(out.code(), Some(0));
     assert!(out.stderr.contains("501"), "{out:?}");
     let answer = raw(
@@ -268,7 +268,7 @@ fn more_clients_than_allowed_get_503() {
     // Connected and silent: the proxy accepts connections in order, so this one has the
     // one place (a thread waiting for its request) when the next one comes.
     let _first = proxy.connect();
-    let busy = raw(&proxy, b"GET http://127.0.0.1:1/ HTTP/1.1\r\n\r\n");
+    let busy = raw(&proxy, b"GET http://example.invalid/ HTTP/1.1\r\n\r\n");
     assert!(
         busy.starts_with(b"HTTP/1.1 503 Service Unavailable"),
         "{}",
