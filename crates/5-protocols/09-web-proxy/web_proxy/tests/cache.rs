@@ -120,7 +120,7 @@ fn the_cache_stays_within_its_bytes_and_throws_out_the_least_recently_used() {
     let limit = 65_536;
     let proxy = proxy(&["--cache-bytes", &limit.to_string()]);
     let url = |i: usize| origin.url(&format!("/o{i}?cc=max-age=60&size=4000"));
-    // Objects of about 4,150 bytes each: 15 fit. Fetch 11, use the first again, fetch 10
+    // Objects of about 4,130 bytes each: 15 fit. Fetch 11, use the first again, fetch 10
     // more, all over one connection (curl takes several URLs).
     let fetch = |urls: Vec<String>| {
         let via = format!("http://{}", proxy.addr);
