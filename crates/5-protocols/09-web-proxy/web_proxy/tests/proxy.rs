@@ -313,3 +313,85 @@ fn a_port_in_use_is_one_line_and_status_1() {
         "web_proxy: --reverse https://example.com: https:// is not supported (no TLS here); give an http:// origin\n"
     );
 }
+
+#[test]
+fn garbage_and_resets_from_many_clients_cost_those_clients_only() {
+    let origin = origin();
+    let proxy = proxy(&[]);
+    let rude: Vec<_> = (0..20u64)
+        .map(|seed| {
+            let mut conn = proxy.connect();
+            let mut bytes = b"GET http://".to_vec();
+            bytes.extend(testkit::noise(3000 + seed as usize * 100, seed));
+            let _ = conn.write_all(&bytes);
+            conn
+        })
+        .collect();
+    for conn in rude {
+        testkit::reset(conn);
+    }
+    for _ in 0..3 {
+        let ok = through(&proxy, &origin.url("/still?cc=max-age=60"), &[]);
+        assert!(ok.status().contains(" 200 "), "{}", ok.head);
+    }
+}
+
+#[test]
+fn a_stalled_client_is_dropped_at_the_timeout_and_holds_up_no_one() {
+    let origin = origin();
+    let proxy = proxy(&["--timeout", "1"]);
+    let mut stalled = proxy.connect();
+    stalled
+        .write_all(b"GET http://example.invalid/ HTTP/1.1\r\nHost: exam")
+        .unwrap();
+    // Meanwhile, another client is served at once (a thread each).
+    let ok = through(&proxy, &origin.url("/meanwhile?cc=max-age=60"), &[]);
+    assert!(ok.status().contains(" 200 "), "{}", ok.head);
+    // And the stalled one is closed after its second of silence, without an answer.
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    stalled.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn a_silent_origin_gets_504_after_the_timeout() {
+    // An origin whose kernel completes the handshake (the listen queue) but that never
+    // reads or answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = proxy(&["--timeout", "1"]);
+    let url = format!("http://{}/", silent.local_addr().unwrap());
+    let answer = through(&proxy, &url, &[]);
+    assert!(
+        answer.status().starts_with("HTTP/1.1 504 Gateway Timeout"),
+        "{}",
+        answer.head
+    );
+    assert!(
+        answer.body.contains("did not answer within 1 s"),
+        "{}",
+        answer.body
+    );
+}
+
+#[test]
+fn ipv6_clients_and_origins() {
+    let server = testkit::Server::start(
+        &testkit::sibling_binary(common::PROXY, "http_server"),
+        &["--port", "0", "--host", "::1"],
+    );
+    let proxy = proxy(&["--host", "::1"]);
+    let via = format!("http://{}", proxy.addr);
+    let url = format!("http://{}/style.css", server.addr);
+    assert!(url.starts_with("http://[::1]:"), "{url}");
+    let out = curl(&["-i", "-x", &via, &url]);
+    let response = common::split(&out.stdout);
+    assert!(response.status().contains(" 200 "), "{out:?}");
+    assert_eq!(response.x_cache(), "MISS");
+    let log = proxy.wait_for_stderr("\" 200 MISS");
+    assert!(
+        log.contains(&format!("\"GET {url} HTTP/1.1\" 200 MISS")),
+        "{log}"
+    );
+}
