@@ -395,3 +395,24 @@ fn ipv6_clients_and_origins() {
         "{log}"
     );
 }
+
+#[test]
+fn an_endless_header_line_is_refused_at_the_bound_without_waiting_for_its_end() {
+    let proxy = proxy(&[]);
+    let mut conn = proxy.connect();
+    // 20 KB of one header line, and then nothing: no newline, no end of stream. A reader
+    // that waited for the end of the line would wait for --timeout and answer nothing.
+    let mut line = b"GET http://example.invalid/ HTTP/1.1\r\nX-Long: ".to_vec();
+    line.extend(std::iter::repeat_n(b'a', 20_000));
+    conn.write_all(&line).unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
