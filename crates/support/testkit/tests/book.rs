@@ -602,3 +602,115 @@ fn lecture_chapters_are_the_parts_but_homework() {
         .collect();
     assert_eq!(files, ["part1/a.md", "part1/a2.md", "part7/b.md"]);
 }
+
+/// The exercises a chapter sends its reader to: every `cargo lab check NAME` in its text
+/// (the command may wrap onto the next line).
+fn exercise_links(markdown: &str) -> Vec<String> {
+    let words: Vec<&str> = markdown.split_whitespace().collect();
+    words
+        .windows(4)
+        .filter(|w| w[0].ends_with("cargo") && w[1] == "lab" && w[2] == "check")
+        .map(|w| {
+            w[3].chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// The exercises of the course, in the order of `exercises/Cargo.toml`'s members.
+fn exercise_names() -> Vec<String> {
+    let manifest = book_src().join("../../exercises/Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let members = text.split("members = [").nth(1).expect("a members list");
+    let members = &members[..members.find(']').expect("the end of the members list")];
+    members
+        .split(',')
+        .map(|m| m.trim().trim_matches('"').to_owned())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// Lecture chapters whose exercise is still to be written. The check below fails for any
+/// other chapter without one, and for a chapter listed here that has gained one, so the
+/// list only ever shrinks.
+const AWAITING_AN_EXERCISE: &[&str] = &[
+    "part1/udp-upper.md",
+    "part1/tools.md",
+    "part2/event-loop.md",
+    "part3/stream.md",
+    "part3/datagram.md",
+    "part3/broadcast.md",
+    "part3/dualstack.md",
+    "part3/syscalls.md",
+    "part3/nonblocking.md",
+    "part3/poll.md",
+    "part4/fork.md",
+    "part4/signal-safety.md",
+    "part4/pselect.md",
+    "part4/msgqueue.md",
+    "part4/shm.md",
+    "part4/mmap.md",
+    "part5/netcat.md",
+    "part5/irc.md",
+    "part5/syslog.md",
+    "part5/portscan.md",
+    "part5/icmp-pinger.md",
+    "part7/netlab.md",
+    "part7/two-hosts.md",
+    "part7/lossy-tcp.md",
+    "part7/pinger.md",
+    "part7/dualstack.md",
+    "part7/routers.md",
+    "part7/traceroute.md",
+    "part7/diagram.md",
+];
+
+#[test]
+fn every_lecture_chapter_sends_its_reader_to_an_exercise() {
+    let summary = fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
+    let exercises = exercise_names();
+    assert!(
+        exercises.len() >= 15,
+        "exercises/Cargo.toml lists {exercises:?}"
+    );
+    let mut problems = Vec::new();
+    let mut linked = BTreeSet::new();
+    for (part, file) in lecture_chapters(&summary) {
+        let Ok(text) = fs::read_to_string(book_src().join(&file)) else {
+            continue; // every_summary_entry_exists reports it
+        };
+        let links = exercise_links(&text);
+        for name in &links {
+            if !exercises.contains(name) {
+                problems.push(format!(
+                    "{file}: `cargo lab check {name}` names no exercise"
+                ));
+            }
+        }
+        linked.extend(links.iter().cloned());
+        let awaiting = AWAITING_AN_EXERCISE.contains(&file.as_str());
+        match (links.is_empty(), awaiting) {
+            (true, false) => problems.push(format!(
+                "{file} ({part}): no exercise; its `## Exercise` section should name one \
+                 with `cargo lab check NAME`"
+            )),
+            (false, true) => problems.push(format!(
+                "{file} has an exercise now: take it off AWAITING_AN_EXERCISE"
+            )),
+            _ => {}
+        }
+    }
+    for name in exercises.iter().filter(|name| !linked.contains(*name)) {
+        problems.push(format!("exercise `{name}` is not named by any chapter"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn exercise_links_are_read_across_a_line_break() {
+    let text = "Graded: `x` (`cargo lab check\nproxy_cache`), then `cargo lab check wire`.\n\
+                `cargo lab check` alone names none.";
+    assert_eq!(exercise_links(text), ["proxy_cache", "wire"]);
+}
