@@ -129,8 +129,8 @@ fn a_hog_of_48_mib_that_does_not_read_holds_up_none_of_twenty_typists() {
     let server = Server::start(SERVER, &["--port", "0"]);
     let hog = server.connect();
     let socket = socket2::SockRef::from(&hog);
-    socket.set_recv_buffer_size(16 * 1024).unwrap();
-    socket.set_send_buffer_size(16 * 1024).unwrap();
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    socket.set_send_buffer_size(64 * 1024).unwrap();
     let block = text(64 * 1024, 77, true);
     let blocks = 768;
     let mut writer = hog.try_clone().unwrap();

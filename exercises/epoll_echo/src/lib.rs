@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpStream};
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags};
 
 /// How much one `read` takes: one chunk per client per round. (Given.)
-pub const CHUNK: usize = 4096;
+pub const CHUNK: usize = 64 * 1024;
 
 /// The longest unfinished line a client may leave in its inbox; past it, it is dropped.
 /// (Given.)

@@ -115,8 +115,8 @@ fn a_client_that_does_not_read_holds_up_nobody_and_gets_every_byte_back() {
     // 32 MiB of lines, sent by a client that reads nothing until it has sent it all.
     let hog = server.connect();
     let socket = socket2::SockRef::from(&hog);
-    socket.set_recv_buffer_size(16 * 1024).unwrap();
-    socket.set_send_buffer_size(16 * 1024).unwrap();
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    socket.set_send_buffer_size(64 * 1024).unwrap();
     let block = lines(64 * 1024, 3);
     let blocks = 512;
     let mut writer = hog.try_clone().unwrap();
