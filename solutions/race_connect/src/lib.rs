@@ -1,11 +1,8 @@
 //! Connecting without waiting: a non-blocking `connect` to every address at once, one
 //! `poll` for all of them, and the first that answers wins.
 
-//> #[allow(unused_imports)] // for your code
 use std::io;
-//> #[allow(unused_imports)] // for your code
 use std::net::{SocketAddr, TcpStream};
-//> #[allow(unused_imports)] // for your code
 use std::os::fd::AsFd;
 //> #[allow(unused_imports)] // for your code
 use std::time::{Duration, Instant};
