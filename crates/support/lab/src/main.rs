@@ -14,6 +14,7 @@
 mod cargo;
 mod check;
 mod cli;
+mod contents;
 mod course;
 mod exercise;
 mod export;
