@@ -62,7 +62,9 @@ fn random_mixes_of_listening_and_closed_ports() {
             _ => IpAddr::from([127, 0, 0, 2 + (next(&mut state) % 250) as u8]),
         };
         let count = 1 + next(&mut state) as usize % 12;
-        let quiet: Vec<bool> = (0..count).map(|_| next(&mut state).is_multiple_of(3)).collect();
+        let quiet: Vec<bool> = (0..count)
+            .map(|_| next(&mut state).is_multiple_of(3))
+            .collect();
         let (base, _held) = ports(ip, &quiet, &mut state);
         let (origin, kind, code) = if ip.is_ipv6() {
             ("ICMPv6", 1, 4)
