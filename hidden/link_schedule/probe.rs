@@ -21,6 +21,11 @@ fn main() {
         Check::visible("a_full_queue_drops_the_frame_that_comes", 12, small_queue),
         Check::visible("a_dropped_frame_costs_the_link_no_time", 12, queue_of_one),
         Check::hidden("random_traffic_on_random_links", 30, traffic),
+        Check::hidden(
+            "a_frame_that_comes_as_another_arrives_finds_its_place",
+            16,
+            exact_arrivals,
+        ),
         Check::hidden("large_frames_slow_links_and_long_runs", 10, extremes),
     ]);
 }
@@ -174,4 +179,42 @@ fn extremes(rng: &mut Rng) -> Case {
         frame.bytes = 65_535;
     }
     run(l, f)
+}
+
+fn exact_arrivals(rng: &mut Rng) -> Case {
+    // Frames spaced so that none waits for the link: each arrives at its time plus its
+    // transmission time plus the delay, which the probe can work out; later frames come
+    // exactly when earlier ones arrive (no longer on their way), or one microsecond
+    // before (still on their way).
+    let l = Link {
+        delay_us: rng.range(1, 50_000) as u64,
+        rate_bps: *rng.pick(&[0, 8_000_000, 1_000_000_000]),
+        queue: rng.range(1, 4),
+    };
+    let mut f: Vec<Frame> = Vec::new();
+    let mut arrivals: Vec<u64> = Vec::new();
+    let mut at = rng.range(0, 100) as u64;
+    for _ in 0..rng.range(4, 16) {
+        if !arrivals.is_empty() && rng.chance(60) {
+            let target = *rng.pick(&arrivals);
+            at = at.max(target - u64::from(rng.chance(30)));
+        }
+        let bytes = rng.range(0, 100) as u64;
+        f.push(Frame { at_us: at, bytes });
+        // The arrival if it is not dropped and the link is idle (it is: frames are spaced
+        // by at least their transmission time below).
+        arrivals.push(at + tx(bytes, l.rate_bps) + l.delay_us);
+        at += tx(bytes, l.rate_bps) + rng.range(0, 3) as u64;
+    }
+    run(l, f)
+}
+
+/// The transmission time as the task defines it, worked out here (the inputs must not
+/// depend on the student's code).
+fn tx(bytes: u64, rate_bps: u64) -> u64 {
+    if rate_bps == 0 {
+        0
+    } else {
+        (u128::from(bytes) * 8_000_000).div_ceil(u128::from(rate_bps)) as u64
+    }
 }
