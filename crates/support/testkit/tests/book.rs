@@ -647,14 +647,6 @@ const AWAITING_AN_EXERCISE: &[&str] = &[
     "part5/syslog.md",
     "part5/portscan.md",
     "part5/icmp-pinger.md",
-    "part7/netlab.md",
-    "part7/two-hosts.md",
-    "part7/lossy-tcp.md",
-    "part7/pinger.md",
-    "part7/dualstack.md",
-    "part7/routers.md",
-    "part7/traceroute.md",
-    "part7/diagram.md",
 ];
 
 #[test]
