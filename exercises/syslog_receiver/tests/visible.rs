@@ -112,3 +112,18 @@ fn logger_messages_in_both_formats() {
         "{line:?}"
     );
 }
+
+#[test]
+fn sigterm_ends_it_with_status_0() {
+    let mut server = Server::start(RECEIVER, &["--port", "0"]);
+    let peer = server.udp_peer();
+    peer.send(b"<14>still here").unwrap();
+    assert!(
+        server
+            .next_stdout_line()
+            .unwrap()
+            .ends_with(" user.info still here")
+    );
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_for_exit().code(), Some(0));
+}
