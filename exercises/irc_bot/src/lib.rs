@@ -87,5 +87,4 @@ impl Bot {
         todo!("respond")
     }
     // ANCHOR_END: respond
-
 }

@@ -47,4 +47,3 @@ where
     todo!("relay")
 }
 // ANCHOR_END: exercise
-

@@ -144,8 +144,8 @@ impl Bot {
         // lab:end
     }
     // ANCHOR_END: respond
-
     // lab:solution
+
     /// The answer to a `!` command in a PRIVMSG, if it is one for the bot.
     fn command(&self, msg: &Message) -> Option<String> {
         let [target, text] = msg.params.as_slice() else {

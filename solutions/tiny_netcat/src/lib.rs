@@ -72,8 +72,8 @@ where
     // lab:end
 }
 // ANCHOR_END: exercise
-
 // lab:solution
+
 /// The sending direction: `input` to the peer until it ends, then the FIN if asked for.
 fn send_all_input(mut stream: TcpStream, mut input: impl Read, half_close: bool) -> u64 {
     let mut sent = 0u64;
