@@ -22,7 +22,9 @@ struct Lab {
 
 impl Lab {
     fn up(args: &[&str]) -> Option<Lab> {
-        if !testkit::needs_root("it builds a netlab lab (network namespaces, TAP devices)") {
+        if !testkit::needs_root(
+            "it builds a netlab lab (network namespaces, TAP devices)",
+        ) {
             return None;
         }
         require_tool("ip");
@@ -153,7 +155,11 @@ fn a_mebibyte_crosses_a_link_that_loses_duplicates_and_reorders_by_each_protocol
         ));
         let status = exit_within(&mut sender, Duration::from_secs(120));
         let said = sender.remaining_lines().join("\n");
-        assert!(status.success(), "{protocol}: {said}\n{}", sender.stderr_so_far());
+        assert!(
+            status.success(),
+            "{protocol}: {said}\n{}",
+            sender.stderr_so_far()
+        );
         assert!(exit_within(&mut receiver, Duration::from_secs(10)).success());
         assert!(
             std::fs::read(&output).unwrap() == std::fs::read(&input).unwrap(),
