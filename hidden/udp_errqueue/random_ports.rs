@@ -109,18 +109,3 @@ fn random_mixes_of_listening_and_closed_ports() {
         );
     }
 }
-
-#[test]
-fn a_range_beyond_port_65535_is_one_line_and_status_1() {
-    let seed = seed();
-    let mut state = seed;
-    let count = 2 + next(&mut state) % 100;
-    let port = 65536 - count + 1;
-    let out = run(
-        PROGRAM,
-        &["--port", &port.to_string(), "--count", &count.to_string()],
-        b"",
-    );
-    assert_eq!(out.code(), Some(1), "seed {seed}: {}", out.stderr);
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-}
