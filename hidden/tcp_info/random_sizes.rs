@@ -173,19 +173,14 @@ fn report_matches_ss(bytes: usize, chunk: usize, pause: Duration, seed: u64) {
     );
 }
 
-/// A seed for this run, from the clock: printed with every failure, so a failing run can be
-/// repeated by putting it in `SEED`.
+/// The seed of this test's random inputs: fixed, so that every grading of a submission
+/// draws the same ones (as the other hidden tests do); `SEED=N` tries others, and every
+/// failure names the seed it used.
 fn seed() -> u64 {
     std::env::var("SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-                .into()
-        })
+        .unwrap_or(0x7463_7069)
 }
 
 /// SplitMix64: the next number from `state`.

@@ -7,18 +7,14 @@ use testkit::run;
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_udp_errqueue");
 
-/// A seed for this run, from the clock, printed with every failure (`SEED` repeats it).
+/// The seed of this test's random inputs: fixed, so that every grading of a submission
+/// draws the same ones (as the other hidden tests do); `SEED=N` tries others, and every
+/// failure names the seed it used.
 fn seed() -> u64 {
     std::env::var("SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-                .into()
-        })
+        .unwrap_or(0x6572_7271)
 }
 
 /// SplitMix64: the next number from `state`.
@@ -112,19 +108,4 @@ fn random_mixes_of_listening_and_closed_ports() {
             "seed {seed}: {count} probes to {ip} from port {base}, quiet {quiet:?}"
         );
     }
-}
-
-#[test]
-fn a_range_beyond_port_65535_is_one_line_and_status_1() {
-    let seed = seed();
-    let mut state = seed;
-    let count = 2 + next(&mut state) % 100;
-    let port = 65536 - count + 1;
-    let out = run(
-        PROGRAM,
-        &["--port", &port.to_string(), "--count", &count.to_string()],
-        b"",
-    );
-    assert_eq!(out.code(), Some(1), "seed {seed}: {}", out.stderr);
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }

@@ -14,18 +14,14 @@ use testkit::{Running, noise, run};
 
 const UDP_TTL: &str = env!("CARGO_BIN_EXE_udp_ttl");
 
-/// A seed for this run, from the clock, printed with every failure (`SEED` repeats it).
+/// The seed of this test's random inputs: fixed, so that every grading of a submission
+/// draws the same ones (as the other hidden tests do); `SEED=N` tries others, and every
+/// failure names the seed it used.
 fn seed() -> u64 {
     std::env::var("SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-                .into()
-        })
+        .unwrap_or(0x7474_6c73)
 }
 
 /// SplitMix64: the next number from `state`.

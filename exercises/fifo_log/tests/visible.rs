@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use testkit::{Running, run};
+use testkit::Running;
 
 const FIFO_LOG: &str = env!("CARGO_BIN_EXE_fifo_log");
 
@@ -100,15 +100,4 @@ fn a_last_line_without_a_newline_still_comes_out() {
         log.stderr_so_far()
     );
     assert_eq!(log.remaining_lines(), ["1: whole", "1: half"]);
-}
-
-#[test]
-fn a_file_that_is_not_a_fifo_is_refused_and_kept() {
-    let folder = Folder::new("file");
-    let path = folder.0.join("notes.txt");
-    std::fs::write(&path, "mine").unwrap();
-    let out = run(FIFO_LOG, &["--fifo", path.to_str().unwrap()], b"");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert!(out.stderr.contains("is not a FIFO"), "{out:?}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
 }

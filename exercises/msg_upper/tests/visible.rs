@@ -132,12 +132,3 @@ fn two_clients_at_once_each_get_their_own_replies() {
         );
     }
 }
-
-#[test]
-fn a_client_with_no_server_says_so() {
-    let dir = folder("none");
-    let _queue = Guard::new(&dir);
-    let out = run_command(ask_command(&dir), b"anyone?\n");
-    assert_eq!(out.code(), Some(1), "{out:?}");
-    assert!(out.stderr.contains("start the server first"), "{out:?}");
-}

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use testkit::{Running, closed_port, require_tool, run};
+use testkit::{Running, require_tool, run};
 
 const TCP_INFO: &str = env!("CARGO_BIN_EXE_tcp_info");
 
@@ -206,16 +206,4 @@ fn a_server_that_closes_early_is_one_line_and_status_1() {
     assert_eq!(out.code(), Some(1), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-}
-
-#[test]
-fn nothing_listening_is_one_line_and_status_1() {
-    let port = closed_port();
-    let out = run(TCP_INFO, &["--port", &port.to_string()], b"");
-    assert_eq!(out.code(), Some(1));
-    assert!(
-        out.stderr.contains("nothing is listening"),
-        "{}",
-        out.stderr
-    );
 }
