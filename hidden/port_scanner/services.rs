@@ -73,7 +73,32 @@ fn full_backlog() -> (TcpListener, TcpStream, u16) {
     assert_eq!(rc, 0);
     let port = socket.local_addr().unwrap().port();
     let first = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // connect returns when the SYN-ACK is in; the listener queues the connection when the
+    // last ACK reaches it, which on a loaded machine can be later: until then the queue
+    // has room and the next SYN would be answered.
+    let deadline = Instant::now() + PATIENCE;
+    while !queue_holds(port, 1) {
+        assert!(Instant::now() < deadline, "the accept queue never filled");
+        thread::sleep(Duration::from_millis(5));
+    }
     (socket, first, port)
+}
+
+/// Whether the kernel shows a listener on `port` with `queued` connections waiting
+/// (`/proc/net/tcp`: the local address's port and the receive queue, in hex).
+fn queue_holds(port: u16, queued: u32) -> bool {
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let port_hex = fields[1].rsplit(':').next().unwrap_or("");
+            let rx = fields[4].split(':').nth(1).unwrap_or("");
+            u16::from_str_radix(port_hex, 16) == Ok(port)
+                && fields[3] == "0A"
+                && u32::from_str_radix(rx, 16) == Ok(queued)
+        })
 }
 
 /// The report's text for a banner: its first line, without `\r`, at most BANNER_MAX

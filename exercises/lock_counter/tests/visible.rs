@@ -5,7 +5,7 @@ use std::fs::OpenOptions;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use testkit::run;
 
@@ -95,11 +95,28 @@ fn it_waits_for_a_lock_that_another_process_holds() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "lock_counter ended while another process held the lock: it should wait (F_SETLKW)"
-    );
+    // Wait (bounded) until the child is blocked in fcntl, as /proc/PID/syscall shows it
+    // (the system call's number first), or has ended.
+    let path = format!("/proc/{}/syscall", child.id());
+    let in_fcntl = format!("{} ", libc::SYS_fcntl);
+    let deadline = Instant::now() + testkit::PATIENCE;
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "lock_counter ended while another process held the lock: it should wait \
+             (F_SETLKW)"
+        );
+        let now = std::fs::read_to_string(&path).unwrap_or_default();
+        if now.starts_with(&in_fcntl) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "lock_counter never blocked in fcntl while another process held the lock \
+             ({path} says {now:?}): it should wait for the lock (F_SETLKW)"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(counter.content(), "41\n", "it wrote without the lock");
     // Closing the file releases this process's locks on it.
     drop(held);

@@ -63,18 +63,17 @@ pub enum Woken {
 /// mask the thread had before, without SIGNALS (so that they are let in only during the
 /// wait).
 pub fn block_signals() -> io::Result<SigSet> {
-    // TODO: a SigSet holding SIGNALS (SigSet::empty() and add); then
-    // sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old)) with
-    // let mut old = SigSet::empty(); then remove SIGNALS from old, and return it.
+    // TODO: block SIGNALS, keeping the mask that blocking replaces; the mask to wait
+    // with is that old one without SIGNALS.
     todo!("block_signals")
 }
 
 /// Waits, with no timeout, until `fd` is readable, with `waiting` as the signal mask for
 /// the wait only: a signal pending when the wait begins, or coming during it, ends it.
 pub fn wait_for_input(fd: BorrowedFd, waiting: &SigSet) -> io::Result<Woken> {
-    // TODO: ppoll(&mut [PollFd::new(fd, PollFlags::POLLIN)], None, Some(*waiting)):
-    // Ok(_) is Readable (POLLIN, or POLLHUP at the end), Err(Errno::EINTR) is
-    // Interrupted, any other error is an error.
+    // TODO: one ppoll for fd to be readable, no timeout, with `waiting` as the mask
+    // during the wait. It returns: Readable (data, or the end); a handler ran (EINTR):
+    // Interrupted; any other error is an error.
     let _ = (fd, waiting);
     todo!("wait_for_input")
 }

@@ -59,20 +59,18 @@ pub fn report() -> String {
 /// the value it carries there (if the place is below KEPT), and that is all. No
 /// allocation, no lock, no printing: atomics only.
 extern "C" fn on_signal(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    // TODO: if signal == libc::SIGUSR1 { USR1_COUNT.fetch_add(1, ...) } else {
-    // let place = RT_COUNT.fetch_add(1, ...); the value is
-    // unsafe { (*info).si_value() }.sival_ptr as usize as i32 (sigqueue's int);
-    // if place < KEPT, RT_VALUES[place].store(value, ...) }
+    // TODO: SIGUSR1: count it. SIGRTMIN: take the next place, and keep the value the
+    // signal carries there (sigqueue's int, in the siginfo_t) if the place is below
+    // KEPT. Atomic operations only.
     let _ = (signal, info);
 }
 
 /// Installs `on_signal` for SIGUSR1 and SIGRTMIN: sigaction with SA_SIGINFO (the
 /// three-argument handler) and SA_RESTART, and the other signal of the two in sa_mask.
 pub fn install() -> io::Result<()> {
-    // TODO: for each of libc::SIGUSR1 and libc::SIGRTMIN(): a zeroed libc::sigaction
-    // (unsafe { std::mem::zeroed() }), sa_sigaction = on_signal as usize, sa_flags =
-    // SA_SIGINFO | SA_RESTART, sa_mask = both(); then libc::sigaction(signal, &sa,
-    // null_mut()), -1 an error (check(rc, "sigaction")).
+    // TODO: install on_signal for each of the two signals, as the doc comment says
+    // (the three-argument kind, restarting, both() blocked while it runs). A failure
+    // is an error (check).
     let _ = on_signal; // (the handler you install)
     todo!("install")
 }
@@ -80,8 +78,7 @@ pub fn install() -> io::Result<()> {
 /// Blocks both signals (`true`) or unblocks them (`false`): sigprocmask with SIG_BLOCK or
 /// SIG_UNBLOCK and both(). What was pending is delivered before an unblock returns.
 pub fn set_blocked(blocked: bool) -> io::Result<()> {
-    // TODO: libc::sigprocmask(how, &both(), null_mut()), how = libc::SIG_BLOCK or
-    // libc::SIG_UNBLOCK; check the result.
+    // TODO: block or unblock both(), as `blocked` says; check the result.
     let _ = blocked;
     todo!("set_blocked")
 }
@@ -89,8 +86,7 @@ pub fn set_blocked(blocked: bool) -> io::Result<()> {
 /// The names of the two that are pending now (sigpending), in the order SIGUSR1,
 /// SIGRTMIN.
 pub fn pending() -> io::Result<Vec<&'static str>> {
-    // TODO: a zeroed sigset_t, libc::sigpending(&mut set), then
-    // libc::sigismember(&set, signal) == 1 for each of the two.
+    // TODO: ask the kernel which signals are pending, and name those of the two.
     todo!("pending")
 }
 // ANCHOR_END: exercise

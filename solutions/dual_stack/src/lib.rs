@@ -19,9 +19,9 @@ pub const BACKLOG: i32 = 128;
 /// option must be set before `bind`: the standard library binds as it creates, so the
 /// socket is made with socket2 and turned into a `TcpListener` at the end.
 pub fn listen_dual(addr: SocketAddrV6, v6only: bool) -> io::Result<TcpListener> {
-    //> // TODO: Socket::new(Domain::IPV6, Type::STREAM, None); set_only_v6(v6only);
-    //> // set_reuse_address(true); bind(&SocketAddr::V6(addr).into()); listen(BACKLOG);
-    //> // then socket.into() is the TcpListener.
+    //> // TODO: an IPv6 stream socket made with socket2; IPV6_V6ONLY as `v6only` says and
+    //> // SO_REUSEADDR on, both before it is bound to `addr`; listen, and hand it back as
+    //> // a TcpListener.
     //> let _ = (addr, v6only);
     //> todo!("listen_dual")
     // lab:solution
@@ -43,8 +43,8 @@ pub fn listen_dual(addr: SocketAddrV6, v6only: bool) -> io::Result<TcpListener> 
 /// - an IPv4 address (a socket of the IPv4 family):
 ///   `hello IPv4 client 127.0.0.1 port 5000 (the socket says 127.0.0.1:5000)`
 pub fn describe(peer: SocketAddr) -> String {
-    //> // TODO: find the real family and address: for a V6 address,
-    //> // `ip().to_ipv4_mapped()` is Some(v4) for ::ffff:a.b.c.d. Then format the line.
+    //> // TODO: find the family the client really came over, and its address in that
+    //> // family (an IPv4-mapped IPv6 address is an IPv4 client). Then format the line.
     //> let _ = peer;
     //> todo!("describe")
     // lab:solution

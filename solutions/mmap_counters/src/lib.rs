@@ -74,10 +74,9 @@ impl Counters {
     /// Maps the whole of `file` (opened for reading, and for writing if `writable`),
     /// shared with every other mapping of it.
     pub fn map(file: &File, writable: bool) -> io::Result<Counters> {
-        //> // TODO: let size = Counters::size_of(file)?; then
-        //> // mmap(None, size, prot, MapFlags::MAP_SHARED, file, 0) (unsafe), where prot
-        //> // is ProtFlags::PROT_READ, with | ProtFlags::PROT_WRITE if writable.
-        //> // MAP_SHARED, not MAP_PRIVATE: writes must reach the file and the others.
+        //> // TODO: map the whole file (Counters::size_of says how much), readable, and
+        //> // writable too if `writable`; shared, not private: writes must reach the file
+        //> // and the other processes.
         //> let _ = (file, writable);
         //> todo!("map")
         // lab:solution
@@ -99,10 +98,9 @@ impl Counters {
     /// Counter `index`, as an atomic: other processes change it at the same time.
     //> #[allow(dead_code)] // until your add and get use it
     fn counter(&self, index: usize) -> io::Result<&AtomicU64> {
-        //> // TODO: self.check(index)?; then the u64 at byte COUNTER * index:
-        //> // self.data.as_ptr().cast::<u64>().add(index), and AtomicU64::from_ptr of it
-        //> // (unsafe: the mapping is page-aligned, so every counter is 8-aligned, and it
-        //> // lives as long as self).
+        //> // TODO: check the index first; the counter is the u64 at byte COUNTER * index
+        //> // of the mapping, seen as an AtomicU64 (the mapping is page-aligned, so every
+        //> // counter is 8-aligned, and it lives as long as self).
         //> let _ = index;
         //> todo!("counter")
         // lab:solution
@@ -117,9 +115,8 @@ impl Counters {
     /// Adds `delta` to counter `index` and returns the new value. Any number of
     /// processes may add to the same counter at once: none of their additions is lost.
     pub fn add(&self, index: usize, delta: u64) -> io::Result<u64> {
-        //> // TODO: a read, an add and a write would lose updates between processes;
-        //> // fetch_add is one indivisible step (lock xadd on x86-64), also across
-        //> // processes that share the page. It returns the value before.
+        //> // TODO: add in one indivisible step: a read, an add and a write would lose
+        //> // other processes' additions. Return the new value.
         //> let _ = (index, delta);
         //> todo!("add")
         // lab:solution
@@ -141,7 +138,7 @@ impl Counters {
     /// (Other processes see a change at once without it; a crash of the machine does not
     /// lose it with it.)
     pub fn sync(&self) -> io::Result<()> {
-        //> // TODO: msync(self.data, self.size, MsFlags::MS_SYNC) (unsafe), ? on it.
+        //> // TODO: write the whole mapping's changes to the file now, and wait for it.
         //> todo!("sync")
         // lab:solution
         // SAFETY: exactly the mapping mmap returned.
