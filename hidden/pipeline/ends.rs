@@ -31,13 +31,20 @@ fn a_reader_sees_the_end_of_its_input() {
 fn a_command_that_cannot_run_is_status_127() {
     let out = run(PIPELINE, &["echo x", "no-such-command-here"], b"");
     assert_eq!(out.code(), Some(127), "{out:?}");
-    assert!(out.stderr.contains("cannot run no-such-command-here"), "{out:?}");
+    assert!(
+        out.stderr.contains("cannot run no-such-command-here"),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn random_bytes_pass_five_stages_unchanged() {
     let data: Vec<u8> = noise(300_000, 99);
-    let out = run(PIPELINE, &["cat", "cat", "cat", "cat", "od -An -tx1 -v"], &data);
+    let out = run(
+        PIPELINE,
+        &["cat", "cat", "cat", "cat", "od -An -tx1 -v"],
+        &data,
+    );
     assert_eq!(out.code(), Some(0));
     let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
     let got: String = out.stdout.split_whitespace().collect();

@@ -58,7 +58,10 @@ fn sixty_clients_all_hear_a_line_from_the_last() {
     let mut clients: Vec<Conversation> = (0..60)
         .map(|_| Conversation::new(server.connect()))
         .collect();
-    let word: String = noise(12, 7).iter().map(|x| char::from(b'a' + x % 26)).collect();
+    let word: String = noise(12, 7)
+        .iter()
+        .map(|x| char::from(b'a' + x % 26))
+        .collect();
     let line = format!("{word} from the last\n");
     let mut last = clients.pop().unwrap();
     last.send(line.as_bytes());

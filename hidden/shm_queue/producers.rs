@@ -53,7 +53,10 @@ fn start(dir: &Path, args: &[&str]) -> Running {
 fn word(seed: u64) -> String {
     let bytes = noise(41, seed);
     let len = 1 + usize::from(bytes[0]) % 40;
-    bytes[1..=len].iter().map(|b| char::from(b'a' + b % 26)).collect()
+    bytes[1..=len]
+        .iter()
+        .map(|b| char::from(b'a' + b % 26))
+        .collect()
 }
 
 #[test]
@@ -64,7 +67,9 @@ fn two_producers_at_once_lose_nothing_and_mix_nothing() {
     let mut inputs = Vec::new();
     let mut producers = Vec::new();
     for p in 0..2u64 {
-        let text: String = (0..300).map(|i| format!("p{p} {i} {}\n", word(p * 1000 + i))).collect();
+        let text: String = (0..300)
+            .map(|i| format!("p{p} {i} {}\n", word(p * 1000 + i)))
+            .collect();
         let mut producer = start(&dir, &["produce"]);
         producer.type_in(text.as_bytes());
         producer.close_stdin();
@@ -79,7 +84,11 @@ fn two_producers_at_once_lose_nothing_and_mix_nothing() {
     assert_eq!(got.len(), 600, "lines were lost or doubled");
     for (p, text) in inputs.iter().enumerate() {
         let tag = format!("p{p} ");
-        let theirs: Vec<&str> = got.iter().map(String::as_str).filter(|l| l.starts_with(&tag)).collect();
+        let theirs: Vec<&str> = got
+            .iter()
+            .map(String::as_str)
+            .filter(|l| l.starts_with(&tag))
+            .collect();
         let sent: Vec<&str> = text.lines().collect();
         assert_eq!(theirs, sent, "producer {p}'s lines, in its order");
     }
@@ -96,7 +105,10 @@ fn messages_of_every_length_come_out_whole() {
         .iter()
         .enumerate()
         .map(|(i, &n)| {
-            let body: String = noise(n, i as u64).iter().map(|b| char::from(b'a' + b % 26)).collect();
+            let body: String = noise(n, i as u64)
+                .iter()
+                .map(|b| char::from(b'a' + b % 26))
+                .collect();
             format!("{body}\n")
         })
         .collect();

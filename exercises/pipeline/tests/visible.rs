@@ -21,9 +21,16 @@ fn three_commands_count_what_the_shell_counts() {
 
 #[test]
 fn the_first_command_reads_the_pipelines_stdin_and_the_last_writes_its_stdout() {
-    let out = run(PIPELINE, &["sort", "uniq -c", "sort -rn", "head -n 1"], b"b\na\nb\nc\nb\na\n");
+    let out = run(
+        PIPELINE,
+        &["sort", "uniq -c", "sort -rn", "head -n 1"],
+        b"b\na\nb\nc\nb\na\n",
+    );
     assert_eq!(out.code(), Some(0), "{out:?}");
-    assert_eq!(out.stdout.split_whitespace().collect::<Vec<_>>(), ["3", "b"]);
+    assert_eq!(
+        out.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["3", "b"]
+    );
 }
 
 #[test]

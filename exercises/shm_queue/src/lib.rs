@@ -88,7 +88,15 @@ impl Queue {
         let semid = unsafe { libc::semget(key, 3, 0o600 | libc::IPC_CREAT | libc::IPC_EXCL) };
         if semid >= 0 {
             // SAFETY: SETVAL takes an int as its fourth argument.
-            if unsafe { libc::semctl(semid, EMPTY as libc::c_int, libc::SETVAL, SLOTS as libc::c_int) } == -1 {
+            if unsafe {
+                libc::semctl(
+                    semid,
+                    EMPTY as libc::c_int,
+                    libc::SETVAL,
+                    SLOTS as libc::c_int,
+                )
+            } == -1
+            {
                 return Err(last_error("semctl"));
             }
             // Without SEM_UNDO: this +1 must outlive the process that makes it.
@@ -133,7 +141,6 @@ impl Queue {
     pub fn up(&self, which: u16) -> io::Result<()> {
         semop(self.semid, which, 1, Self::flags(which))
     }
-
 }
 
 /// The ring's indices and slots, for `put` and `take`. (Given.)
@@ -163,7 +170,10 @@ impl Queue {
 
     /// Copies `message` (at most MAX_MESSAGE bytes) into slot `index`.
     fn write_slot(&self, index: usize, message: &[u8]) {
-        assert!(message.len() <= MAX_MESSAGE, "a message of at most {MAX_MESSAGE} bytes");
+        assert!(
+            message.len() <= MAX_MESSAGE,
+            "a message of at most {MAX_MESSAGE} bytes"
+        );
         let len = (message.len() as u16).to_be_bytes();
         // SAFETY: the slot is SLOT_SIZE bytes inside the attached ring, index < SLOTS,
         // and 2 + message.len() <= SLOT_SIZE. Raw copies: another process may look at

@@ -47,7 +47,8 @@ impl Guard {
     /// semctl(cmd) on semaphore `which` (GETVAL, GETNCNT), or -1 if there is no set.
     fn ask(&self, which: i32, cmd: i32) -> i32 {
         // SAFETY: GETVAL and GETNCNT take no fourth argument.
-        self.semid().map_or(-1, |id| unsafe { libc::semctl(id, which, cmd) })
+        self.semid()
+            .map_or(-1, |id| unsafe { libc::semctl(id, which, cmd) })
     }
 
     /// Waits (bounded) until `check` holds.
@@ -102,10 +103,18 @@ fn twenty_lines_arrive_in_order_and_the_queue_is_removed_at_the_end() {
     // 20 lines through 8 slots: the producer must wait for the consumer now and then.
     produce(&dir, &lines(20, "a"));
     let got = consumer.remaining_lines();
-    assert_eq!(consumer.wait_for_exit().code(), Some(0), "{}", consumer.stderr_so_far());
+    assert_eq!(
+        consumer.wait_for_exit().code(),
+        Some(0),
+        "{}",
+        consumer.stderr_so_far()
+    );
     let expected: Vec<String> = lines(20, "a").lines().map(str::to_owned).collect();
     assert_eq!(got, expected);
-    assert!(queue.shmid().is_none() && queue.semid().is_none(), "the queue is still there");
+    assert!(
+        queue.shmid().is_none() && queue.semid().is_none(),
+        "the queue is still there"
+    );
 }
 
 #[test]
@@ -114,7 +123,9 @@ fn a_consumer_with_nothing_to_take_waits_for_the_producer() {
     let queue = Guard::new(&dir);
     let mut consumer = start(&dir, &["consume"]);
     // The consumer sleeps in semop(), waiting for FULL to go above 0.
-    queue.wait_until("the consumer waiting on FULL", |q| q.ask(FULL, libc::GETNCNT) == 1);
+    queue.wait_until("the consumer waiting on FULL", |q| {
+        q.ask(FULL, libc::GETNCNT) == 1
+    });
     produce(&dir, "first\nsecond\n");
     consumer.expect_line("first");
     consumer.expect_line("second");

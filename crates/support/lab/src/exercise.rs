@@ -49,6 +49,21 @@ impl Exercise {
             .unwrap_or_default()
     }
 
+    /// The book chapter the exercise belongs to, relative to `book/src`
+    /// (`part1/udp-upper.md`): `chapter` in the `[package.metadata.lab]` table of its
+    /// Cargo.toml. `cargo lab list` shows each exercise under that chapter's part.
+    pub fn chapter(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.dir.join("Cargo.toml")).ok()?;
+        let manifest: toml::Table = toml::from_str(&text).ok()?;
+        manifest
+            .get("package")?
+            .get("metadata")?
+            .get("lab")?
+            .get("chapter")?
+            .as_str()
+            .map(str::to_owned)
+    }
+
     /// The hints, in order: hints.md split at lines of `---`.
     pub fn hints(&self) -> Result<Vec<String>, String> {
         let path = self.dir.join("hints.md");

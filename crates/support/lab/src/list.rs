@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::contents::Contents;
 use crate::course::Course;
 use crate::progress::{Progress, State};
 
@@ -21,8 +22,22 @@ pub fn print(course: &Course) {
         .map(|e| e.name.len())
         .max()
         .unwrap_or(0);
+    let contents = Contents::read(&course.root);
+    let mut part = None;
     let mut out = String::new();
     for (i, (exercise, state)) in course.exercises.iter().zip(&states).enumerate() {
+        // A heading where the part changes. An exercise whose chapter is in no part
+        // stays under the heading before it.
+        let title = exercise
+            .chapter()
+            .and_then(|chapter| contents.part_of(&chapter).map(str::to_owned));
+        if title.is_some() && title != part {
+            if part.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", title.as_deref().unwrap_or_default());
+            part = title;
+        }
         let mark = if Some(i) == next { "->" } else { "  " };
         let _ = writeln!(
             out,

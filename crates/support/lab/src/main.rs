@@ -19,6 +19,7 @@ mod cargo;
 mod check;
 mod classroom;
 mod cli;
+mod contents;
 mod course;
 mod exercise;
 mod export;

@@ -3,7 +3,9 @@
 //! grading pipeline twice per exercise: on the solutions, assembled into a scratch tree
 //! of their own, and on the exercises as they are.
 
+use crate::contents::Contents;
 use crate::course::Course;
+use crate::exercise::Exercise;
 use crate::grade::score::{ExerciseResult, Kind};
 use crate::grade::{self, Options, assemble, reference, report};
 use crate::sandbox;
@@ -34,6 +36,11 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
             }
         }
     }
+    problems.extend(chapter_problems(
+        course,
+        &chosen,
+        &Contents::read(&course.root),
+    ));
     let hidden = course.hidden_dir();
     let reference = reference::probes(course, &hidden, &chosen)?;
     // The solutions are the course's own: the visible tests of an exercise with a probe,
@@ -74,6 +81,56 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
         println!("\nverified {} exercises", chosen.len());
     }
     Ok(problems.is_empty())
+}
+
+/// What is wrong with the chapters the exercises name (`[package.metadata.lab] chapter`
+/// in `exercises/NAME/Cargo.toml`): each of `chosen` must name a chapter of the book whose
+/// page shows the exercise (`exercises/NAME/`), and the course order (the members of
+/// `exercises/Cargo.toml`) must follow the book's.
+fn chapter_problems(course: &Course, chosen: &[&Exercise], contents: &Contents) -> Vec<String> {
+    let mut problems = Vec::new();
+    for exercise in chosen {
+        let name = &exercise.name;
+        let Some(chapter) = exercise.chapter() else {
+            problems.push(format!(
+                "{name}: exercises/{name}/Cargo.toml names no chapter; add\n\
+                 [package.metadata.lab]\nchapter = \"partN/CHAPTER.md\"   # the book's page, as in book/src/SUMMARY.md"
+            ));
+            continue;
+        };
+        if contents.part_of(&chapter).is_none() {
+            problems.push(format!(
+                "{name}: its chapter {chapter:?} is in no part of book/src/SUMMARY.md"
+            ));
+            continue;
+        }
+        let page = course.root.join("book/src").join(&chapter);
+        let shown = std::fs::read_to_string(&page)
+            .is_ok_and(|text| text.contains(&format!("exercises/{name}/")));
+        if !shown {
+            problems.push(format!(
+                "{name}: book/src/{chapter} does not show the exercise: its section \
+                 \"## Exercise\" should include exercises/{name}/src (see book/src/part5/udp-pinger.md)"
+            ));
+        }
+    }
+    let mut last: Option<(&str, usize)> = None;
+    for exercise in &course.exercises {
+        let Some(position) = exercise.chapter().and_then(|c| contents.position(&c)) else {
+            continue;
+        };
+        if let Some((before, its)) = last
+            && position < its
+        {
+            problems.push(format!(
+                "{}: its chapter comes before {before}'s in the book, so it belongs before \
+                 {before} in the members of exercises/Cargo.toml",
+                exercise.name
+            ));
+        }
+        last = Some((&exercise.name, position));
+    }
+    problems
 }
 
 /// `wire: solution passes 11/11 (6 visible, 5 hidden, 0 transcripts); untouched exercise
@@ -123,4 +180,82 @@ fn judge(solved: &ExerciseResult, untouched: &ExerciseResult) -> Vec<String> {
         ));
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// A course whose exercises name `chapters` (none: no metadata), each page showing
+    /// the exercise, with a book of three chapters.
+    fn course(dir: &Path, chapters: &[(&str, Option<&str>)]) -> Course {
+        let summary = "# Summary\n[Intro](intro.md)\n# Part 1 — A\n- [One](p1/one.md)\n\
+                       - [Two](p1/two.md)\n# Part 2 — B\n- [Three](p2/three.md)\n";
+        std::fs::create_dir_all(dir.join("book/src/p1")).unwrap();
+        std::fs::create_dir_all(dir.join("book/src/p2")).unwrap();
+        std::fs::write(dir.join("book/src/SUMMARY.md"), summary).unwrap();
+        let mut exercises = Vec::new();
+        for (i, (name, chapter)) in chapters.iter().enumerate() {
+            let exercise = Exercise::new(dir, name.to_string(), i + 1);
+            std::fs::create_dir_all(&exercise.dir).unwrap();
+            let mut manifest = format!("[package]\nname = {name:?}\n");
+            if let Some(chapter) = chapter {
+                manifest += &format!("[package.metadata.lab]\nchapter = {chapter:?}\n");
+                let page = dir.join("book/src").join(chapter);
+                let text = std::fs::read_to_string(&page).unwrap_or_default();
+                if page.parent().unwrap().is_dir() {
+                    std::fs::write(page, text + &format!("exercises/{name}/src/lib.rs\n")).unwrap();
+                }
+            }
+            std::fs::write(exercise.dir.join("Cargo.toml"), manifest).unwrap();
+            exercises.push(exercise);
+        }
+        Course {
+            root: dir.to_path_buf(),
+            exercises,
+        }
+    }
+
+    fn problems(chapters: &[(&str, Option<&str>)]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let course = course(dir.path(), chapters);
+        let all: Vec<&Exercise> = course.exercises.iter().collect();
+        chapter_problems(&course, &all, &Contents::read(&course.root))
+    }
+
+    #[test]
+    fn exercises_in_the_books_order_with_their_chapters_are_fine() {
+        let found = problems(&[
+            ("a", Some("p1/one.md")),
+            ("b", Some("p1/one.md")),
+            ("c", Some("p2/three.md")),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_missing_chapter_one_not_in_the_book_and_the_wrong_order_are_problems() {
+        let found = problems(&[
+            ("a", Some("p2/three.md")),
+            ("b", Some("p1/two.md")),
+            ("c", None),
+            ("d", Some("p9/nowhere.md")),
+        ]);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found[0].starts_with("c: exercises/c/Cargo.toml names no chapter"));
+        assert!(found[1].starts_with("d: its chapter \"p9/nowhere.md\" is in no part"));
+        assert!(found[2].starts_with("b: its chapter comes before a's"));
+    }
+
+    #[test]
+    fn a_chapter_that_does_not_show_its_exercise_is_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let course = course(dir.path(), &[("a", Some("p1/one.md"))]);
+        std::fs::write(dir.path().join("book/src/p1/one.md"), "# One\n").unwrap();
+        let all: Vec<&Exercise> = course.exercises.iter().collect();
+        let found = chapter_problems(&course, &all, &Contents::read(&course.root));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("book/src/p1/one.md does not show the exercise"));
+    }
 }

@@ -112,6 +112,30 @@ impl Running {
         }
     }
 
+    /// Waits (bounded) until the program is blocked in read(2) on descriptor `fd`, as
+    /// `/proc/PID/syscall` shows it (the system call's number, then its arguments in hex).
+    ///
+    /// A signal sent after this interrupts that read; one sent before might arrive while
+    /// the program is still on its way there, and test nothing.
+    pub fn wait_until_reading(&self, fd: i32) {
+        let wanted = format!("{} {fd:#x} ", libc::SYS_read);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let path = format!("/proc/{}/syscall", self.pid());
+            let now = std::fs::read_to_string(&path).unwrap_or_default();
+            if now.starts_with(&wanted) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: never blocked in read({fd}, ...): {path} says {now:?}; stderr so far:\n{}",
+                self.description,
+                self.stderr_so_far()
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Everything the program has written to stderr so far.
     pub fn stderr_so_far(&self) -> String {
         self.stderr.text()

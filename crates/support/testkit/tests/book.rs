@@ -434,3 +434,243 @@ fn the_tested_marker_check_catches_a_test_that_does_not_exist() {
     assert!(problems[2].starts_with("ch.md:4: names the test `elsewhere::real_one`"));
     assert!(problems[3].starts_with("ch.md:5: `real_one` is not a test's name"));
 }
+
+/// The heading of the section that closes every lecture chapter.
+const CHECK_HEADING: &str = "## Check your understanding";
+
+/// The chapters of SUMMARY.md that teach, in order, as (part title, file): those of every
+/// `# Part N` except the homework. The front matter before the first part (introduction,
+/// before you start) and the reference at the end have no quiz.
+fn lecture_chapters(summary: &str) -> Vec<(String, String)> {
+    let mut part: Option<String> = None;
+    let mut found = Vec::new();
+    for line in summary.lines() {
+        if let Some(title) = line.strip_prefix("# ") {
+            part = Some(title.trim().to_owned());
+            continue;
+        }
+        let Some(title) = part.as_deref() else {
+            continue;
+        };
+        if !title.starts_with("Part ") || title.ends_with("Homework") {
+            continue;
+        }
+        for target in link_targets(line) {
+            if !target.is_empty() {
+                found.push((title.to_owned(), target));
+            }
+        }
+    }
+    found
+}
+
+/// What is wrong with the end of a lecture chapter, if anything: it must end with the
+/// section `## Check your understanding`, holding the chapter's one quiz block, whose
+/// questions keep the rules the book's preprocessor enforces.
+fn check_of_understanding_problem(markdown: &str) -> Option<String> {
+    // The `## ` headings outside code blocks, with their byte offsets.
+    let mut headings = Vec::new();
+    let mut in_code_block = false;
+    let mut offset = 0;
+    for line in markdown.split_inclusive('\n') {
+        if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+            in_code_block = !in_code_block;
+        } else if !in_code_block && line.starts_with('#') {
+            headings.push((offset, line.trim_end().to_owned()));
+        }
+        offset += line.len();
+    }
+    let Some((start, last)) = headings.last() else {
+        return Some(format!(
+            "has no headings; it must end with `{CHECK_HEADING}`"
+        ));
+    };
+    if last != CHECK_HEADING {
+        return Some(format!(
+            "its last section is `{last}`; add `{CHECK_HEADING}` with a ```quiz block \
+             after it"
+        ));
+    }
+    let blocks = book_quiz::quiz_blocks(markdown);
+    let inside: Vec<_> = blocks.iter().filter(|b| b.range.start > *start).collect();
+    match (blocks.len(), inside.len()) {
+        (_, 0) => {
+            return Some(format!(
+                "its section `{CHECK_HEADING}` holds no ```quiz block"
+            ));
+        }
+        (1, 1) => {}
+        (all, here) => {
+            return Some(format!(
+                "has {all} quiz blocks, {here} of them in `{CHECK_HEADING}`; a chapter has \
+                 one, in that section"
+            ));
+        }
+    }
+    let block = inside[0];
+    if !markdown[block.range.end..].trim().is_empty() {
+        return Some(format!(
+            "has text after its quiz (line {}); the quiz ends the chapter",
+            block.line
+        ));
+    }
+    book_quiz::parse(&block.toml).err().map(|mut problem| {
+        // The problem counts the lines of the TOML, which starts after the fence.
+        problem.line = problem.line.map(|line| block.line + line);
+        format!("the quiz at line {}: {problem}", block.line)
+    })
+}
+
+#[test]
+fn every_lecture_chapter_ends_with_a_check_of_understanding() {
+    let summary = fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
+    let chapters = lecture_chapters(&summary);
+    assert!(chapters.len() > 40, "SUMMARY.md lists {chapters:?}");
+    let mut problems = Vec::new();
+    for (part, file) in chapters {
+        let Ok(text) = fs::read_to_string(book_src().join(&file)) else {
+            continue; // every_summary_entry_exists reports it
+        };
+        if let Some(problem) = check_of_understanding_problem(&text) {
+            problems.push(format!("{file} ({part}): {problem}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} lecture chapters lack their check of understanding:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// The check above must be able to fail: a chapter without the section, with the section
+/// but no quiz, with a quiz that breaks the rules or with text after it is caught.
+#[test]
+fn the_check_of_understanding_check_catches_a_chapter_without_one() {
+    let quiz = "```quiz\n\
+                [[question]]\nprompt = \"p\"\nanswers = [\"a\"]\nexplain = \"e\"\n\
+                [[question]]\nprompt = \"p\"\nanswers = [\"a\"]\nexplain = \"e\"\n\
+                [[question]]\nprompt = \"p\"\nchoices = [\"a\", \"b\"]\nanswer = 0\nexplain = \"e\"\n\
+                ```\n";
+    let good = format!(
+        "# T\n\n```text\n## not a heading\n```\n\n## The exercise\n\nDo it.\n\n\
+         {CHECK_HEADING}\n\nA few questions.\n\n{quiz}"
+    );
+    assert_eq!(check_of_understanding_problem(&good), None);
+    let cases = [
+        (
+            good.replace(CHECK_HEADING, "## Questions"),
+            "its last section is `## Questions`",
+        ),
+        (
+            format!("{good}\n## Later\n"),
+            "its last section is `## Later`",
+        ),
+        (good.replace(quiz, ""), "holds no ```quiz block"),
+        (
+            good.replace(quiz, "```toml\nx = 1\n```\n"),
+            "holds no ```quiz block",
+        ),
+        (format!("{good}\nMore text.\n"), "has text after its quiz"),
+        (
+            good.replace("# T\n", &format!("# T\n\n{quiz}")),
+            "has 2 quiz blocks",
+        ),
+        (
+            good.replace("answer = 0", "answer = 2"),
+            "the quiz at line 15: question 3 (line 24): `answer = 2`",
+        ),
+        ("no heading at all".to_owned(), "has no headings"),
+    ];
+    for (text, expected) in cases {
+        let problem =
+            check_of_understanding_problem(&text).unwrap_or_else(|| panic!("not caught:\n{text}"));
+        assert!(problem.contains(expected), "{problem:?} for:\n{text}");
+    }
+}
+
+#[test]
+fn lecture_chapters_are_the_parts_but_homework() {
+    let summary = "# Summary\n\n[Introduction](introduction.md)\n\n\
+                   # Part 1 — One\n\n- [A](part1/a.md)\n  - [A2](part1/a2.md)\n\n\
+                   # Part 6 — Homework\n\n- [H](part6/h.md)\n\n\
+                   # Part 7 — Seven\n\n- [B](part7/b.md)\n\n\
+                   # Reference\n\n- [R](reference/r.md)\n";
+    let files: Vec<String> = lecture_chapters(summary)
+        .into_iter()
+        .map(|(_, file)| file)
+        .collect();
+    assert_eq!(files, ["part1/a.md", "part1/a2.md", "part7/b.md"]);
+}
+
+/// The exercises a chapter sends its reader to: every `cargo lab check NAME` in its text
+/// (the command may wrap onto the next line).
+fn exercise_links(markdown: &str) -> Vec<String> {
+    let words: Vec<&str> = markdown.split_whitespace().collect();
+    words
+        .windows(4)
+        .filter(|w| w[0].ends_with("cargo") && w[1] == "lab" && w[2] == "check")
+        .map(|w| {
+            w[3].chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// The exercises of the course, in the order of `exercises/Cargo.toml`'s members.
+fn exercise_names() -> Vec<String> {
+    let manifest = book_src().join("../../exercises/Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let members = text.split("members = [").nth(1).expect("a members list");
+    let members = &members[..members.find(']').expect("the end of the members list")];
+    members
+        .split(',')
+        .map(|m| m.trim().trim_matches('"').to_owned())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_lecture_chapter_sends_its_reader_to_an_exercise() {
+    let summary = fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
+    let exercises = exercise_names();
+    assert!(
+        exercises.len() >= 15,
+        "exercises/Cargo.toml lists {exercises:?}"
+    );
+    let mut problems = Vec::new();
+    let mut linked = BTreeSet::new();
+    for (part, file) in lecture_chapters(&summary) {
+        let Ok(text) = fs::read_to_string(book_src().join(&file)) else {
+            continue; // every_summary_entry_exists reports it
+        };
+        let links = exercise_links(&text);
+        for name in &links {
+            if !exercises.contains(name) {
+                problems.push(format!(
+                    "{file}: `cargo lab check {name}` names no exercise"
+                ));
+            }
+        }
+        if links.is_empty() {
+            problems.push(format!(
+                "{file} ({part}): no exercise; its `## Exercise` section should name one \
+                 with `cargo lab check NAME`"
+            ));
+        }
+        linked.extend(links);
+    }
+    for name in exercises.iter().filter(|name| !linked.contains(*name)) {
+        problems.push(format!("exercise `{name}` is not named by any chapter"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn exercise_links_are_read_across_a_line_break() {
+    let text = "Graded: `x` (`cargo lab check\nproxy_cache`), then `cargo lab check wire`.\n\
+                `cargo lab check` alone names none.";
+    assert_eq!(exercise_links(text), ["proxy_cache", "wire"]);
+}

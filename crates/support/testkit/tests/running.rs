@@ -72,3 +72,14 @@ fn a_test_that_starts_a_program_cannot_be_reached_by_it() {
     let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) };
     assert_eq!(dumpable, 0, "the test process is still dumpable");
 }
+
+#[test]
+fn wait_until_reading_returns_once_the_program_waits_for_its_stdin() {
+    // `cat` reads its stdin (descriptor 0) and waits there while the pipe stays open:
+    // a line typed after the wait comes back, so cat was indeed reading.
+    let mut cat = Running::start("cat", &[]);
+    cat.wait_until_reading(0);
+    cat.type_in(b"still reading\n");
+    cat.expect_line("still reading");
+    cat.wait_until_reading(0);
+}

@@ -3,7 +3,8 @@
 //!
 //! These tests need root and `ip` (iproute2). Run by a user who is not root, each says so
 //! in one line and does not run (CI runs them as root). Where root cannot create the
-//! namespaces they fail and say why: broadcast cannot be tested on loopback.
+//! namespaces they fail and say why: a broadcast from one host to another cannot be tested
+//! on loopback (tests/loopback.rs tries loopback's own broadcast address, 127.255.255.255).
 
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};

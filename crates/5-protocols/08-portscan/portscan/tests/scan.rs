@@ -167,6 +167,32 @@ fn no_more_than_parallel_connections_at_once() {
 }
 
 #[test]
+fn a_listener_with_a_full_queue_is_filtered() {
+    // listen() with a backlog of 0 queues one finished handshake; with that one waiting
+    // and never accepted, the kernel drops every further SYN: no answer, as behind a
+    // firewall that drops packets.
+    let socket = TcpListener::bind("127.0.0.1:0").unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
+    // SAFETY: listen() on a descriptor this test owns; it reads no memory of ours.
+    let rc = unsafe { libc::listen(fd, 0) };
+    assert_eq!(rc, 0);
+    let port = socket.local_addr().unwrap().port();
+    let _first = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let started = Instant::now();
+    let out = run(
+        SCAN,
+        &["--ports", &port.to_string(), "--timeout-ms", "300", "--all"],
+        b"",
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("{:<10} filtered\n", format!("{port}/tcp"))),
+        "{out:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(290));
+}
+
+#[test]
 fn the_banner_of_a_real_nc_listener_is_grabbed() {
     let nc = require_tool("nc");
     let mut child = std::process::Command::new(nc)

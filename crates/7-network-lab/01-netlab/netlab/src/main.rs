@@ -134,6 +134,19 @@ struct UpArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Cmd::Wires { .. }) {
+        // A command's output may go to a reader that stops early (`netlab status | head`):
+        // end quietly then, as other command-line tools do, instead of panicking in
+        // println!. The wires keep Rust's default (SIGPIPE ignored): they outlive the
+        // command that started them, and must not die with its pipe.
+        // SAFETY: SIG_DFL installs no handler of ours; no other thread runs yet.
+        let _ = unsafe {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGPIPE,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+        };
+    }
     let outcome = state::check_lab_name(&cli.lab).and_then(|()| command(cli));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

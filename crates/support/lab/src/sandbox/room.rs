@@ -436,10 +436,9 @@ impl Plan {
         // the call allows it) and a buffer with its true length; none of them allocates.
         unsafe {
             check(libc::setns(self.net, libc::CLONE_NEWNET))?;
-            // A mount namespace, and an IPC namespace: the System V shared memory,
-            // semaphores and message queues the program makes are its own, and die with
-            // it (they would otherwise outlive it, and another program that derives the
-            // same key would find them, or be refused them).
+            // Its own mounts, and its own System V IPC: no queue, semaphore or segment of
+            // the machine's (or of an earlier run, whose key may be the same) is visible,
+            // and what the program leaves behind goes with the namespace.
             check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWIPC))?;
             // Mounts made from here on stay in this namespace.
             check(libc::mount(
