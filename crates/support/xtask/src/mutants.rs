@@ -254,6 +254,7 @@ fn cargo_mutants(
     if std::env::var_os("CARGO_PROFILE_DEV_DEBUG").is_none() {
         command.env("CARGO_PROFILE_DEV_DEBUG", "0");
     }
+    cap_memory(&mut command);
     let status = command
         .status()
         .map_err(|e| format!("cannot run cargo mutants: {e}"))?;
@@ -270,6 +271,32 @@ fn cargo_mutants(
             target.package,
             out.display()
         )),
+    }
+}
+
+/// The most address space one process of the run may take: cargo, rustc and a test.
+const MEMORY_CAP: u64 = 6 << 30;
+
+/// Caps each process of the run at [`MEMORY_CAP`] bytes of address space. A mutant that
+/// makes a buffer grow without end (a limit checked the wrong way round) would otherwise
+/// take the machine's memory; capped, its allocation fails, the test dies and the mutant
+/// counts as caught, which it is.
+fn cap_memory(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let cap = libc::rlimit {
+        rlim_cur: MEMORY_CAP,
+        rlim_max: MEMORY_CAP,
+    };
+    // SAFETY: runs in the child between fork and exec, and only calls setrlimit, which is
+    // async-signal-safe; `cap` is a plain value copied into the closure.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
     }
 }
 
