@@ -102,7 +102,8 @@ fn main() -> ExitCode {
 
 /// The workspace's root: two folders above this crate's manifest.
 fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 fn test(dry_run: bool, yes: bool, cargo_test_args: &[String]) -> ExitCode {

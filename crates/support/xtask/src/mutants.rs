@@ -38,6 +38,9 @@ pub struct Target {
     pub users: &'static [&'static str],
     /// Passed on to `cargo test` (after `--`).
     pub test_args: &'static [&'static str],
+    /// Mutants left out (cargo-mutants' `--exclude-re`, matched against the names that
+    /// `cargo mutants --list` shows), for code that the tests run here cannot reach.
+    pub exclude_re: &'static [&'static str],
 }
 
 /// The lowest score a target may have.
@@ -60,6 +63,7 @@ pub const TARGETS: &[Target] = &[
             "tcp_upper_server",
         ],
         test_args: &[],
+        exclude_re: &[],
     },
     Target {
         package: "pack",
@@ -67,6 +71,7 @@ pub const TARGETS: &[Target] = &[
         why: "all of it: the encoders, decoders and framing",
         users: &[],
         test_args: &[],
+        exclude_re: &[],
     },
     Target {
         package: "http_server",
@@ -78,6 +83,7 @@ pub const TARGETS: &[Target] = &[
         why: "the parsers: what the server accepts, and which status it answers",
         users: &[],
         test_args: &[],
+        exclude_re: &[],
     },
     Target {
         package: "http_get",
@@ -85,6 +91,7 @@ pub const TARGETS: &[Target] = &[
         why: "the client's URL and response parsing",
         users: &[],
         test_args: &[],
+        exclude_re: &[],
     },
     Target {
         package: "smtp_server",
@@ -92,6 +99,7 @@ pub const TARGETS: &[Target] = &[
         why: "the protocol's state machine and its replies",
         users: &[],
         test_args: &[],
+        exclude_re: &[],
     },
     Target {
         package: "irc_server",
@@ -102,6 +110,7 @@ pub const TARGETS: &[Target] = &[
         why: "message parsing and the commands' replies",
         users: &[],
         test_args: &[],
+        exclude_re: &[],
     },
     Target {
         package: "chat_server",
@@ -109,6 +118,7 @@ pub const TARGETS: &[Target] = &[
         why: "the chat's rules (names, lines, who hears what)",
         users: &[],
         test_args: &[],
+        exclude_re: &[],
     },
     Target {
         package: "lab",
@@ -123,6 +133,12 @@ pub const TARGETS: &[Target] = &[
         // The unit tests hold the judge's cases; the integration tests grade whole
         // courses in the sandbox (minutes each), which no mutant run can afford.
         test_args: &["--bin", "lab"],
+        // The functions that run the instructor's programs and the student's probe as
+        // processes: tested by grading real exercises (tests/grade.rs), not here.
+        exclude_re: &[
+            r"grade/probe\.rs:\d+:\d+: replace (expected|observe|run_trusted|case_lines) ->",
+            r"grade/probe\.rs:.* in (expected|observe|run_trusted|case_lines)$",
+        ],
     },
 ];
 
@@ -323,6 +339,9 @@ pub fn mutants_args(
         "--colors".into(),
         "never".into(),
     ]);
+    for re in target.exclude_re {
+        args.extend(["--exclude-re".into(), re.to_string()]);
+    }
     match only {
         Some(names) => {
             // The mutants named exactly; the unmutated tests passed in the first run.
@@ -693,6 +712,7 @@ mod tests {
             why: "all of it",
             users: &[],
             test_args: &[],
+            exclude_re: &[],
         }
     }
 
