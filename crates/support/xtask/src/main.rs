@@ -48,9 +48,10 @@ enum Task {
         /// Only this crate (repeatable); all of them by default.
         #[arg(long, value_name = "CRATE")]
         only: Vec<String>,
-        /// Longest a build or test of one mutant may take, in seconds.
-        #[arg(long, default_value_t = 120)]
-        timeout: u64,
+        /// Longest a test of one mutant may take, in seconds (by default each crate's own,
+        /// a few times what its tests take).
+        #[arg(long)]
+        timeout: Option<u64>,
         /// Mutants built and tested at once (each needs a copy of the tree and a core).
         #[arg(long, default_value_t = 1)]
         jobs: u32,
