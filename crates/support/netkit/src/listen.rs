@@ -135,6 +135,39 @@ mod tests {
     }
 
     #[test]
+    fn each_bind_failure_says_what_to_do() {
+        let bind = |kind: ErrorKind, addr: &str| bind_error(kind.into(), addr.parse().unwrap());
+        assert_eq!(
+            bind(ErrorKind::PermissionDenied, "0.0.0.0:80").message(),
+            "ports below 1024 need root (or CAP_NET_BIND_SERVICE); try --port 8080"
+        );
+        // Port 1024 is not privileged: a refusal there is something else.
+        assert_eq!(
+            bind(ErrorKind::PermissionDenied, "0.0.0.0:1024").message(),
+            "cannot listen on 0.0.0.0:1024: permission denied"
+        );
+        assert_eq!(
+            bind(ErrorKind::AddrNotAvailable, "192.0.2.1:8080").message(),
+            "192.0.2.1 is not an address of this machine; try --host 127.0.0.1"
+        );
+    }
+
+    #[test]
+    fn a_silent_server_is_no_answer_in_time() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        for kind in [ErrorKind::TimedOut, ErrorKind::WouldBlock] {
+            assert_eq!(
+                connect_error(kind.into(), addr).message(),
+                "no answer from 127.0.0.1:9 in time; is the address right?"
+            );
+        }
+        assert_eq!(
+            connect_error(io::Error::other("odd"), addr).message(),
+            "cannot connect to 127.0.0.1:9: odd"
+        );
+    }
+
+    #[test]
     fn a_turned_away_client_that_had_sent_bytes_still_reads_the_line() {
         let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
