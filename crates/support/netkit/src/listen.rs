@@ -185,6 +185,53 @@ mod tests {
         assert_eq!(got, b"server busy\n");
     }
 
+    /// A client whose connection was turned away, with `sent` bytes it wrote first.
+    fn turned_away_after(sent: usize) -> TcpStream {
+        let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        client.write_all(&vec![b'x'; sent]).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(50)); // let the bytes arrive
+        turn_away(conn, b"server busy\n");
+        client
+    }
+
+    #[test]
+    fn what_the_client_had_sent_is_read_before_the_close_so_no_reset_follows() {
+        // 40 KB: more than one read of the drain, less than its 64 KiB.
+        let mut client = turned_away_after(40_000);
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"server busy\n");
+        // Closing with unread bytes would have sent a reset, which sets the socket's error.
+        assert!(client.take_error().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_client_that_trickles_bytes_is_turned_away_within_the_deadline() {
+        let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        // A byte every 40 ms, for at most 2 s: each read of the drain gets one, so only the
+        // 100 ms deadline (not the read timeout, not the 16 reads) ends it early.
+        let trickle = std::thread::spawn(move || {
+            for _ in 0..50 {
+                if client.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+        });
+        let start = Instant::now();
+        turn_away(conn, b"server busy\n");
+        let took = start.elapsed();
+        trickle.join().unwrap();
+        assert!(took < Duration::from_millis(400), "{took:?}");
+    }
+
     #[test]
     fn a_refused_connection_says_to_start_the_server() {
         let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
