@@ -597,6 +597,8 @@ fn sigterm_in_the_middle_of_data_the_message_is_still_delivered() {
     );
     // stderr is collected by another thread: wait for each line, bounded.
     server.wait_for_stderr("SIGTERM: no new connections");
+    // (The client, and perhaps wait_until_refused's last try, still counted.)
+    server.wait_for_stderr("shutting down: waiting up to 10.0 s for ");
     server.wait_for_stderr("every client has finished");
 }
 
@@ -646,6 +648,10 @@ fn with_no_client_sigterm_ends_the_server_at_once_with_status_0() {
     let mut server = start(&spool, &[]);
     server.signal(Signal::SIGTERM as i32);
     assert_eq!(server.wait_for_exit().code(), Some(0));
+    // Nobody to wait for: it says so, and says nothing of waiting (stderr is in order).
+    server.wait_for_stderr("shutting down: every client has finished");
+    let log = server.stderr_so_far();
+    assert!(!log.contains("waiting up to"), "{log}");
 }
 
 #[test]
