@@ -46,6 +46,9 @@ pub struct Target {
     pub exclude_re: &'static [&'static str],
 }
 
+/// The timeout of the second run, with the users' tests (about 30 s unmutated).
+const USERS_TIMEOUT: u64 = 240;
+
 /// The lowest score a target may have.
 pub const FLOOR: f64 = 0.90;
 
@@ -211,6 +214,7 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
                 target.package,
                 missed.len()
             );
+            users_pass(root, target)?;
             let users = out_root.join(format!("{}-users", target.package));
             cargo_mutants(root, target, &users, options, Some(&missed))?;
             tally.add_second_run(&Tally::read(&users.join("mutants.out"))?);
@@ -235,6 +239,42 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
 
 /// The file of known equivalent mutants, from the workspace's root.
 pub const EQUIVALENTS: &str = "crates/support/xtask/mutants-equivalent.txt";
+
+/// Runs the users' tests once, unmutated. cargo-mutants' baseline runs only the mutated
+/// package's own tests; were a user's test failing anyway (a tool missing), every mutant
+/// of the second run would look caught.
+fn users_pass(root: &Path, target: &Target) -> Result<(), String> {
+    let mut command = Command::new(cargo());
+    command.current_dir(root).args(["test", "--quiet"]);
+    for user in target.users {
+        command.args(["--package", user]);
+    }
+    if std::env::var_os("CARGO_PROFILE_DEV_DEBUG").is_none() {
+        command.env("CARGO_PROFILE_DEV_DEBUG", "0");
+    }
+    cap_memory(&mut command);
+    eprintln!(
+        "cargo xtask mutants: first the users' tests, unmutated: {}",
+        target.users.join(", ")
+    );
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.ends_with("FAILED") || l.contains("panicked"))
+        .take(10)
+        .collect();
+    Err(format!(
+        "the tests of {}'s users fail without any mutant; fix them first:\n{}",
+        target.package,
+        failed.join("\n")
+    ))
+}
 
 /// `cargo mutants --version`, installing it first if it is missing.
 fn ensure_installed() -> Result<String, String> {
@@ -345,7 +385,13 @@ pub fn mutants_args(
     for file in target.files {
         args.extend(["--file".into(), file.to_string()]);
     }
-    let timeout = options.timeout.unwrap_or(target.timeout);
+    // The users' tests wait for a readiness line or a reply up to testkit's PATIENCE
+    // (10 s) each: a mutant that breaks one makes them slow before they fail.
+    let timeout = match (options.timeout, only) {
+        (Some(timeout), _) => timeout,
+        (None, Some(_)) => USERS_TIMEOUT,
+        (None, None) => target.timeout,
+    };
     args.extend([
         "--timeout".into(),
         timeout.to_string(),
