@@ -479,7 +479,13 @@ fn running_out_of_file_descriptors_is_survived() {
     // More clients than descriptors, all kept connected: some wait in the listen
     // queue, unaccepted, until the server runs out of descriptors (and says so).
     let crowd: Vec<TcpStream> = (0..12).map(|_| server.connect()).collect();
-    server.wait_for_stderr("Too many open files");
+    server.wait_for_stderr("accept failed: Too many open files");
+    // It pauses between tries (the connection stays queued, and the listener readable):
+    // under a tenth of a CPU over a whole second, not a busy loop.
+    let before = testkit::proc_stat(server.pid()).unwrap().cpu_ticks;
+    thread::sleep(Duration::from_secs(1));
+    let ticks = testkit::proc_stat(server.pid()).unwrap().cpu_ticks - before;
+    assert!(ticks < 10, "{ticks} ticks of CPU in one second");
     drop(crowd);
     // Once they have gone, the server serves again.
     let deadline = Instant::now() + PATIENCE;
