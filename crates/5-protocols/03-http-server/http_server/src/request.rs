@@ -349,6 +349,8 @@ mod tests {
     fn later_minor_versions_are_1_1_and_malformed_ones_400() {
         let version = |v: &str| parse_head(format!("GET / {v}\r\nHost: x\r\n\r\n").as_bytes());
         assert_eq!(version("HTTP/1.2").unwrap().version, Version::Http11);
+        assert_eq!(version("HTTP/1.2").unwrap().version.as_str(), "HTTP/1.1");
+        assert_eq!(Version::Http10.as_str(), "HTTP/1.0");
         assert_eq!(version("HTTP/1.9").unwrap().version, Version::Http11);
         for malformed in [
             "HTTP/1.10",
