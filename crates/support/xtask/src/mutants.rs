@@ -36,6 +36,9 @@ pub struct Target {
     /// Packages whose tests also count, in a second run over what the package's own tests
     /// missed.
     pub users: &'static [&'static str],
+    /// Packages whose tests run with the package's own in every run, because those
+    /// tests need their programs built (testkit's `sibling_binary`).
+    pub with: &'static [&'static str],
     /// Passed on to `cargo test` (after `--`).
     pub test_args: &'static [&'static str],
     /// Longest a build or test of one mutant may take, in seconds: a few times what the
@@ -67,6 +70,7 @@ pub const TARGETS: &[Target] = &[
         // period's log and the accept loop out of descriptors (smtp_server's). Their
         // tests take about 15 s.
         users: &["tcp_upper_server", "smtp_server"],
+        with: &[],
         test_args: &[],
         exclude_re: &[],
     },
@@ -76,6 +80,7 @@ pub const TARGETS: &[Target] = &[
         files: &["crates/3-sockets-api/06-pack/pack/src/*.rs"],
         why: "all of it: the encoders, decoders and framing",
         users: &[],
+        with: &[],
         test_args: &[],
         exclude_re: &[],
     },
@@ -89,6 +94,7 @@ pub const TARGETS: &[Target] = &[
         ],
         why: "the parsers: what the server accepts, and which status it answers",
         users: &[],
+        with: &[],
         test_args: &[],
         exclude_re: &[],
     },
@@ -98,6 +104,8 @@ pub const TARGETS: &[Target] = &[
         files: &["crates/5-protocols/02-http-get/http_get/src/lib.rs"],
         why: "the client's URL and response parsing",
         users: &[],
+        // Its tests fetch pages from the course's own server.
+        with: &["http_server"],
         test_args: &[],
         exclude_re: &[],
     },
@@ -107,6 +115,7 @@ pub const TARGETS: &[Target] = &[
         files: &["crates/5-protocols/04-smtp/smtp_server/src/lib.rs"],
         why: "the protocol's state machine and its replies",
         users: &[],
+        with: &[],
         test_args: &[],
         exclude_re: &[],
     },
@@ -119,6 +128,7 @@ pub const TARGETS: &[Target] = &[
         ],
         why: "message parsing and the commands' replies",
         users: &[],
+        with: &[],
         test_args: &[],
         exclude_re: &[],
     },
@@ -128,6 +138,7 @@ pub const TARGETS: &[Target] = &[
         files: &["crates/2-many-clients/02-chat/chat_server/src/lib.rs"],
         why: "the chat's rules (names, lines, who hears what)",
         users: &[],
+        with: &[],
         test_args: &[],
         exclude_re: &[],
     },
@@ -144,6 +155,7 @@ pub const TARGETS: &[Target] = &[
         users: &[],
         // The unit tests hold the judge's cases; the integration tests grade whole
         // courses in the sandbox (minutes each), which no mutant run can afford.
+        with: &[],
         test_args: &["--bin", "lab"],
         // The functions that run the instructor's programs and the student's probe as
         // processes: tested by grading real exercises (tests/grade.rs), not here.
@@ -189,35 +201,29 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
     let version = ensure_installed()?;
     let out_root = root.join("target/mutants");
     let mut scores = Vec::new();
+    let mut failed = Vec::new();
     for target in chosen {
         eprintln!("cargo xtask mutants: {} ...", target.package);
-        let started = Instant::now();
-        let own = out_root.join(target.package);
-        cargo_mutants(root, target, &own, options, None)?;
-        let mut tally = Tally::read(&own.join("mutants.out"))?;
-        let missed: Vec<String> = tally
-            .missed
-            .iter()
-            .filter(|m| !equivalents.contains(m))
-            .cloned()
-            .collect();
-        if !target.users.is_empty() && !missed.is_empty() {
-            eprintln!(
-                "cargo xtask mutants: {} missed by its own tests, trying {} with its users' tests",
-                target.package,
-                missed.len()
-            );
-            users_pass(root, target)?;
-            let users = out_root.join(format!("{}-users", target.package));
-            cargo_mutants(root, target, &users, options, Some(&missed))?;
-            tally.add_second_run(&Tally::read(&users.join("mutants.out"))?);
+        // A crate that cannot be measured is reported, and the others are still run.
+        match measure(root, target, &out_root, &equivalents, options) {
+            Ok(score) => {
+                eprintln!("cargo xtask mutants: {}", score.summary());
+                scores.push(score);
+            }
+            Err(message) => {
+                eprintln!("cargo xtask mutants: {}: {message}", target.package);
+                failed.push(format!("{}: {message}", target.package));
+            }
         }
-        let score = Score::new(target, tally, &equivalents, started.elapsed().as_secs());
-        eprintln!("cargo xtask mutants: {}", score.summary());
-        scores.push(score);
     }
     let command = command_line(options);
-    let report = render(&scores, &equivalents, &version, &command);
+    let mut report = render(&scores, &equivalents, &version, &command);
+    if !failed.is_empty() {
+        report.push_str("\n## Not measured\n\n");
+        for line in &failed {
+            report.push_str(&format!("- {line}\n"));
+        }
+    }
     if let Some(dir) = options.report.parent() {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -227,7 +233,44 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
         "cargo xtask mutants: report in {}",
         options.report.display()
     );
-    Ok(scores.iter().all(Score::meets_floor))
+    Ok(failed.is_empty() && scores.iter().all(Score::meets_floor))
+}
+
+/// One target's run (and, for a package with users, the second run), scored.
+fn measure(
+    root: &Path,
+    target: &Target,
+    out_root: &Path,
+    equivalents: &Equivalents,
+    options: &Options,
+) -> Result<Score, String> {
+    let started = Instant::now();
+    let own = out_root.join(target.package);
+    cargo_mutants(root, target, &own, options, None)?;
+    let mut tally = Tally::read(&own.join("mutants.out"))?;
+    let missed: Vec<String> = tally
+        .missed
+        .iter()
+        .filter(|m| !equivalents.contains(m))
+        .cloned()
+        .collect();
+    if !target.users.is_empty() && !missed.is_empty() {
+        eprintln!(
+            "cargo xtask mutants: {} missed by its own tests, trying {} with its users' tests",
+            target.package,
+            missed.len()
+        );
+        users_pass(root, target)?;
+        let users = out_root.join(format!("{}-users", target.package));
+        cargo_mutants(root, target, &users, options, Some(&missed))?;
+        tally.add_second_run(&Tally::read(&users.join("mutants.out"))?);
+    }
+    Ok(Score::new(
+        target,
+        tally,
+        equivalents,
+        started.elapsed().as_secs(),
+    ))
 }
 
 /// The file of known equivalent mutants, from the workspace's root.
@@ -400,6 +443,12 @@ pub fn mutants_args(
     for re in target.exclude_re {
         args.extend(["--exclude-re".into(), re.to_string()]);
     }
+    if only.is_none() && !target.with.is_empty() {
+        args.extend(["--test-package".into(), target.package.into()]);
+        for with in target.with {
+            args.extend(["--test-package".into(), with.to_string()]);
+        }
+    }
     match only {
         Some(names) => {
             // The mutants named exactly. The baseline runs: the users' tests must pass
@@ -411,7 +460,7 @@ pub fn mutants_args(
                 "--test-package".into(),
                 target.package.into(),
             ]);
-            for user in target.users {
+            for user in target.users.iter().chain(target.with) {
                 args.extend(["--test-package".into(), user.to_string()]);
             }
         }
@@ -768,6 +817,7 @@ mod tests {
             why: "all of it",
             timeout: 60,
             users: &[],
+            with: &[],
             test_args: &[],
             exclude_re: &[],
         }
