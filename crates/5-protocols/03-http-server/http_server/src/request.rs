@@ -381,6 +381,10 @@ mod tests {
             Ok("/docs/?a=b".into())
         );
         assert_eq!(target("HTTP://example.com"), Ok("/".into()));
+        // The asterisk form and CONNECT's authority form are kept for the answer to refuse.
+        assert_eq!(target("*"), Ok("*".into()));
+        let connect = parse_head(b"CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(connect.map(|r| r.target), Ok("example.com:443".into()));
         assert_eq!(target("http://example.com?x"), Ok("/?x".into()));
         assert_eq!(
             target("https://example.com/style.css"),
