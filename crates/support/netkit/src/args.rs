@@ -111,6 +111,17 @@ mod tests {
     }
 
     #[test]
+    fn only_the_indented_lines_right_after_the_first_join_it() {
+        assert_eq!(
+            one_line("error: first\n  a\n\tb\n\n  after a blank line\n"),
+            "first a, b"
+        );
+        assert_eq!(one_line("error: first\nnot indented\n  c\n"), "first");
+        assert_eq!(one_line("no prefix\n   \n  c\n"), "no prefix");
+        assert_eq!(one_line(""), "invalid arguments");
+    }
+
+    #[test]
     fn numeric_hosts_resolve_to_themselves() {
         assert_eq!(
             resolve_one("127.0.0.1", 12000).unwrap(),

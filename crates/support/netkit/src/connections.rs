@@ -226,7 +226,14 @@ mod tests {
         // Most often the reader is blocked in read() by now; if it is not, SHUT_RD
         // makes its next read end the same way, so the test holds either way.
         thread::sleep(Duration::from_millis(100));
+        let start = Instant::now();
         assert_eq!(connections.cut_off(Duration::from_secs(5)), 0);
+        // It returned when the last connection closed, not at the end of the 5 s.
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
         assert_eq!(reader.join().unwrap(), b"in flight\n");
         let mut rest = Vec::new();
         client.read_to_end(&mut rest).unwrap();
@@ -260,6 +267,17 @@ mod tests {
         connections.close_idlest().unwrap();
         assert!(first.was_closed_idle() && !third.was_closed_idle());
         assert_eq!(c1.read(&mut buf).unwrap(), 0, "the client sees the close");
+    }
+
+    #[test]
+    fn cut_off_with_nothing_open_returns_at_once() {
+        let start = Instant::now();
+        assert_eq!(Connections::new().cut_off(Duration::from_secs(5)), 0);
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

@@ -62,3 +62,31 @@ pub fn finish(result: Result<()>) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_its_message_however_it_is_shown() {
+        let err = Fatal::new("port 80 is already in use");
+        assert_eq!(err.message(), "port 80 is already in use");
+        assert_eq!(format!("{err:?}"), "port 80 is already in use");
+        let io = Fatal::from(std::io::Error::other("disk on fire"));
+        assert_eq!(io.message(), "disk on fire");
+    }
+
+    #[test]
+    fn the_program_is_named_by_the_file_name_it_was_started_as() {
+        // These tests run as target/debug/deps/netkit-HASH.
+        let name = program_name();
+        assert!(name.starts_with("netkit-"), "{name}");
+        assert!(!name.contains('/'), "{name}");
+    }
+
+    #[test]
+    fn finish_is_success_or_status_1() {
+        assert_eq!(finish(Ok(())), ExitCode::SUCCESS);
+        assert_eq!(finish(Err(Fatal::new("bad"))), ExitCode::FAILURE);
+    }
+}

@@ -135,6 +135,39 @@ mod tests {
     }
 
     #[test]
+    fn each_bind_failure_says_what_to_do() {
+        let bind = |kind: ErrorKind, addr: &str| bind_error(kind.into(), addr.parse().unwrap());
+        assert_eq!(
+            bind(ErrorKind::PermissionDenied, "0.0.0.0:80").message(),
+            "ports below 1024 need root (or CAP_NET_BIND_SERVICE); try --port 8080"
+        );
+        // Port 1024 is not privileged: a refusal there is something else.
+        assert_eq!(
+            bind(ErrorKind::PermissionDenied, "0.0.0.0:1024").message(),
+            "cannot listen on 0.0.0.0:1024: permission denied"
+        );
+        assert_eq!(
+            bind(ErrorKind::AddrNotAvailable, "192.0.2.1:8080").message(),
+            "192.0.2.1 is not an address of this machine; try --host 127.0.0.1"
+        );
+    }
+
+    #[test]
+    fn a_silent_server_is_no_answer_in_time() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        for kind in [ErrorKind::TimedOut, ErrorKind::WouldBlock] {
+            assert_eq!(
+                connect_error(kind.into(), addr).message(),
+                "no answer from 127.0.0.1:9 in time; is the address right?"
+            );
+        }
+        assert_eq!(
+            connect_error(io::Error::other("odd"), addr).message(),
+            "cannot connect to 127.0.0.1:9: odd"
+        );
+    }
+
+    #[test]
     fn a_turned_away_client_that_had_sent_bytes_still_reads_the_line() {
         let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -150,6 +183,53 @@ mod tests {
         let mut got = Vec::new();
         client.read_to_end(&mut got).unwrap();
         assert_eq!(got, b"server busy\n");
+    }
+
+    /// A client whose connection was turned away, with `sent` bytes it wrote first.
+    fn turned_away_after(sent: usize) -> TcpStream {
+        let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        client.write_all(&vec![b'x'; sent]).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(50)); // let the bytes arrive
+        turn_away(conn, b"server busy\n");
+        client
+    }
+
+    #[test]
+    fn what_the_client_had_sent_is_read_before_the_close_so_no_reset_follows() {
+        // 40 KB: more than one read of the drain, less than its 64 KiB.
+        let mut client = turned_away_after(40_000);
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"server busy\n");
+        // Closing with unread bytes would have sent a reset, which sets the socket's error.
+        assert!(client.take_error().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_client_that_trickles_bytes_is_turned_away_within_the_deadline() {
+        let listener = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        // A byte every 40 ms, for at most 2 s: each read of the drain gets one, so only the
+        // 100 ms deadline (not the read timeout, not the 16 reads) ends it early.
+        let trickle = std::thread::spawn(move || {
+            for _ in 0..50 {
+                if client.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+        });
+        let start = Instant::now();
+        turn_away(conn, b"server busy\n");
+        let took = start.elapsed();
+        trickle.join().unwrap();
+        assert!(took < Duration::from_millis(400), "{took:?}");
     }
 
     #[test]

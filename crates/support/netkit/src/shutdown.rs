@@ -249,6 +249,34 @@ mod tests {
         assert!(signals.drain().is_empty());
         // A second pipe would leave the handler writing to the first.
         assert!(Signals::catch(&[Signal::SIGUSR1]).is_err());
+
+        // wait_readable: a readable socket alone is Readable; with a signal as well, the
+        // signal wins (the server must stop, not serve one more datagram).
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+        assert!(matches!(
+            wait_readable(&socket, &signals).unwrap(),
+            Ready::Readable
+        ));
+        nix::sys::signal::raise(Signal::SIGUSR1).unwrap();
+        match wait_readable(&socket, &signals).unwrap() {
+            Ready::Signals(arrived) => assert_eq!(arrived, [Signal::SIGUSR1]),
+            Ready::Readable => panic!("the signal was not reported"),
+        }
+
+        // In a forked child the handlers go back to the default action. (Done last here:
+        // after it, these signals would end the test process.)
+        signals.release_in_child();
+        let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+        for signal in [Signal::SIGUSR1, Signal::SIGUSR2] {
+            // SAFETY: SIG_DFL installs no handler code; it is what is there already.
+            let before = unsafe { sigaction(signal, &default) }.unwrap();
+            assert!(
+                matches!(before.handler(), SigHandler::SigDfl),
+                "{signal}: {:?}",
+                before.handler()
+            );
+        }
     }
 
     #[test]

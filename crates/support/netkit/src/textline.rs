@@ -159,6 +159,107 @@ mod tests {
     }
 
     #[test]
+    fn skipping_an_endless_line_keeps_no_more_than_the_limit_in_memory() {
+        // The line is thrown away as it arrives: the caller's buffer never holds more than
+        // `max + 1` bytes, so its capacity stays below twice that (Vec at most doubles).
+        let mut input = vec![b'x'; 100_000];
+        input.extend_from_slice(b"\nnext\n");
+        let mut reader = BufReader::with_capacity(4096, &input[..]);
+        let mut line = Vec::new();
+        assert_eq!(
+            read_line(&mut reader, &mut line, 512).unwrap(),
+            Line::TooLong
+        );
+        assert!(
+            line.capacity() <= 2 * 513,
+            "grew to {} bytes",
+            line.capacity()
+        );
+        assert_eq!(
+            read_line(&mut reader, &mut line, 512).unwrap(),
+            Line::Complete
+        );
+        assert_eq!(line, b"next");
+        // And when the stream ends inside the long line.
+        let mut reader = BufReader::with_capacity(4096, &input[..100_000]);
+        let mut line = Vec::new();
+        assert_eq!(
+            read_line(&mut reader, &mut line, 512).unwrap(),
+            Line::TooLong
+        );
+        assert!(
+            line.capacity() <= 2 * 513,
+            "grew to {} bytes",
+            line.capacity()
+        );
+    }
+
+    #[test]
+    fn an_unterminated_last_line_of_exactly_the_limit_is_kept() {
+        for buffer in [1, 5, 64] {
+            assert_eq!(
+                all_lines(b"ok\n12345", 5, buffer),
+                vec![
+                    (Line::Complete, b"ok".to_vec()),
+                    (Line::Unterminated, b"12345".to_vec()),
+                ],
+                "buffer of {buffer}"
+            );
+        }
+    }
+
+    /// A reader whose every other call fails: first with `error`, then with the bytes.
+    struct Flaky<'a> {
+        bytes: &'a [u8],
+        error: io::ErrorKind,
+        fail_next: bool,
+    }
+
+    impl io::Read for Flaky<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.fail_next = !self.fail_next;
+            if !self.fail_next {
+                return Err(self.error.into());
+            }
+            let n = buf.len().min(self.bytes.len()).min(2);
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_interrupted_by_a_signal_is_retried() {
+        let flaky = Flaky {
+            bytes: b"hello\n",
+            error: io::ErrorKind::Interrupted,
+            fail_next: false,
+        };
+        // BufReader passes each EINTR of the inner reader on to read_line.
+        let mut reader = BufReader::with_capacity(4, flaky);
+        let mut line = Vec::new();
+        assert_eq!(
+            read_line(&mut reader, &mut line, 10).unwrap(),
+            Line::Complete
+        );
+        assert_eq!(line, b"hello");
+        assert_eq!(read_line(&mut reader, &mut line, 10).unwrap(), Line::End);
+    }
+
+    #[test]
+    fn other_read_errors_are_returned() {
+        let flaky = Flaky {
+            bytes: b"hello\n",
+            error: io::ErrorKind::ConnectionReset,
+            fail_next: false,
+        };
+        let mut reader = BufReader::with_capacity(4, flaky);
+        let mut line = Vec::new();
+        let err = read_line(&mut reader, &mut line, 10).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    }
+
+    #[test]
     fn invalid_utf8_is_just_bytes() {
         assert_eq!(
             all_lines(b"\xff\xfe\x00\n", 10, 8)[0],

@@ -1,10 +1,12 @@
 //! `cargo xtask test`: on a fresh machine, install what the tests need, then run them.
+//! `cargo xtask mutants`: mutation testing of the shared and protocol crates (see `mutants`).
 //!
 //! The list of tools is testkit's `tools.txt`, the same list `require_tool` reads, so a
 //! tool a test needs is one the installer knows. As root (CI, a container) it installs
 //! what is missing; as a user it shows the exact `sudo` command and asks first when a
 //! terminal is attached, otherwise it stops with that command.
 
+mod mutants;
 mod plan;
 
 use std::io::{BufRead, BufReader, IsTerminal, Write};
@@ -39,14 +41,73 @@ enum Task {
         #[arg(last = true)]
         cargo_test_args: Vec<String>,
     },
+    /// Mutation testing of the shared and protocol crates (cargo-mutants, installed if
+    /// missing): scores and missed mutants in a report; fails below the floor. Takes tens
+    /// of minutes.
+    Mutants {
+        /// Only this crate (repeatable); all of them by default.
+        #[arg(long, value_name = "CRATE")]
+        only: Vec<String>,
+        /// Longest a test of one mutant may take, in seconds (by default each crate's own,
+        /// a few times what its tests take).
+        #[arg(long)]
+        timeout: Option<u64>,
+        /// Mutants built and tested at once (each needs a copy of the tree and a core).
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
+        /// Test again only the mutants the last run did not catch.
+        #[arg(long)]
+        iterate: bool,
+        /// Where the report is written.
+        #[arg(long, default_value = "target/mutants-report.md")]
+        report: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
-    let Task::Test {
-        dry_run,
-        yes,
-        cargo_test_args,
-    } = Args::parse().command;
+    match Args::parse().command {
+        Task::Test {
+            dry_run,
+            yes,
+            cargo_test_args,
+        } => test(dry_run, yes, &cargo_test_args),
+        Task::Mutants {
+            only,
+            timeout,
+            jobs,
+            iterate,
+            report,
+        } => {
+            let root = workspace_root();
+            let options = mutants::Options {
+                only,
+                timeout,
+                jobs,
+                iterate,
+                report: root.join(report),
+            };
+            match mutants::run(&root, &options) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => {
+                    eprintln!("cargo xtask mutants: a crate is below its floor (see the report)");
+                    ExitCode::FAILURE
+                }
+                Err(message) => {
+                    eprintln!("cargo xtask mutants: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// The workspace's root: two folders above this crate's manifest.
+fn workspace_root() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+fn test(dry_run: bool, yes: bool, cargo_test_args: &[String]) -> ExitCode {
     let plan = Plan::for_this_machine();
     if dry_run {
         print!("{}", plan.describe());
@@ -56,7 +117,7 @@ fn main() -> ExitCode {
         eprintln!("cargo xtask: {message}");
         return ExitCode::FAILURE;
     }
-    cargo_test(&cargo_test_args)
+    cargo_test(cargo_test_args)
 }
 
 /// Installs what the plan lists: at once as root, after asking otherwise.

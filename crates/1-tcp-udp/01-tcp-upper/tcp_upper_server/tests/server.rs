@@ -214,6 +214,35 @@ fn an_out_of_range_port_is_one_clear_line() {
 }
 
 #[test]
+fn help_and_version_print_on_stdout_and_exit_0() {
+    let out = run(SERVER, &["--help"], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert!(
+        out.stdout.contains("Usage: tcp_upper_server [OPTIONS]"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("--idle-timeout"), "{out:?}");
+    assert_eq!(out.stderr, "", "{out:?}");
+    let out = run(SERVER, &["--version"], b"");
+    assert_eq!(out.code(), Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        concat!("tcp_upper_server ", env!("CARGO_PKG_VERSION"), "\n")
+    );
+}
+
+#[test]
+fn an_unknown_flag_is_one_line_and_exit_status_2() {
+    let out = run(SERVER, &["--bogus"], b"");
+    assert_eq!(out.code(), Some(2), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "tcp_upper_server: unexpected argument '--bogus' found (see --help)\n"
+    );
+    assert_eq!(out.stdout, "", "{out:?}");
+}
+
+#[test]
 fn fifty_short_clients_in_a_row_are_each_served() {
     let server = start();
     for i in 0..50 {

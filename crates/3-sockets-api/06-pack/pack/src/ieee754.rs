@@ -189,5 +189,12 @@ mod tests {
         assert_eq!(unpack754(0x7bff, 16, 5), 65504.0);
         assert_eq!(pack754(65520.0, 16, 5), 0x7c00); // rounds up to infinity
         assert_eq!(pack754(1e-10, 16, 5), 0);
+        // Far below half precision's smallest subnormal, down to f64's own smallest
+        // subnormal: zero, keeping the sign.
+        for tiny in [1e-300, f64::MIN_POSITIVE, 5e-324] {
+            assert_eq!(pack754(tiny, 16, 5), 0, "{tiny:e}");
+            assert_eq!(pack754(-tiny, 16, 5), 0x8000, "{tiny:e}");
+            assert_eq!(pack754(tiny, 32, 8), 0, "{tiny:e}");
+        }
     }
 }

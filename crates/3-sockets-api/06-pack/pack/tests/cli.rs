@@ -52,6 +52,26 @@ fn a_packet_trickling_in_byte_by_byte_is_reassembled() {
 }
 
 #[test]
+fn a_client_that_closes_in_the_middle_of_a_packet_is_said_to_have_left_bytes() {
+    let server = Server::start(PACK, &["listen", "--port", "0"]);
+    // A whole packet, then a client closing cleanly after whole packets: nothing dropped.
+    let mut whole = server.connect();
+    whole
+        .write_all(&pack::chat::encode("tom", b"Hi").unwrap())
+        .unwrap();
+    assert_eq!(server.next_stdout_line().as_deref(), Some("tom: Hi"));
+    drop(whole);
+    server.wait_for_stderr(": closed");
+    // Then 5 bytes of a packet, and the close.
+    let mut half = server.connect();
+    let packet = pack::chat::encode("ann", b"unfinished").unwrap();
+    half.write_all(&packet[..5]).unwrap();
+    drop(half);
+    let log = server.wait_for_stderr("(5 bytes of an unfinished packet dropped)");
+    assert_eq!(log.matches("unfinished packet dropped").count(), 1, "{log}");
+}
+
+#[test]
 fn pack_send_talks_to_pack_listen_and_a_bad_client_costs_only_itself() {
     let server = Server::start(PACK, &["listen", "--port", "0"]);
     let port = server.addr.port().to_string();

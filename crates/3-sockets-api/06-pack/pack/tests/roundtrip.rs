@@ -198,6 +198,50 @@ fn the_format_string_api_round_trips_and_rejects_mismatches() {
     }
 }
 
+#[test]
+fn unpack_says_how_many_bytes_it_used_and_leaves_the_rest() {
+    // Two values, then the start of the next message: only the first three bytes are used.
+    let bytes = [0x01, 0x02, 0x03, 0xaa, 0xbb];
+    assert_eq!(
+        unpack("HC", &bytes).unwrap(),
+        (vec![Value::U16(0x0102), Value::U8(3)], 3)
+    );
+    let mut u = Unpacker::new(&bytes);
+    assert_eq!(u.u16().unwrap(), 0x0102);
+    assert_eq!(u.rest(), &[0x03, 0xaa, 0xbb]);
+    assert_eq!(unpack("", &bytes).unwrap(), (vec![], 0));
+}
+
+#[test]
+fn every_error_says_what_went_wrong_in_words() {
+    let cases = [
+        (
+            PackError::Short { wanted: 4, left: 1 },
+            "input ends early: wanted 4 more bytes, 1 left",
+        ),
+        (
+            PackError::StringTooLong(70000),
+            "a 70000-byte string does not fit a 16-bit length",
+        ),
+        (PackError::NotUtf8, "a string is not UTF-8"),
+        (PackError::BadFormat('z'), "unknown format letter 'z'"),
+        (
+            PackError::Mismatch("1 letters, 2 values".into()),
+            "values do not match the format: 1 letters, 2 values",
+        ),
+        (
+            PackError::FrameTooLarge {
+                announced: 5000,
+                limit: 100,
+            },
+            "a frame of 5000 bytes is over the limit of 100",
+        ),
+    ];
+    for (error, words) in cases {
+        assert_eq!(error.to_string(), words);
+    }
+}
+
 fn messages() -> Vec<Vec<u8>> {
     vec![
         b"".to_vec(),
@@ -247,6 +291,36 @@ fn a_frame_over_the_limit_is_an_error_before_it_is_buffered() {
             limit: 100
         })
     );
+}
+
+#[test]
+fn a_frame_of_exactly_the_limit_is_accepted_and_one_byte_more_is_not() {
+    let mut deframer = Deframer::new(5);
+    deframer.push(&frame(b"12345"));
+    assert_eq!(deframer.next_frame(), Ok(Some(b"12345".to_vec())));
+    deframer.push(&frame(b"123456"));
+    assert_eq!(
+        deframer.next_frame(),
+        Err(PackError::FrameTooLarge {
+            announced: 6,
+            limit: 5
+        })
+    );
+}
+
+#[test]
+fn pending_counts_the_bytes_of_a_frame_still_arriving() {
+    let mut deframer = Deframer::new(100);
+    let whole = frame(b"hello");
+    deframer.push(&whole[..2]);
+    assert_eq!((deframer.next_frame(), deframer.pending()), (Ok(None), 2));
+    deframer.push(&whole[2..6]);
+    assert_eq!((deframer.next_frame(), deframer.pending()), (Ok(None), 6));
+    // The rest of it and the first byte of the next frame: that byte stays.
+    deframer.push(&whole[6..]);
+    deframer.push(&[0]);
+    assert_eq!(deframer.next_frame(), Ok(Some(b"hello".to_vec())));
+    assert_eq!(deframer.pending(), 1);
 }
 
 #[test]

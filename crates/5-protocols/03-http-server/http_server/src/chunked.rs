@@ -15,9 +15,11 @@
 
 use crate::Status;
 
-/// The longest chunk-size line accepted (size and extensions).
+/// The longest chunk-size line accepted (size and extensions; the CRLF after them is not
+/// counted).
 pub const MAX_LINE: usize = 1024;
-/// The most bytes of trailer fields accepted.
+/// The longest trailer section accepted: its fields and the empty line that ends it, every
+/// CRLF counted.
 pub const MAX_TRAILER: usize = 8192;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,10 +120,14 @@ impl Chunked {
         self.body
     }
 
+    /// `self.line` is the line so far, with the CR that ends it once it has arrived, but
+    /// never the LF.
     fn check_line_length(&self) -> Result<(), Status> {
         match self.state {
-            State::Size if self.line.len() > MAX_LINE => Err(Status::BadRequest),
-            State::Trailer if self.trailer_bytes + self.line.len() > MAX_TRAILER => {
+            // One byte more than the limit: room for the CR.
+            State::Size if self.line.len() > MAX_LINE + 1 => Err(Status::BadRequest),
+            // The line with its LF (to come) after the lines before it.
+            State::Trailer if self.trailer_bytes + self.line.len() + 1 > MAX_TRAILER => {
                 Err(Status::HeadersTooLarge)
             }
             _ => Ok(()),
@@ -202,6 +208,64 @@ mod tests {
         }
         let (body, used) = decode_in_pieces(b"000\r\n\r\n", 1).unwrap();
         assert_eq!((body.len(), used), (0, 7));
+    }
+
+    #[test]
+    fn received_counts_the_body_bytes_decoded_so_far() {
+        let mut chunked = Chunked::new(1000);
+        assert_eq!(chunked.feed(b"5\r\nhel").unwrap(), (6, false));
+        assert_eq!(chunked.received(), 3);
+        assert_eq!(chunked.feed(b"lo\r\n3\r\nabc\r\n").unwrap(), (12, false));
+        assert_eq!(chunked.received(), 8);
+    }
+
+    #[test]
+    fn every_limit_holds_exactly_at_its_value() {
+        let decode = |wire: &[u8], max_body: u64| {
+            let mut chunked = Chunked::new(max_body);
+            match chunked.feed(wire)? {
+                (_, true) => Ok(chunked.into_body().len()),
+                (_, false) => Err(Status::RequestTimeout),
+            }
+        };
+        // A chunk-size line of MAX_LINE bytes (before its CRLF), and one byte more.
+        let size_line = |len: usize| format!("1;{}\r\nx\r\n0\r\n\r\n", "e".repeat(len - 2));
+        assert_eq!(decode(size_line(MAX_LINE).as_bytes(), 10), Ok(1));
+        assert_eq!(
+            decode(size_line(MAX_LINE + 1).as_bytes(), 10),
+            Err(Status::BadRequest)
+        );
+        // A body of exactly max_body bytes, and one byte more.
+        assert_eq!(decode(b"a\r\n0123456789\r\n0\r\n\r\n", 10), Ok(10));
+        assert_eq!(
+            decode(b"b\r\n0123456789a\r\n0\r\n\r\n", 10),
+            Err(Status::PayloadTooLarge)
+        );
+        // A trailer section (fields, the empty line, CRLFs) of MAX_TRAILER bytes, and one
+        // more; in two fields, so that the second is counted after the first.
+        let trailers = |total: usize| {
+            let first = format!("A: {}\r\n", "a".repeat(100));
+            let second_len = total - first.len() - 2 - 2; // its CRLF, the empty line
+            let second = format!("B: {}\r\n", "b".repeat(second_len - 3));
+            format!("0\r\n{first}{second}\r\n")
+        };
+        assert_eq!(decode(trailers(MAX_TRAILER).as_bytes(), 10), Ok(0));
+        assert_eq!(
+            decode(trailers(MAX_TRAILER + 1).as_bytes(), 10),
+            Err(Status::HeadersTooLarge)
+        );
+    }
+
+    #[test]
+    fn sizes_have_at_most_16_hex_digits_and_extensions_no_control_bytes() {
+        let size = |line: &str| chunk_size(line.as_bytes());
+        assert_eq!(size("000000000000000a"), Some(10));
+        assert_eq!(size("ffffffffffffffff"), Some(u64::MAX));
+        assert_eq!(size("0000000000000000a"), None); // 17 digits, even if the value fits
+        assert_eq!(size("a;name=\"x\ty\""), Some(10)); // a tab is allowed
+        assert_eq!(size("a;name=x\x01"), None);
+        assert_eq!(size("a \t;ext"), Some(10));
+        assert_eq!(size("a x"), None);
     }
 
     #[test]

@@ -323,6 +323,9 @@ mod tests {
             b"GET / HTTP/1.1\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+            // RFC 9112 §5.1: whitespace between a field name and its colon MUST get 400.
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length\t: 5\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: x\x01y\r\n\r\n",
@@ -346,6 +349,8 @@ mod tests {
     fn later_minor_versions_are_1_1_and_malformed_ones_400() {
         let version = |v: &str| parse_head(format!("GET / {v}\r\nHost: x\r\n\r\n").as_bytes());
         assert_eq!(version("HTTP/1.2").unwrap().version, Version::Http11);
+        assert_eq!(version("HTTP/1.2").unwrap().version.as_str(), "HTTP/1.1");
+        assert_eq!(Version::Http10.as_str(), "HTTP/1.0");
         assert_eq!(version("HTTP/1.9").unwrap().version, Version::Http11);
         for malformed in [
             "HTTP/1.10",
@@ -354,6 +359,9 @@ mod tests {
             "HTTP/11.1",
             "HTTP/1.1.1",
             "HTTP/a.b",
+            "HTTP/1.x",
+            "HTTP/x.1",
+            "HTTP/2.x",
             "HTTPS/1.1",
         ] {
             assert_eq!(version(malformed), Err(Status::BadRequest), "{malformed}");
@@ -373,6 +381,10 @@ mod tests {
             Ok("/docs/?a=b".into())
         );
         assert_eq!(target("HTTP://example.com"), Ok("/".into()));
+        // The asterisk form and CONNECT's authority form are kept for the answer to refuse.
+        assert_eq!(target("*"), Ok("*".into()));
+        let connect = parse_head(b"CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(connect.map(|r| r.target), Ok("example.com:443".into()));
         assert_eq!(target("http://example.com?x"), Ok("/?x".into()));
         assert_eq!(
             target("https://example.com/style.css"),
@@ -400,6 +412,15 @@ mod tests {
         assert_eq!(v11(""), Ok(Framing::None));
         assert_eq!(v11("Content-Length: 0\r\n"), Ok(Framing::None));
         assert_eq!(v11("Content-Length: 51\r\n"), Ok(Framing::Length(51)));
+        // Up to 19 digits (every such number fits a u64); 20 are refused, even zeros.
+        assert_eq!(
+            v11("Content-Length: 9999999999999999999\r\n"),
+            Ok(Framing::Length(9_999_999_999_999_999_999))
+        );
+        assert_eq!(
+            v11("Content-Length: 00000000000000000005\r\n"),
+            Err(Status::BadRequest)
+        );
         assert_eq!(
             v11("Content-Length: 5\r\nContent-Length: 5\r\n"),
             Ok(Framing::Length(5))

@@ -479,7 +479,13 @@ fn running_out_of_file_descriptors_is_survived() {
     // More clients than descriptors, all kept connected: some wait in the listen
     // queue, unaccepted, until the server runs out of descriptors (and says so).
     let crowd: Vec<TcpStream> = (0..12).map(|_| server.connect()).collect();
-    server.wait_for_stderr("Too many open files");
+    server.wait_for_stderr("accept failed: Too many open files");
+    // It pauses between tries (the connection stays queued, and the listener readable):
+    // under a tenth of a CPU over a whole second, not a busy loop.
+    let before = testkit::proc_stat(server.pid()).unwrap().cpu_ticks;
+    thread::sleep(Duration::from_secs(1));
+    let ticks = testkit::proc_stat(server.pid()).unwrap().cpu_ticks - before;
+    assert!(ticks < 10, "{ticks} ticks of CPU in one second");
     drop(crowd);
     // Once they have gone, the server serves again.
     let deadline = Instant::now() + PATIENCE;
@@ -597,6 +603,8 @@ fn sigterm_in_the_middle_of_data_the_message_is_still_delivered() {
     );
     // stderr is collected by another thread: wait for each line, bounded.
     server.wait_for_stderr("SIGTERM: no new connections");
+    // (The client, and perhaps wait_until_refused's last try, still counted.)
+    server.wait_for_stderr("shutting down: waiting up to 10.0 s for ");
     server.wait_for_stderr("every client has finished");
 }
 
@@ -646,6 +654,10 @@ fn with_no_client_sigterm_ends_the_server_at_once_with_status_0() {
     let mut server = start(&spool, &[]);
     server.signal(Signal::SIGTERM as i32);
     assert_eq!(server.wait_for_exit().code(), Some(0));
+    // Nobody to wait for: it says so, and says nothing of waiting (stderr is in order).
+    server.wait_for_stderr("shutting down: every client has finished");
+    let log = server.stderr_so_far();
+    assert!(!log.contains("waiting up to"), "{log}");
 }
 
 #[test]
