@@ -125,7 +125,7 @@ fn recorded_answers(
     Ok(recorded)
 }
 
-/// The Debian packages the exercises' tests ask for (`testkit::require_tool("x")` in
+/// The Debian packages the exercises' tests ask for (`testkit::require_tool` calls in
 /// their visible or hidden tests), looked up in testkit's tools.txt.
 fn debian_packages(course: &Course) -> Vec<String> {
     let tools_txt = std::fs::read_to_string(course.root.join("crates/support/testkit/tools.txt"))
