@@ -100,6 +100,7 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
     let load_before = load();
     let lab = std::env::current_exe().map_err(|e| e.to_string())?;
     let seed = args.seed.to_string();
+    let time_limit = args.time_limit.to_string();
     // In the sandbox where it can be made (root), as a class is graded; otherwise without.
     let sandbox = crate::sandbox::available();
     if let Err(why) = &sandbox {
@@ -115,7 +116,7 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
             .arg(&course.root)
             .arg("grade")
             .args(extra)
-            .args(["--seed", &seed, "--time-limit", "10"])
+            .args(["--seed", &seed, "--time-limit", &time_limit])
             .args(sandbox.is_err().then_some("--unsafe-no-sandbox"))
             .stdout(log)
             .status()
@@ -179,9 +180,10 @@ pub fn run(course: &Course, args: &BenchArgs) -> Result<bool, String> {
     let mut report = String::new();
     let _ = writeln!(
         report,
-        "{} submissions, seed {}, time limit 10 s per test, {}, {} cores; load average {} before, {} after",
+        "{} submissions, seed {}, time limit {} s per test, {}, {} cores; load average {} before, {} after",
         names.len(),
         args.seed,
+        args.time_limit,
         if sandbox.is_ok() {
             "in the sandbox"
         } else {

@@ -84,6 +84,10 @@ pub struct BenchArgs {
     /// Seed of the mix of solved, unsolved and broken exercises (and of the grading).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Seconds each test may take, as `grade --time-limit` (the same default: some of the
+    /// course's tests take over 10 s on a busy machine).
+    #[arg(long, default_value_t = 30)]
+    pub time_limit: u64,
 }
 
 #[derive(ClapArgs)]

@@ -34,6 +34,13 @@ impl Course {
                     )?
             }
         };
+        // One spelling of the root, whatever the command line said (`.`, `a/../b`): cargo
+        // compiles the build folders' paths into the test programs (`CARGO_BIN_EXE_NAME`)
+        // and does not compile them again when only the spelling changes, and a program
+        // is found in the sandbox only by the path it was shown under.
+        let root = root
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", root.display()))?;
         let manifest = root.join("exercises/Cargo.toml");
         let text = fs::read_to_string(&manifest)
             .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
