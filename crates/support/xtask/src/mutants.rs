@@ -178,6 +178,8 @@ pub struct Options {
     pub iterate: bool,
     /// Where the report goes.
     pub report: PathBuf,
+    /// Run nothing: read the last runs' outcomes again and write the report.
+    pub report_only: bool,
 }
 
 /// Runs every chosen target, writes the report, and says whether each met its floor.
@@ -198,7 +200,11 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
         ));
     }
     let equivalents = Equivalents::read(&root.join(EQUIVALENTS))?;
-    let version = ensure_installed()?;
+    let version = if options.report_only {
+        "outcomes of the last runs".to_owned()
+    } else {
+        ensure_installed()?
+    };
     let out_root = root.join("target/mutants");
     let mut scores = Vec::new();
     let mut failed = Vec::new();
@@ -246,7 +252,9 @@ fn measure(
 ) -> Result<Score, String> {
     let started = Instant::now();
     let own = out_root.join(target.package);
-    cargo_mutants(root, target, &own, options, None)?;
+    if !options.report_only {
+        cargo_mutants(root, target, &own, options, None)?;
+    }
     let mut tally = Tally::read(&own.join("mutants.out"))?;
     let missed: Vec<String> = tally
         .missed
@@ -260,9 +268,11 @@ fn measure(
             target.package,
             missed.len()
         );
-        users_pass(root, target)?;
         let users = out_root.join(format!("{}-users", target.package));
-        cargo_mutants(root, target, &users, options, Some(&missed))?;
+        if !options.report_only {
+            users_pass(root, target)?;
+            cargo_mutants(root, target, &users, options, Some(&missed))?;
+        }
         tally.add_second_run(&Tally::read(&users.join("mutants.out"))?);
     }
     Ok(Score::new(
@@ -486,6 +496,9 @@ fn command_line(options: &Options) -> String {
     if options.iterate {
         line.push_str(" --iterate");
     }
+    if options.report_only {
+        line.push_str(" --report-only");
+    }
     line
 }
 
@@ -578,11 +591,38 @@ impl Tally {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut tally =
             Tally::from_outcomes(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        if let Ok(before) = fs::read_to_string(dir.join("previously_caught.txt")) {
-            for name in before.lines().filter(|l| !l.trim().is_empty()) {
-                if !tally.missed.contains(name) && !tally.timeouts.contains(name) {
-                    tally.caught.insert(name.to_owned());
-                }
+        // cargo-mutants' `previously_caught.txt` holds the unviable mutants of the runs
+        // before as well: keep every unviable mutant seen, to tell the two apart.
+        let seen_path = dir.with_file_name("unviable-seen.txt");
+        let lines = |path: &Path| -> Vec<String> {
+            fs::read_to_string(path)
+                .map(|text| {
+                    text.lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut unviable: BTreeSet<String> = lines(&seen_path).into_iter().collect();
+        unviable.extend(lines(
+            &dir.with_file_name("mutants.out.old").join("unviable.txt"),
+        ));
+        unviable.extend(tally.unviable.iter().cloned());
+        let mut text: String = unviable.iter().map(|n| format!("{n}\n")).collect();
+        if text.is_empty() {
+            text.push('\n');
+        }
+        fs::write(&seen_path, text)
+            .map_err(|e| format!("cannot write {}: {e}", seen_path.display()))?;
+        for name in lines(&dir.join("previously_caught.txt")) {
+            if tally.missed.contains(&name) || tally.timeouts.contains(&name) {
+                continue;
+            }
+            if unviable.contains(&name) {
+                tally.unviable.insert(name);
+            } else {
+                tally.caught.insert(name);
             }
         }
         Ok(tally)
@@ -910,6 +950,34 @@ mod tests {
     }
 
     #[test]
+    fn after_iterate_the_unviable_mutants_of_earlier_runs_stay_unviable() {
+        let dir = std::env::temp_dir().join(format!("xtask-tally-{}", std::process::id()));
+        let out = dir.join("mutants.out");
+        let old = dir.join("mutants.out.old");
+        fs::create_dir_all(&out).unwrap();
+        fs::create_dir_all(&old).unwrap();
+        // The full run found `u` unviable; the iterate run lists it as previously caught.
+        fs::write(old.join("unviable.txt"), "src/lib.rs:1:1: u\n").unwrap();
+        fs::write(
+            out.join("previously_caught.txt"),
+            "src/lib.rs:1:1: u\nsrc/lib.rs:2:1: c\n",
+        )
+        .unwrap();
+        fs::write(out.join("outcomes.json"), r#"{"outcomes": []}"#).unwrap();
+        let tally = Tally::read(&out).unwrap();
+        assert_eq!(
+            (tally.caught.len(), tally.unviable.len()),
+            (1, 1),
+            "{tally:?}"
+        );
+        // A later iteration (with mutants.out.old gone) still knows.
+        fs::remove_dir_all(&old).unwrap();
+        let tally = Tally::read(&out).unwrap();
+        assert_eq!((tally.caught.len(), tally.unviable.len()), (1, 1));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_users_tests_count_for_what_the_own_tests_missed() {
         let mut tally = Tally::from_outcomes(OUTCOMES).unwrap();
         let second = Tally::from_outcomes(
@@ -939,6 +1007,7 @@ mod tests {
             jobs: 1,
             iterate: false,
             report: PathBuf::from("r.md"),
+            report_only: false,
         };
         let names = ["src/lib.rs:12:5: replace < with <= in g".to_owned()];
         let args = mutants_args(&target, Path::new("out"), &options, Some(&names)).join(" ");
