@@ -253,9 +253,16 @@ fn measure(
     let started = Instant::now();
     let own = out_root.join(target.package);
     if !options.report_only {
+        if !target.with.is_empty() {
+            let mut packages = vec![target.package];
+            packages.extend(target.with);
+            tests_pass(root, target.package, &packages)?;
+        }
         cargo_mutants(root, target, &own, options, None)?;
     }
+    let current = current_mutants(root, target)?;
     let mut tally = Tally::read(&own.join("mutants.out"))?;
+    tally.keep_only(&current);
     let missed: Vec<String> = tally
         .missed
         .iter()
@@ -270,7 +277,7 @@ fn measure(
         );
         let users = out_root.join(format!("{}-users", target.package));
         if !options.report_only {
-            users_pass(root, target)?;
+            tests_pass(root, target.package, target.users)?;
             cargo_mutants(root, target, &users, options, Some(&missed))?;
         }
         tally.add_second_run(&Tally::read(&users.join("mutants.out"))?);
@@ -286,22 +293,22 @@ fn measure(
 /// The file of known equivalent mutants, from the workspace's root.
 pub const EQUIVALENTS: &str = "crates/support/xtask/mutants-equivalent.txt";
 
-/// Runs the users' tests once, unmutated. cargo-mutants' baseline runs only the mutated
-/// package's own tests; were a user's test failing anyway (a tool missing), every mutant
-/// of the second run would look caught.
-fn users_pass(root: &Path, target: &Target) -> Result<(), String> {
+/// Runs the tests of `packages` once, unmutated. cargo-mutants' own check of the
+/// unmutated tree (its baseline) runs only the mutated package's tests; were another
+/// package's test failing anyway (a tool missing), every mutant would look caught.
+fn tests_pass(root: &Path, package: &str, packages: &[&str]) -> Result<(), String> {
     let mut command = Command::new(cargo());
     command.current_dir(root).args(["test", "--quiet"]);
-    for user in target.users {
-        command.args(["--package", user]);
+    for package in packages {
+        command.args(["--package", package]);
     }
     if std::env::var_os("CARGO_PROFILE_DEV_DEBUG").is_none() {
         command.env("CARGO_PROFILE_DEV_DEBUG", "0");
     }
     cap_memory(&mut command);
     eprintln!(
-        "cargo xtask mutants: first the users' tests, unmutated: {}",
-        target.users.join(", ")
+        "cargo xtask mutants: first the tests of {}, unmutated",
+        packages.join(", ")
     );
     let out = command
         .output()
@@ -316,10 +323,33 @@ fn users_pass(root: &Path, target: &Target) -> Result<(), String> {
         .take(10)
         .collect();
     Err(format!(
-        "the tests of {}'s users fail without any mutant; fix them first:\n{}",
-        target.package,
+        "the tests that {package}'s run needs fail without any mutant; fix them first:\n{}",
         failed.join("\n")
     ))
+}
+
+/// The names of the mutants the run makes of `target` as the code is now: after code has
+/// changed, `--iterate`'s list of mutants caught before holds names (with their line
+/// numbers) that no longer exist.
+fn current_mutants(root: &Path, target: &Target) -> Result<BTreeSet<String>, String> {
+    let mut args = vec!["mutants".to_owned(), "--list".to_owned()];
+    args.extend(selection_args(target));
+    let out = Command::new(cargo())
+        .current_dir(root)
+        .args(&args)
+        .output()
+        .map_err(|e| format!("cannot run cargo mutants --list: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo mutants --list failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect())
 }
 
 /// `cargo mutants --version`, installing it first if it is missing.
@@ -420,6 +450,18 @@ fn cap_memory(command: &mut Command) {
     }
 }
 
+/// Which mutants a target has: its package, files and exclusions.
+fn selection_args(target: &Target) -> Vec<String> {
+    let mut args = vec!["--package".to_owned(), target.package.to_owned()];
+    for file in target.files {
+        args.extend(["--file".into(), file.to_string()]);
+    }
+    for re in target.exclude_re {
+        args.extend(["--exclude-re".into(), re.to_string()]);
+    }
+    args
+}
+
 /// The arguments of cargo-mutants for one run.
 pub fn mutants_args(
     target: &Target,
@@ -427,10 +469,8 @@ pub fn mutants_args(
     options: &Options,
     only: Option<&[String]>,
 ) -> Vec<String> {
-    let mut args: Vec<String> = vec!["mutants".into(), "--package".into(), target.package.into()];
-    for file in target.files {
-        args.extend(["--file".into(), file.to_string()]);
-    }
+    let mut args: Vec<String> = vec!["mutants".into()];
+    args.extend(selection_args(target));
     // The users' tests wait for a readiness line or a reply up to testkit's PATIENCE
     // (10 s) each: a mutant that breaks one makes them slow before they fail.
     let timeout = match (options.timeout, only) {
@@ -450,10 +490,10 @@ pub fn mutants_args(
         "--colors".into(),
         "never".into(),
     ]);
-    for re in target.exclude_re {
-        args.extend(["--exclude-re".into(), re.to_string()]);
-    }
     if only.is_none() && !target.with.is_empty() {
+        // Checked by tests_pass instead: cargo-mutants' baseline would run only the
+        // package's own tests, without the programs they need.
+        args.extend(["--baseline".into(), "skip".into()]);
         args.extend(["--test-package".into(), target.package.into()]);
         for with in target.with {
             args.extend(["--test-package".into(), with.to_string()]);
@@ -648,6 +688,19 @@ impl Tally {
             set.insert(name.to_owned());
         }
         Ok(tally)
+    }
+
+    /// Forgets the mutants not in `current` (names from before the code changed).
+    pub fn keep_only(&mut self, current: &BTreeSet<String>) {
+        for set in [
+            &mut self.caught,
+            &mut self.missed,
+            &mut self.timeouts,
+            &mut self.unviable,
+            &mut self.caught_by_users,
+        ] {
+            set.retain(|name| current.contains(name));
+        }
     }
 
     /// Counts the second run's verdict on the mutants the first one missed.
