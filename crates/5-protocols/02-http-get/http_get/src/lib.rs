@@ -468,6 +468,17 @@ mod tests {
             build_request("GET", "/", "HTTP/1.0", "h", &[], b""),
             b"GET / HTTP/1.0\r\nHost: h\r\n\r\n"
         );
+        // POST and PUT say their length even when it is 0; any body says it.
+        for method in ["POST", "PUT"] {
+            assert_eq!(
+                build_request(method, "/", "HTTP/1.1", "h", &[], b""),
+                format!("{method} / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n").into_bytes()
+            );
+        }
+        assert_eq!(
+            build_request("PATCH", "/", "HTTP/1.1", "h", &[], b"x"),
+            b"PATCH / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx"
+        );
     }
 
     #[test]
@@ -504,6 +515,77 @@ mod tests {
             read(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 .unwrap();
         assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+    }
+
+    /// A server that sends one byte per read, each read before a byte failing first with
+    /// `error` when there is one.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        error: Option<ErrorKind>,
+        failed: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if let Some(kind) = self.error.filter(|_| !self.failed) {
+                self.failed = true;
+                return Err(kind.into());
+            }
+            self.failed = false;
+            let Some((&first, rest)) = self.bytes.split_first() else {
+                return Ok(0);
+            };
+            out[0] = first;
+            self.bytes = rest;
+            Ok(1)
+        }
+    }
+
+    fn trickled(bytes: &[u8], error: Option<ErrorKind>) -> Result<Response, ResponseError> {
+        let mut source = Trickle {
+            bytes,
+            error,
+            failed: false,
+        };
+        read_response(&mut source, false, 1 << 20)
+    }
+
+    #[test]
+    fn a_read_interrupted_by_a_signal_is_retried_and_other_errors_are_reported() {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+        let r = trickled(ok, Some(ErrorKind::Interrupted)).unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"hi"[..]));
+        for kind in [ErrorKind::WouldBlock, ErrorKind::TimedOut] {
+            assert!(matches!(
+                trickled(ok, Some(kind)),
+                Err(ResponseError::Timeout)
+            ));
+        }
+        match trickled(ok, Some(ErrorKind::ConnectionReset)) {
+            Err(ResponseError::Io(e)) => assert_eq!(e.kind(), ErrorKind::ConnectionReset),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_chunk_line_may_be_as_long_as_the_limit_and_a_head_much_longer() {
+        // Byte by byte, so that each limit is checked at every length.
+        let chunked = |line_len: usize| {
+            let line = format!("1;{}\r", "e".repeat(line_len - 3));
+            format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{line}\nx\r\n0\r\n\r\n")
+        };
+        let r = trickled(chunked(MAX_CHUNK_LINE).as_bytes(), None).unwrap();
+        assert_eq!(r.body, b"x");
+        assert!(matches!(
+            trickled(chunked(MAX_CHUNK_LINE + 1).as_bytes(), None),
+            Err(ResponseError::TooLarge(_))
+        ));
+        // A head of 10 KB: well within MAX_HEAD.
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n",
+            "b".repeat(10_000)
+        );
+        assert_eq!(trickled(head.as_bytes(), None).unwrap().status, 200);
     }
 
     /// A server that sends `start`, then `pattern` again and again (up to 32 MiB, so that a
