@@ -588,6 +588,37 @@ mod tests {
         assert_eq!(trickled(head.as_bytes(), None).unwrap().status, 200);
     }
 
+    #[test]
+    fn the_body_and_the_interim_heads_hold_exactly_their_limits() {
+        let sized = |length: usize| {
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n{}",
+                "x".repeat(length)
+            )
+        };
+        let read_max = |bytes: &[u8], max_body| read_response(&mut &bytes[..], false, max_body);
+        assert_eq!(read_max(sized(10).as_bytes(), 10).unwrap().body.len(), 10);
+        assert!(matches!(
+            read_max(sized(11).as_bytes(), 10),
+            Err(ResponseError::TooLarge(_))
+        ));
+        // 100 Continue heads of MAX_HEAD bytes in all, then the response: accepted; one
+        // byte more and they are refused.
+        let interim = |total: usize| {
+            let empty = "HTTP/1.1 100 Continue\r\nX: \r\n\r\n".len();
+            let head = format!(
+                "HTTP/1.1 100 Continue\r\nX: {}\r\n\r\n",
+                "p".repeat(total - empty)
+            );
+            format!("{head}HTTP/1.1 204 No Content\r\n\r\n")
+        };
+        assert_eq!(read(interim(MAX_HEAD).as_bytes()).unwrap().status, 204);
+        assert!(matches!(
+            read(interim(MAX_HEAD + 1).as_bytes()),
+            Err(ResponseError::TooLarge(_))
+        ));
+    }
+
     /// A server that sends `start`, then `pattern` again and again (up to 32 MiB, so that a
     /// client without a bound still ends), and counts what it sent.
     struct Endless {
