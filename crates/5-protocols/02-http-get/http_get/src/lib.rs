@@ -269,10 +269,14 @@ pub fn read_response<R: Read>(
             Framing::ContentLength(n) => wire.exact(n as usize, "the body")?,
             Framing::Chunked => read_chunks(&mut wire, max_body)?,
             Framing::UntilClose => {
-                // Everything until the server closes is the body.
-                while wire.fill()? {
+                // Everything until the server closes is the body (checked also when it
+                // all came with the head).
+                loop {
                     if wire.available() as u64 > max_body {
                         return Err(ResponseError::TooLarge("body".into()));
+                    }
+                    if !wire.fill()? {
+                        break;
                     }
                 }
                 wire.take(wire.available())
@@ -517,10 +521,11 @@ mod tests {
         assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
     }
 
-    /// A server that sends one byte per read, each read before a byte failing first with
+    /// A server that sends `step` bytes per read, each read before them failing first with
     /// `error` when there is one.
     struct Trickle<'a> {
         bytes: &'a [u8],
+        step: usize,
         error: Option<ErrorKind>,
         failed: bool,
     }
@@ -532,18 +537,25 @@ mod tests {
                 return Err(kind.into());
             }
             self.failed = false;
-            let Some((&first, rest)) = self.bytes.split_first() else {
-                return Ok(0);
-            };
-            out[0] = first;
-            self.bytes = rest;
-            Ok(1)
+            let n = self.step.min(self.bytes.len()).min(out.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
         }
     }
 
     fn trickled(bytes: &[u8], error: Option<ErrorKind>) -> Result<Response, ResponseError> {
+        trickled_by(1, bytes, error)
+    }
+
+    fn trickled_by(
+        step: usize,
+        bytes: &[u8],
+        error: Option<ErrorKind>,
+    ) -> Result<Response, ResponseError> {
         let mut source = Trickle {
             bytes,
+            step,
             error,
             failed: false,
         };
@@ -585,7 +597,7 @@ mod tests {
             "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n",
             "b".repeat(10_000)
         );
-        assert_eq!(trickled(head.as_bytes(), None).unwrap().status, 200);
+        assert_eq!(trickled_by(64, head.as_bytes(), None).unwrap().status, 200);
     }
 
     #[test]
@@ -598,6 +610,27 @@ mod tests {
         };
         let read_max = |bytes: &[u8], max_body| read_response(&mut &bytes[..], false, max_body);
         assert_eq!(read_max(sized(10).as_bytes(), 10).unwrap().body.len(), 10);
+        // The same limit for a body read until the close, and for a chunked one.
+        let until_close = |length: usize| format!("HTTP/1.0 200 OK\r\n\r\n{}", "x".repeat(length));
+        assert_eq!(
+            read_max(until_close(10).as_bytes(), 10).unwrap().body.len(),
+            10
+        );
+        assert!(matches!(
+            read_max(until_close(11).as_bytes(), 10),
+            Err(ResponseError::TooLarge(_))
+        ));
+        let chunked = |length: usize| {
+            format!(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{length:x}\r\n{}\r\n0\r\n\r\n",
+                "x".repeat(length)
+            )
+        };
+        assert_eq!(read_max(chunked(10).as_bytes(), 10).unwrap().body.len(), 10);
+        assert!(matches!(
+            read_max(chunked(11).as_bytes(), 10),
+            Err(ResponseError::TooLarge(_))
+        ));
         assert!(matches!(
             read_max(sized(11).as_bytes(), 10),
             Err(ResponseError::TooLarge(_))
@@ -617,6 +650,41 @@ mod tests {
             read(interim(MAX_HEAD + 1).as_bytes()),
             Err(ResponseError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn the_status_line_is_read_whole_and_a_bad_one_refused() {
+        let r = read(b"HTTP/1.0 404 Not Found\r\n\r\n").unwrap();
+        assert_eq!(
+            (r.version.as_str(), r.status, r.reason.as_str()),
+            ("HTTP/1.0", 404, "Not Found")
+        );
+        for bad in [
+            &b"HTTP/2 200 OK\r\n\r\n"[..],
+            b"HTTP/1.1 20 OK\r\n\r\n",
+            b"HTTP/1.1 2x0 OK\r\n\r\n",
+        ] {
+            assert!(
+                matches!(read(bad), Err(ResponseError::Malformed(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn each_head_after_an_interim_one_has_the_whole_head_limit() {
+        // A 20 KB 100 Continue, then a response whose own head is 30 KB: each within
+        // MAX_HEAD (read in small pieces, so that the limit is checked as the head grows).
+        let response = format!(
+            "HTTP/1.1 100 Continue\r\nX: {}\r\n\r\nHTTP/1.1 200 OK\r\nY: {}\r\nContent-Length: 0\r\n\r\n",
+            "a".repeat(20_000),
+            "b".repeat(30_000)
+        );
+        assert_eq!(
+            trickled_by(64, response.as_bytes(), None).unwrap().status,
+            200
+        );
     }
 
     /// A server that sends `start`, then `pattern` again and again (up to 32 MiB, so that a
