@@ -210,6 +210,46 @@ mod tests {
         }
     }
 
+    /// `ran`, with what the test wrote on stderr and whether it came near the process limit.
+    fn ran_with(status: Option<i32>, stderr: &str, hit_process_limit: bool) -> TestRun {
+        let mut run = ran(status, "test a ... FAILED\n", &[]);
+        if let Ok(ended) = &mut run.ended {
+            ended.ending.stderr = stderr.as_bytes().to_vec();
+            ended.ending.hit_process_limit = hit_process_limit;
+        }
+        run
+    }
+
+    #[test]
+    fn a_test_stopped_by_a_limit_is_told_which_one() {
+        let options = Options::new(4, Some(1));
+        let judged = |run| test(run, &options);
+        // Near the process limit: said so, whatever the status (here a plain failure).
+        let forks = judged(ran_with(Some(101 << 8), "", true));
+        assert_eq!(
+            forks.reason,
+            "hit the process limit (256 processes): does it fork without end?"
+        );
+        assert!(!forks.passed);
+        // Out of memory: Rust's allocator says so on stderr, then aborts (SIGABRT).
+        let memory = judged(ran_with(
+            Some(libc::SIGABRT),
+            "memory allocation of 4096 bytes failed\n",
+            false,
+        ));
+        assert_eq!(
+            memory.reason,
+            "hit the memory limit (1024 MiB of address space per process)"
+        );
+        // A file over the size limit: SIGXFSZ.
+        let file = judged(ran_with(Some(libc::SIGXFSZ), "", false));
+        assert_eq!(file.reason, "hit the file size limit (64 MiB per file)");
+        // A failure that left processes behind says so in its detail.
+        let left = judged(ran(Some(101 << 8), "", &["7 sleep 9"]));
+        assert_eq!(left.reason, "failed");
+        assert!(left.detail.contains("left running: 7 sleep 9"), "{left:?}");
+    }
+
     #[test]
     fn a_test_passes_only_when_it_ran_exited_0_and_left_nothing() {
         let options = Options::new(4, Some(1));
