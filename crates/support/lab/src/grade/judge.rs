@@ -251,6 +251,78 @@ mod tests {
     }
 
     #[test]
+    fn a_transcript_that_did_not_play_through_says_why() {
+        use crate::grade::run::{NotPlayed, TranscriptRun};
+        use crate::transcript::Failure;
+        let options = Options::new(4, Some(1));
+        let judged = |outcome| {
+            transcript(
+                TranscriptRun {
+                    name: "greeting".into(),
+                    seconds: 0.1,
+                    seed: 7,
+                    outcome,
+                },
+                &options,
+            )
+        };
+        let played = judged(Ok(()));
+        assert!(played.passed && played.reason.is_empty(), "{played:?}");
+        assert_eq!(
+            (played.name.as_str(), played.kind),
+            ("greeting", Kind::Transcript)
+        );
+        let failed = |change: fn(&mut Failure)| {
+            let mut failure = Failure::from("expected HELLO, got hello".to_owned());
+            change(&mut failure);
+            judged(Err(NotPlayed::Failed(failure)))
+        };
+        let wrong = failed(|_| {});
+        assert!(!wrong.passed);
+        assert_eq!(wrong.reason, "the conversation went wrong");
+        assert_eq!(wrong.detail, "(random seed 7)\nexpected HELLO, got hello");
+        let cases: [(fn(&mut Failure), &str); 4] = [
+            (
+                |f| f.hit_process_limit = true,
+                "hit the process limit (256 processes): does it fork without end?",
+            ),
+            (
+                |f| f.limit = Some("hit the file size limit (64 MiB per file)".into()),
+                "hit the file size limit (64 MiB per file)",
+            ),
+            (|f| f.left_processes = true, "left processes behind"),
+            (|f| f.out_of_time = true, "timed out after 4 s"),
+        ];
+        for (change, reason) in cases {
+            assert_eq!(failed(change).reason, reason);
+        }
+        // The process limit is named first, whatever else went wrong.
+        let both = failed(|f| {
+            f.hit_process_limit = true;
+            f.out_of_time = true;
+        });
+        assert!(both.reason.starts_with("hit the process limit"), "{both:?}");
+        let missing = judged(Err(NotPlayed::NoProgram {
+            binary: "server".into(),
+            built: vec!["client".into()],
+        }));
+        assert_eq!(
+            (missing.reason.as_str(), missing.detail.as_str()),
+            (
+                "no program named server",
+                "the exercise builds [\"client\"]"
+            )
+        );
+        let unreadable = judged(Err(NotPlayed::Unreadable("gone".into())));
+        assert_eq!(unreadable.reason, "the transcript cannot be read");
+        let malformed = judged(Err(NotPlayed::Malformed("line 3".into())));
+        assert_eq!(
+            malformed.reason,
+            "the transcript is malformed (an instructor's mistake)"
+        );
+    }
+
+    #[test]
     fn a_test_passes_only_when_it_ran_exited_0_and_left_nothing() {
         let options = Options::new(4, Some(1));
         let judged = |run| test(run, &options);
