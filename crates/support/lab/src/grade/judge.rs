@@ -281,7 +281,8 @@ mod tests {
         assert!(!wrong.passed);
         assert_eq!(wrong.reason, "the conversation went wrong");
         assert_eq!(wrong.detail, "(random seed 7)\nexpected HELLO, got hello");
-        let cases: [(fn(&mut Failure), &str); 4] = [
+        type Change = fn(&mut Failure);
+        let cases: [(Change, &str); 4] = [
             (
                 |f| f.hit_process_limit = true,
                 "hit the process limit (256 processes): does it fork without end?",
