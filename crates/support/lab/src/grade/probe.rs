@@ -670,5 +670,34 @@ mod tests {
         );
         let short = compared("case 1 of 1", "in", "Ok(3)", "Ok(4)");
         assert!(!short.contains("first difference"), "{short}");
+        // Near the end, the window stops at the end, without a mark of more.
+        let near_end = compared(
+            "case 1 of 1",
+            "in",
+            &("x".repeat(50) + "a"),
+            &("x".repeat(50) + "b"),
+        );
+        assert!(
+            near_end.contains(&format!("\n  expected …{}a\n", "x".repeat(30))),
+            "{near_end}"
+        );
+        // A probe that panicked or did not answer is plain to see: no pointer, however
+        // long the common start.
+        let message = "panicked at src/lib.rs:10:5: index out of bounds: the len is 3 but";
+        for observed in [
+            format!("{message} the index is 5"),
+            format!("no answer: {message}"),
+        ] {
+            let expected = if observed.starts_with("no") {
+                format!("no answer: {message} the index is 4")
+            } else {
+                format!("{message} the index is 4")
+            };
+            let plain = compared("case 1 of 1", "in", &expected, &observed);
+            assert!(!plain.contains("first difference"), "{plain}");
+        }
+        // A long input, expected or observed value is cut, saying how much was left out.
+        assert_eq!(shortened("abcdef", 3), "abc… (3 more characters)");
+        assert_eq!(shortened("abc", 3), "abc");
     }
 }
