@@ -535,12 +535,23 @@ mod tests {
             "{}",
             wrong.detail
         );
+        // Only an answer to another input names that input.
+        assert!(
+            !wrong.detail.contains("the answer was for"),
+            "{}",
+            wrong.detail
+        );
         let panicked = judged(probe_run(
             Some(0),
             "",
-            &[(1, answer("[1]", "panicked at 'oops'"))],
+            &[(1, answer("[7]", "panicked at 'oops'"))],
         ));
         assert_eq!(panicked.reason, "panicked");
+        assert!(
+            !panicked.detail.contains("the answer was for"),
+            "{}",
+            panicked.detail
+        );
         let other = judged(probe_run(Some(0), "", &[(1, answer("[9]", "Ok(9)"))]));
         assert_eq!(other.reason, "answered another input");
         assert!(
