@@ -1464,6 +1464,25 @@ mod tests {
     }
 
     #[test]
+    fn list_shows_the_channels_asked_for_or_all() {
+        let irc = irc();
+        let alice = registered(&irc, "alice");
+        say(&irc, &alice, "JOIN #rust,#go");
+        alice.heard();
+        let listed = |line: &str| -> Vec<String> {
+            say(&irc, &alice, line);
+            alice
+                .heard()
+                .into_iter()
+                .filter(|l| l.contains(" 322 "))
+                .collect()
+        };
+        assert_eq!(listed("LIST #RUST"), [":irc.test 322 alice #rust 1 :"]);
+        assert_eq!(listed("LIST").len(), 2);
+        assert_eq!(listed("LIST :").len(), 2);
+    }
+
+    #[test]
     fn the_flood_allowance_is_the_one_the_book_gives() {
         // book/src/part5/irc.md: cut off with more than 8 KiB sent and unread.
         assert_eq!(MAX_UNREAD, 8192);
