@@ -136,7 +136,7 @@ pub const TARGETS: &[Target] = &[
         package: "chat_server",
         timeout: 60,
         files: &["crates/2-many-clients/02-chat/chat_server/src/lib.rs"],
-        why: "the chat's rules (names, lines, who hears what)",
+        why: "the chat's line handling and backlog bounds",
         users: &[],
         with: &[],
         test_args: &[],
