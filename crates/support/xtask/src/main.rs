@@ -61,6 +61,9 @@ enum Task {
         /// Where the report is written.
         #[arg(long, default_value = "target/mutants-report.md")]
         report: std::path::PathBuf,
+        /// Run nothing: read the last runs' outcomes again and write the report.
+        #[arg(long)]
+        report_only: bool,
     },
 }
 
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
             jobs,
             iterate,
             report,
+            report_only,
         } => {
             let root = workspace_root();
             let options = mutants::Options {
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
                 jobs,
                 iterate,
                 report: root.join(report),
+                report_only,
             };
             match mutants::run(&root, &options) {
                 Ok(true) => ExitCode::SUCCESS,

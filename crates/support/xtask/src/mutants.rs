@@ -136,7 +136,7 @@ pub const TARGETS: &[Target] = &[
         package: "chat_server",
         timeout: 60,
         files: &["crates/2-many-clients/02-chat/chat_server/src/lib.rs"],
-        why: "the chat's rules (names, lines, who hears what)",
+        why: "the chat's line handling and backlog bounds",
         users: &[],
         with: &[],
         test_args: &[],
@@ -178,6 +178,8 @@ pub struct Options {
     pub iterate: bool,
     /// Where the report goes.
     pub report: PathBuf,
+    /// Run nothing: read the last runs' outcomes again and write the report.
+    pub report_only: bool,
 }
 
 /// Runs every chosen target, writes the report, and says whether each met its floor.
@@ -198,7 +200,11 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
         ));
     }
     let equivalents = Equivalents::read(&root.join(EQUIVALENTS))?;
-    let version = ensure_installed()?;
+    let version = if options.report_only {
+        "outcomes of the last runs".to_owned()
+    } else {
+        ensure_installed()?
+    };
     let out_root = root.join("target/mutants");
     let mut scores = Vec::new();
     let mut failed = Vec::new();
@@ -246,8 +252,17 @@ fn measure(
 ) -> Result<Score, String> {
     let started = Instant::now();
     let own = out_root.join(target.package);
-    cargo_mutants(root, target, &own, options, None)?;
+    if !options.report_only {
+        if !target.with.is_empty() {
+            let mut packages = vec![target.package];
+            packages.extend(target.with);
+            tests_pass(root, target.package, &packages)?;
+        }
+        cargo_mutants(root, target, &own, options, None)?;
+    }
+    let current = current_mutants(root, target)?;
     let mut tally = Tally::read(&own.join("mutants.out"))?;
+    tally.keep_only(&current);
     let missed: Vec<String> = tally
         .missed
         .iter()
@@ -260,9 +275,11 @@ fn measure(
             target.package,
             missed.len()
         );
-        users_pass(root, target)?;
         let users = out_root.join(format!("{}-users", target.package));
-        cargo_mutants(root, target, &users, options, Some(&missed))?;
+        if !options.report_only {
+            tests_pass(root, target.package, target.users)?;
+            cargo_mutants(root, target, &users, options, Some(&missed))?;
+        }
         tally.add_second_run(&Tally::read(&users.join("mutants.out"))?);
     }
     Ok(Score::new(
@@ -276,22 +293,22 @@ fn measure(
 /// The file of known equivalent mutants, from the workspace's root.
 pub const EQUIVALENTS: &str = "crates/support/xtask/mutants-equivalent.txt";
 
-/// Runs the users' tests once, unmutated. cargo-mutants' baseline runs only the mutated
-/// package's own tests; were a user's test failing anyway (a tool missing), every mutant
-/// of the second run would look caught.
-fn users_pass(root: &Path, target: &Target) -> Result<(), String> {
+/// Runs the tests of `packages` once, unmutated. cargo-mutants' own check of the
+/// unmutated tree (its baseline) runs only the mutated package's tests; were another
+/// package's test failing anyway (a tool missing), every mutant would look caught.
+fn tests_pass(root: &Path, package: &str, packages: &[&str]) -> Result<(), String> {
     let mut command = Command::new(cargo());
     command.current_dir(root).args(["test", "--quiet"]);
-    for user in target.users {
-        command.args(["--package", user]);
+    for package in packages {
+        command.args(["--package", package]);
     }
     if std::env::var_os("CARGO_PROFILE_DEV_DEBUG").is_none() {
         command.env("CARGO_PROFILE_DEV_DEBUG", "0");
     }
     cap_memory(&mut command);
     eprintln!(
-        "cargo xtask mutants: first the users' tests, unmutated: {}",
-        target.users.join(", ")
+        "cargo xtask mutants: first the tests of {}, unmutated",
+        packages.join(", ")
     );
     let out = command
         .output()
@@ -306,10 +323,33 @@ fn users_pass(root: &Path, target: &Target) -> Result<(), String> {
         .take(10)
         .collect();
     Err(format!(
-        "the tests of {}'s users fail without any mutant; fix them first:\n{}",
-        target.package,
+        "the tests that {package}'s run needs fail without any mutant; fix them first:\n{}",
         failed.join("\n")
     ))
+}
+
+/// The names of the mutants the run makes of `target` as the code is now: after code has
+/// changed, `--iterate`'s list of mutants caught before holds names (with their line
+/// numbers) that no longer exist.
+fn current_mutants(root: &Path, target: &Target) -> Result<BTreeSet<String>, String> {
+    let mut args = vec!["mutants".to_owned(), "--list".to_owned()];
+    args.extend(selection_args(target));
+    let out = Command::new(cargo())
+        .current_dir(root)
+        .args(&args)
+        .output()
+        .map_err(|e| format!("cannot run cargo mutants --list: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo mutants --list failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect())
 }
 
 /// `cargo mutants --version`, installing it first if it is missing.
@@ -410,6 +450,18 @@ fn cap_memory(command: &mut Command) {
     }
 }
 
+/// Which mutants a target has: its package, files and exclusions.
+fn selection_args(target: &Target) -> Vec<String> {
+    let mut args = vec!["--package".to_owned(), target.package.to_owned()];
+    for file in target.files {
+        args.extend(["--file".into(), file.to_string()]);
+    }
+    for re in target.exclude_re {
+        args.extend(["--exclude-re".into(), re.to_string()]);
+    }
+    args
+}
+
 /// The arguments of cargo-mutants for one run.
 pub fn mutants_args(
     target: &Target,
@@ -417,10 +469,8 @@ pub fn mutants_args(
     options: &Options,
     only: Option<&[String]>,
 ) -> Vec<String> {
-    let mut args: Vec<String> = vec!["mutants".into(), "--package".into(), target.package.into()];
-    for file in target.files {
-        args.extend(["--file".into(), file.to_string()]);
-    }
+    let mut args: Vec<String> = vec!["mutants".into()];
+    args.extend(selection_args(target));
     // The users' tests wait for a readiness line or a reply up to testkit's PATIENCE
     // (10 s) each: a mutant that breaks one makes them slow before they fail.
     let timeout = match (options.timeout, only) {
@@ -440,10 +490,10 @@ pub fn mutants_args(
         "--colors".into(),
         "never".into(),
     ]);
-    for re in target.exclude_re {
-        args.extend(["--exclude-re".into(), re.to_string()]);
-    }
     if only.is_none() && !target.with.is_empty() {
+        // Checked by tests_pass instead: cargo-mutants' baseline would run only the
+        // package's own tests, without the programs they need.
+        args.extend(["--baseline".into(), "skip".into()]);
         args.extend(["--test-package".into(), target.package.into()]);
         for with in target.with {
             args.extend(["--test-package".into(), with.to_string()]);
@@ -485,6 +535,9 @@ fn command_line(options: &Options) -> String {
     let _ = write!(line, " --jobs {}", options.jobs);
     if options.iterate {
         line.push_str(" --iterate");
+    }
+    if options.report_only {
+        line.push_str(" --report-only");
     }
     line
 }
@@ -578,11 +631,38 @@ impl Tally {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut tally =
             Tally::from_outcomes(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        if let Ok(before) = fs::read_to_string(dir.join("previously_caught.txt")) {
-            for name in before.lines().filter(|l| !l.trim().is_empty()) {
-                if !tally.missed.contains(name) && !tally.timeouts.contains(name) {
-                    tally.caught.insert(name.to_owned());
-                }
+        // cargo-mutants' `previously_caught.txt` holds the unviable mutants of the runs
+        // before as well: keep every unviable mutant seen, to tell the two apart.
+        let seen_path = dir.with_file_name("unviable-seen.txt");
+        let lines = |path: &Path| -> Vec<String> {
+            fs::read_to_string(path)
+                .map(|text| {
+                    text.lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut unviable: BTreeSet<String> = lines(&seen_path).into_iter().collect();
+        unviable.extend(lines(
+            &dir.with_file_name("mutants.out.old").join("unviable.txt"),
+        ));
+        unviable.extend(tally.unviable.iter().cloned());
+        let mut text: String = unviable.iter().map(|n| format!("{n}\n")).collect();
+        if text.is_empty() {
+            text.push('\n');
+        }
+        fs::write(&seen_path, text)
+            .map_err(|e| format!("cannot write {}: {e}", seen_path.display()))?;
+        for name in lines(&dir.join("previously_caught.txt")) {
+            if tally.missed.contains(&name) || tally.timeouts.contains(&name) {
+                continue;
+            }
+            if unviable.contains(&name) {
+                tally.unviable.insert(name);
+            } else {
+                tally.caught.insert(name);
             }
         }
         Ok(tally)
@@ -608,6 +688,19 @@ impl Tally {
             set.insert(name.to_owned());
         }
         Ok(tally)
+    }
+
+    /// Forgets the mutants not in `current` (names from before the code changed).
+    pub fn keep_only(&mut self, current: &BTreeSet<String>) {
+        for set in [
+            &mut self.caught,
+            &mut self.missed,
+            &mut self.timeouts,
+            &mut self.unviable,
+            &mut self.caught_by_users,
+        ] {
+            set.retain(|name| current.contains(name));
+        }
     }
 
     /// Counts the second run's verdict on the mutants the first one missed.
@@ -910,6 +1003,34 @@ mod tests {
     }
 
     #[test]
+    fn after_iterate_the_unviable_mutants_of_earlier_runs_stay_unviable() {
+        let dir = std::env::temp_dir().join(format!("xtask-tally-{}", std::process::id()));
+        let out = dir.join("mutants.out");
+        let old = dir.join("mutants.out.old");
+        fs::create_dir_all(&out).unwrap();
+        fs::create_dir_all(&old).unwrap();
+        // The full run found `u` unviable; the iterate run lists it as previously caught.
+        fs::write(old.join("unviable.txt"), "src/lib.rs:1:1: u\n").unwrap();
+        fs::write(
+            out.join("previously_caught.txt"),
+            "src/lib.rs:1:1: u\nsrc/lib.rs:2:1: c\n",
+        )
+        .unwrap();
+        fs::write(out.join("outcomes.json"), r#"{"outcomes": []}"#).unwrap();
+        let tally = Tally::read(&out).unwrap();
+        assert_eq!(
+            (tally.caught.len(), tally.unviable.len()),
+            (1, 1),
+            "{tally:?}"
+        );
+        // A later iteration (with mutants.out.old gone) still knows.
+        fs::remove_dir_all(&old).unwrap();
+        let tally = Tally::read(&out).unwrap();
+        assert_eq!((tally.caught.len(), tally.unviable.len()), (1, 1));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_users_tests_count_for_what_the_own_tests_missed() {
         let mut tally = Tally::from_outcomes(OUTCOMES).unwrap();
         let second = Tally::from_outcomes(
@@ -939,6 +1060,7 @@ mod tests {
             jobs: 1,
             iterate: false,
             report: PathBuf::from("r.md"),
+            report_only: false,
         };
         let names = ["src/lib.rs:12:5: replace < with <= in g".to_owned()];
         let args = mutants_args(&target, Path::new("out"), &options, Some(&names)).join(" ");

@@ -92,6 +92,15 @@ mod tests {
     }
 
     #[test]
+    fn the_backlog_bounds_are_the_ones_the_book_gives() {
+        // book/src/part2/chat.md: full past 64 KiB, not full again until read down to
+        // 32 KiB, dropped at once past 128 KiB.
+        assert_eq!(MAX_BACKLOG, 65_536);
+        assert_eq!(RESUME_BACKLOG, 32_768);
+        assert_eq!(HARD_BACKLOG, 131_072);
+    }
+
+    #[test]
     fn a_line_split_across_reads_comes_out_whole() {
         let mut inbox = Inbox::default();
         assert_eq!(push(&mut inbox, b"hel"), (vec![], Ok(())));

@@ -269,10 +269,14 @@ pub fn read_response<R: Read>(
             Framing::ContentLength(n) => wire.exact(n as usize, "the body")?,
             Framing::Chunked => read_chunks(&mut wire, max_body)?,
             Framing::UntilClose => {
-                // Everything until the server closes is the body.
-                while wire.fill()? {
+                // Everything until the server closes is the body (checked also when it
+                // all came with the head).
+                loop {
                     if wire.available() as u64 > max_body {
                         return Err(ResponseError::TooLarge("body".into()));
+                    }
+                    if !wire.fill()? {
+                        break;
                     }
                 }
                 wire.take(wire.available())
@@ -468,6 +472,17 @@ mod tests {
             build_request("GET", "/", "HTTP/1.0", "h", &[], b""),
             b"GET / HTTP/1.0\r\nHost: h\r\n\r\n"
         );
+        // POST and PUT say their length even when it is 0; any body says it.
+        for method in ["POST", "PUT"] {
+            assert_eq!(
+                build_request(method, "/", "HTTP/1.1", "h", &[], b""),
+                format!("{method} / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n").into_bytes()
+            );
+        }
+        assert_eq!(
+            build_request("PATCH", "/", "HTTP/1.1", "h", &[], b"x"),
+            b"PATCH / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx"
+        );
     }
 
     #[test]
@@ -504,6 +519,172 @@ mod tests {
             read(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 .unwrap();
         assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+    }
+
+    /// A server that sends `step` bytes per read, each read before them failing first with
+    /// `error` when there is one.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+        error: Option<ErrorKind>,
+        failed: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if let Some(kind) = self.error.filter(|_| !self.failed) {
+                self.failed = true;
+                return Err(kind.into());
+            }
+            self.failed = false;
+            let n = self.step.min(self.bytes.len()).min(out.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    fn trickled(bytes: &[u8], error: Option<ErrorKind>) -> Result<Response, ResponseError> {
+        trickled_by(1, bytes, error)
+    }
+
+    fn trickled_by(
+        step: usize,
+        bytes: &[u8],
+        error: Option<ErrorKind>,
+    ) -> Result<Response, ResponseError> {
+        let mut source = Trickle {
+            bytes,
+            step,
+            error,
+            failed: false,
+        };
+        read_response(&mut source, false, 1 << 20)
+    }
+
+    #[test]
+    fn a_read_interrupted_by_a_signal_is_retried_and_other_errors_are_reported() {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+        let r = trickled(ok, Some(ErrorKind::Interrupted)).unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"hi"[..]));
+        for kind in [ErrorKind::WouldBlock, ErrorKind::TimedOut] {
+            assert!(matches!(
+                trickled(ok, Some(kind)),
+                Err(ResponseError::Timeout)
+            ));
+        }
+        match trickled(ok, Some(ErrorKind::ConnectionReset)) {
+            Err(ResponseError::Io(e)) => assert_eq!(e.kind(), ErrorKind::ConnectionReset),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_chunk_line_may_be_as_long_as_the_limit_and_a_head_much_longer() {
+        // Byte by byte, so that each limit is checked at every length.
+        let chunked = |line_len: usize| {
+            let line = format!("1;{}\r", "e".repeat(line_len - 3));
+            format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{line}\nx\r\n0\r\n\r\n")
+        };
+        let r = trickled(chunked(MAX_CHUNK_LINE).as_bytes(), None).unwrap();
+        assert_eq!(r.body, b"x");
+        assert!(matches!(
+            trickled(chunked(MAX_CHUNK_LINE + 1).as_bytes(), None),
+            Err(ResponseError::TooLarge(_))
+        ));
+        // A head of 10 KB: well within MAX_HEAD.
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n",
+            "b".repeat(10_000)
+        );
+        assert_eq!(trickled_by(64, head.as_bytes(), None).unwrap().status, 200);
+    }
+
+    #[test]
+    fn the_body_and_the_interim_heads_hold_exactly_their_limits() {
+        let sized = |length: usize| {
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n{}",
+                "x".repeat(length)
+            )
+        };
+        let read_max = |bytes: &[u8], max_body| read_response(&mut &bytes[..], false, max_body);
+        assert_eq!(read_max(sized(10).as_bytes(), 10).unwrap().body.len(), 10);
+        // The same limit for a body read until the close, and for a chunked one.
+        let until_close = |length: usize| format!("HTTP/1.0 200 OK\r\n\r\n{}", "x".repeat(length));
+        assert_eq!(
+            read_max(until_close(10).as_bytes(), 10).unwrap().body.len(),
+            10
+        );
+        assert!(matches!(
+            read_max(until_close(11).as_bytes(), 10),
+            Err(ResponseError::TooLarge(_))
+        ));
+        let chunked = |length: usize| {
+            format!(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{length:x}\r\n{}\r\n0\r\n\r\n",
+                "x".repeat(length)
+            )
+        };
+        assert_eq!(read_max(chunked(10).as_bytes(), 10).unwrap().body.len(), 10);
+        assert!(matches!(
+            read_max(chunked(11).as_bytes(), 10),
+            Err(ResponseError::TooLarge(_))
+        ));
+        assert!(matches!(
+            read_max(sized(11).as_bytes(), 10),
+            Err(ResponseError::TooLarge(_))
+        ));
+        // 100 Continue heads of MAX_HEAD bytes in all, then the response: accepted; one
+        // byte more and they are refused.
+        let interim = |total: usize| {
+            let empty = "HTTP/1.1 100 Continue\r\nX: \r\n\r\n".len();
+            let head = format!(
+                "HTTP/1.1 100 Continue\r\nX: {}\r\n\r\n",
+                "p".repeat(total - empty)
+            );
+            format!("{head}HTTP/1.1 204 No Content\r\n\r\n")
+        };
+        assert_eq!(read(interim(MAX_HEAD).as_bytes()).unwrap().status, 204);
+        assert!(matches!(
+            read(interim(MAX_HEAD + 1).as_bytes()),
+            Err(ResponseError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn the_status_line_is_read_whole_and_a_bad_one_refused() {
+        let r = read(b"HTTP/1.0 404 Not Found\r\n\r\n").unwrap();
+        assert_eq!(
+            (r.version.as_str(), r.status, r.reason.as_str()),
+            ("HTTP/1.0", 404, "Not Found")
+        );
+        for bad in [
+            &b"HTTP/2 200 OK\r\n\r\n"[..],
+            b"HTTP/1.1 20 OK\r\n\r\n",
+            b"HTTP/1.1 2x0 OK\r\n\r\n",
+        ] {
+            assert!(
+                matches!(read(bad), Err(ResponseError::Malformed(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn each_head_after_an_interim_one_has_the_whole_head_limit() {
+        // A 20 KB 100 Continue, then a response whose own head is 30 KB: each within
+        // MAX_HEAD (read in small pieces, so that the limit is checked as the head grows).
+        let response = format!(
+            "HTTP/1.1 100 Continue\r\nX: {}\r\n\r\nHTTP/1.1 200 OK\r\nY: {}\r\nContent-Length: 0\r\n\r\n",
+            "a".repeat(20_000),
+            "b".repeat(30_000)
+        );
+        assert_eq!(
+            trickled_by(64, response.as_bytes(), None).unwrap().status,
+            200
+        );
     }
 
     /// A server that sends `start`, then `pattern` again and again (up to 32 MiB, so that a

@@ -1020,6 +1020,48 @@ mod tests {
     }
 
     #[test]
+    fn a_message_of_exactly_the_size_limit_is_delivered() {
+        let delivered = |lines: usize| {
+            let mut s = session();
+            for line in ["HELO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"] {
+                say(&mut s, line);
+            }
+            // Each line is 9 bytes and its newline: 10 bytes of the message.
+            for _ in 0..lines {
+                feed(&mut s, b"012345678");
+            }
+            say(&mut s, ".")
+        };
+        assert!(delivered(20).starts_with("deliver"), "200 bytes");
+        assert_eq!(code(&delivered(21)), "552");
+    }
+
+    #[test]
+    fn read_line_retries_a_read_interrupted_by_a_signal() {
+        /// A reader whose every other read fails with EINTR.
+        struct Interrupted<'a>(&'a [u8], bool);
+        impl std::io::Read for Interrupted<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.1 = !self.1;
+                if self.1 {
+                    return Err(io::ErrorKind::Interrupted.into());
+                }
+                let n = buf.len().min(self.0.len()).min(3);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut reader = std::io::BufReader::with_capacity(
+            4,
+            Interrupted(b"HELO me\r\n", false),
+        );
+        let mut line = Vec::new();
+        assert_eq!(read_line(&mut reader, &mut line, 100).unwrap(), Input::Line);
+        assert_eq!(line, b"HELO me\r\n");
+    }
+
+    #[test]
     fn mbox_entries_quote_from_lines_and_end_with_an_empty_line() {
         let message = Message {
             helo: "me".into(),

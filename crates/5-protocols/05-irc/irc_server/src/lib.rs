@@ -1428,6 +1428,67 @@ mod tests {
     }
 
     #[test]
+    fn only_a_channel_operator_may_give_operator_status() {
+        let irc = irc();
+        let alice = registered(&irc, "alice");
+        let bob = registered(&irc, "bob");
+        say(&irc, &alice, "JOIN #rust"); // the first in: operator
+        say(&irc, &bob, "JOIN #rust");
+        alice.heard();
+        bob.heard();
+        say(&irc, &bob, "MODE #rust +o bob");
+        assert_eq!(
+            bob.heard(),
+            [":irc.test 482 bob #rust :You're not channel operator"]
+        );
+        say(&irc, &alice, "MODE #rust +o bob");
+        let told = bob.heard();
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(told[0].ends_with("MODE #rust +o bob"), "{told:?}");
+    }
+
+    #[test]
+    fn user_may_be_given_once_even_before_nick() {
+        let irc = irc();
+        let client = join(&irc);
+        say(&irc, &client, "USER ann 0 * :Ann");
+        assert!(client.heard().is_empty());
+        say(&irc, &client, "USER bea 0 * :Bea");
+        let told = client.heard();
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(
+            told[0].contains(" 462 ")
+                && told[0].ends_with(":You may not reregister"),
+            "{told:?}"
+        );
+    }
+
+    #[test]
+    fn list_shows_the_channels_asked_for_or_all() {
+        let irc = irc();
+        let alice = registered(&irc, "alice");
+        say(&irc, &alice, "JOIN #rust,#go");
+        alice.heard();
+        let listed = |line: &str| -> Vec<String> {
+            say(&irc, &alice, line);
+            alice
+                .heard()
+                .into_iter()
+                .filter(|l| l.contains(" 322 "))
+                .collect()
+        };
+        assert_eq!(listed("LIST #RUST"), [":irc.test 322 alice #rust 1 :"]);
+        assert_eq!(listed("LIST").len(), 2);
+        assert_eq!(listed("LIST :").len(), 2);
+    }
+
+    #[test]
+    fn the_flood_allowance_is_the_one_the_book_gives() {
+        // book/src/part5/irc.md: cut off with more than 8 KiB sent and unread.
+        assert_eq!(MAX_UNREAD, 8192);
+    }
+
+    #[test]
     fn part_quit_and_nick_changes_are_seen_by_the_channel() {
         let irc = irc();
         let alice = registered(&irc, "alice");

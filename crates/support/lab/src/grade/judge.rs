@@ -210,6 +210,119 @@ mod tests {
         }
     }
 
+    /// `ran`, with what the test wrote on stderr and whether it came near the process limit.
+    fn ran_with(status: Option<i32>, stderr: &str, hit_process_limit: bool) -> TestRun {
+        let mut run = ran(status, "test a ... FAILED\n", &[]);
+        if let Ok(ended) = &mut run.ended {
+            ended.ending.stderr = stderr.as_bytes().to_vec();
+            ended.ending.hit_process_limit = hit_process_limit;
+        }
+        run
+    }
+
+    #[test]
+    fn a_test_stopped_by_a_limit_is_told_which_one() {
+        let options = Options::new(4, Some(1));
+        let judged = |run| test(run, &options);
+        // Near the process limit: said so, whatever the status (here a plain failure).
+        let forks = judged(ran_with(Some(101 << 8), "", true));
+        assert_eq!(
+            forks.reason,
+            "hit the process limit (256 processes): does it fork without end?"
+        );
+        assert!(!forks.passed);
+        // Out of memory: Rust's allocator says so on stderr, then aborts (SIGABRT).
+        let memory = judged(ran_with(
+            Some(libc::SIGABRT),
+            "memory allocation of 4096 bytes failed\n",
+            false,
+        ));
+        assert_eq!(
+            memory.reason,
+            "hit the memory limit (1024 MiB of address space per process)"
+        );
+        // A file over the size limit: SIGXFSZ.
+        let file = judged(ran_with(Some(libc::SIGXFSZ), "", false));
+        assert_eq!(file.reason, "hit the file size limit (64 MiB per file)");
+        // A failure that left processes behind says so in its detail.
+        let left = judged(ran(Some(101 << 8), "", &["7 sleep 9"]));
+        assert_eq!(left.reason, "failed");
+        assert!(left.detail.contains("left running: 7 sleep 9"), "{left:?}");
+    }
+
+    #[test]
+    fn a_transcript_that_did_not_play_through_says_why() {
+        use crate::grade::run::{NotPlayed, TranscriptRun};
+        use crate::transcript::Failure;
+        let options = Options::new(4, Some(1));
+        let judged = |outcome| {
+            transcript(
+                TranscriptRun {
+                    name: "greeting".into(),
+                    seconds: 0.1,
+                    seed: 7,
+                    outcome,
+                },
+                &options,
+            )
+        };
+        let played = judged(Ok(()));
+        assert!(played.passed && played.reason.is_empty(), "{played:?}");
+        assert_eq!(
+            (played.name.as_str(), played.kind),
+            ("greeting", Kind::Transcript)
+        );
+        let failed = |change: fn(&mut Failure)| {
+            let mut failure = Failure::from("expected HELLO, got hello".to_owned());
+            change(&mut failure);
+            judged(Err(NotPlayed::Failed(failure)))
+        };
+        let wrong = failed(|_| {});
+        assert!(!wrong.passed);
+        assert_eq!(wrong.reason, "the conversation went wrong");
+        assert_eq!(wrong.detail, "(random seed 7)\nexpected HELLO, got hello");
+        type Change = fn(&mut Failure);
+        let cases: [(Change, &str); 4] = [
+            (
+                |f| f.hit_process_limit = true,
+                "hit the process limit (256 processes): does it fork without end?",
+            ),
+            (
+                |f| f.limit = Some("hit the file size limit (64 MiB per file)".into()),
+                "hit the file size limit (64 MiB per file)",
+            ),
+            (|f| f.left_processes = true, "left processes behind"),
+            (|f| f.out_of_time = true, "timed out after 4 s"),
+        ];
+        for (change, reason) in cases {
+            assert_eq!(failed(change).reason, reason);
+        }
+        // The process limit is named first, whatever else went wrong.
+        let both = failed(|f| {
+            f.hit_process_limit = true;
+            f.out_of_time = true;
+        });
+        assert!(both.reason.starts_with("hit the process limit"), "{both:?}");
+        let missing = judged(Err(NotPlayed::NoProgram {
+            binary: "server".into(),
+            built: vec!["client".into()],
+        }));
+        assert_eq!(
+            (missing.reason.as_str(), missing.detail.as_str()),
+            (
+                "no program named server",
+                "the exercise builds [\"client\"]"
+            )
+        );
+        let unreadable = judged(Err(NotPlayed::Unreadable("gone".into())));
+        assert_eq!(unreadable.reason, "the transcript cannot be read");
+        let malformed = judged(Err(NotPlayed::Malformed("line 3".into())));
+        assert_eq!(
+            malformed.reason,
+            "the transcript is malformed (an instructor's mistake)"
+        );
+    }
+
     #[test]
     fn a_test_passes_only_when_it_ran_exited_0_and_left_nothing() {
         let options = Options::new(4, Some(1));

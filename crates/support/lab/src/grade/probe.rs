@@ -497,6 +497,165 @@ fn run_trusted(
 mod tests {
     use super::*;
 
+    use std::os::unix::process::ExitStatusExt;
+
+    use crate::sandbox::Ending;
+
+    fn answer(input: &str, output: &str) -> Answer {
+        Answer {
+            input: input.into(),
+            output: output.into(),
+        }
+    }
+
+    /// The reference's answers to two cases of the check `send` (seeds 1 and 2).
+    fn expected() -> Expected {
+        let mut answers = HashMap::new();
+        answers.insert(("send".to_owned(), 1), answer("[1]", "Ok(1)"));
+        answers.insert(("send".to_owned(), 2), answer("[2, 2]", "Ok(2)"));
+        Expected {
+            checks: vec![Check {
+                name: "send".into(),
+                kind: Kind::Hidden,
+                seeds: vec![1, 2],
+            }],
+            answers,
+        }
+    }
+
+    /// The student's probe, ended with `status` (None: still running at the time limit),
+    /// having answered `answers`.
+    fn probe_run(status: Option<i32>, stderr: &str, answers: &[(u64, Answer)]) -> CheckRun {
+        CheckRun {
+            seconds: 0.2,
+            ended: Ok(Ended {
+                status: status.map(ExitStatus::from_raw),
+                ending: Ending {
+                    stdout: Vec::new(),
+                    stderr: stderr.as_bytes().to_vec(),
+                    leftovers: Vec::new(),
+                    hit_process_limit: false,
+                },
+            }),
+            answers: answers.iter().cloned().collect(),
+        }
+    }
+
+    #[test]
+    fn a_check_passes_when_every_case_is_answered_as_the_reference_did() {
+        let options = Options::new(4, Some(1));
+        let judged = |run| {
+            let mut results = judge(&expected(), vec![run], &options);
+            assert_eq!(results.len(), 1);
+            results.remove(0)
+        };
+        let right = [(1, answer("[1]", "Ok(1)")), (2, answer("[2, 2]", "Ok(2)"))];
+        let passed = judged(probe_run(Some(0), "", &right));
+        assert!(passed.passed && passed.reason.is_empty(), "{passed:?}");
+        assert_eq!(
+            (passed.name.as_str(), passed.kind),
+            ("probe::send", Kind::Hidden)
+        );
+
+        let wrong = judged(probe_run(
+            Some(0),
+            "",
+            &[(1, answer("[1]", "Ok(1)")), (2, answer("[2, 2]", "Ok(3)"))],
+        ));
+        assert_eq!(wrong.reason, "wrong result");
+        assert!(
+            wrong.detail.starts_with(
+                "case 2 of 2 (seed 2)\ninput:    [2, 2]\nexpected: Ok(2)\nobserved: Ok(3)"
+            ),
+            "{}",
+            wrong.detail
+        );
+        // Only an answer to another input names that input.
+        assert!(
+            !wrong.detail.contains("the answer was for"),
+            "{}",
+            wrong.detail
+        );
+        let panicked = judged(probe_run(
+            Some(0),
+            "",
+            &[(1, answer("[7]", "panicked at 'oops'"))],
+        ));
+        assert_eq!(panicked.reason, "panicked");
+        assert!(
+            !panicked.detail.contains("the answer was for"),
+            "{}",
+            panicked.detail
+        );
+        let other = judged(probe_run(Some(0), "", &[(1, answer("[9]", "Ok(9)"))]));
+        assert_eq!(other.reason, "answered another input");
+        assert!(
+            other.detail.ends_with("the answer was for the input [9]"),
+            "{}",
+            other.detail
+        );
+
+        // No answer to the first case: why the probe stopped.
+        let timed_out = judged(probe_run(None, "", &[]));
+        assert_eq!(timed_out.reason, "timed out after 4 s");
+        assert!(
+            timed_out
+                .detail
+                .contains("observed: no answer: the probe was still on this case")
+        );
+        let exited = judged(probe_run(Some(3 << 8), "bye\n", &[]));
+        assert_eq!(exited.reason, "exited in the middle of a case");
+        assert!(
+            exited.detail.contains("the probe exited with status 3"),
+            "{}",
+            exited.detail
+        );
+        assert!(
+            exited.detail.ends_with("its stderr (last lines):\nbye"),
+            "{}",
+            exited.detail
+        );
+        let crashed = judged(probe_run(Some(libc::SIGSEGV), "", &[]));
+        assert_eq!(crashed.reason, "crashed (signal: 11 (SIGSEGV))");
+        let memory = judged(probe_run(
+            Some(libc::SIGABRT),
+            "memory allocation of 8 bytes failed\n",
+            &[],
+        ));
+        assert_eq!(
+            memory.reason,
+            "hit the memory limit (1024 MiB of address space per process)"
+        );
+        let mut forks = probe_run(Some(0), "", &[]);
+        if let Ok(ended) = &mut forks.ended {
+            ended.ending.hit_process_limit = true;
+        }
+        assert!(
+            judged(forks)
+                .reason
+                .starts_with("hit the process limit (256 processes)")
+        );
+
+        // Every answer right, but something left running.
+        let mut left = probe_run(Some(0), "", &right);
+        if let Ok(ended) = &mut left.ended {
+            ended.ending.leftovers = vec!["9 sleep 60".into()];
+        }
+        let left = judged(left);
+        assert_eq!(left.reason, "left processes behind");
+        assert_eq!(
+            left.detail,
+            "still running after the probe ended: 9 sleep 60"
+        );
+        let mut unstarted = probe_run(Some(0), "", &[]);
+        unstarted.ended = Err(io::Error::other("no such file"));
+        let unstarted = judged(unstarted);
+        assert_eq!(
+            (unstarted.reason.as_str(), unstarted.detail.as_str()),
+            ("could not start", "no such file")
+        );
+    }
+
     #[test]
     fn records_are_read_back_and_garbage_is_skipped() {
         let text = "test result: ok. 1 passed\nsend 7\ta\\tb\tOk(\\\"x\\\\n\\\")\nsend 7\tlater\tignored\nsend x\ta\tb\n";
@@ -513,6 +672,23 @@ mod tests {
 
     #[test]
     fn seeds_depend_on_the_run_the_check_and_the_case() {
+        // The values themselves are fixed: a seed printed in a report (`--seed 42`) must
+        // draw the same cases when the submission is graded again by a later grader.
+        let known = [
+            case_seed(42, "send", 0),
+            case_seed(42, "send", 1),
+            case_seed(0, "", 0),
+            case_seed(999_999, "round_trip", 7),
+        ];
+        assert_eq!(
+            known,
+            [
+                8_005_324_400_523_169,
+                7_547_491_542_067_512,
+                8_625_955_362_125_501,
+                2_289_745_329_109_840
+            ]
+        );
         let a = case_seed(42, "send", 0);
         assert_eq!(a, case_seed(42, "send", 0));
         assert_ne!(a, case_seed(43, "send", 0));
@@ -540,5 +716,34 @@ mod tests {
         );
         let short = compared("case 1 of 1", "in", "Ok(3)", "Ok(4)");
         assert!(!short.contains("first difference"), "{short}");
+        // Near the end, the window stops at the end, without a mark of more.
+        let near_end = compared(
+            "case 1 of 1",
+            "in",
+            &("x".repeat(50) + "a"),
+            &("x".repeat(50) + "b"),
+        );
+        assert!(
+            near_end.contains(&format!("\n  expected …{}a\n", "x".repeat(30))),
+            "{near_end}"
+        );
+        // A probe that panicked or did not answer is plain to see: no pointer, however
+        // long the common start.
+        let message = "panicked at src/lib.rs:10:5: index out of bounds: the len is 3 but";
+        for observed in [
+            format!("{message} the index is 5"),
+            format!("no answer: {message}"),
+        ] {
+            let expected = if observed.starts_with("no") {
+                format!("no answer: {message} the index is 4")
+            } else {
+                format!("{message} the index is 4")
+            };
+            let plain = compared("case 1 of 1", "in", &expected, &observed);
+            assert!(!plain.contains("first difference"), "{plain}");
+        }
+        // A long input, expected or observed value is cut, saying how much was left out.
+        assert_eq!(shortened("abcdef", 3), "abc… (3 more characters)");
+        assert_eq!(shortened("abc", 3), "abc");
     }
 }

@@ -337,7 +337,9 @@ mod tests {
             table.contains("\ntwo: does not compile\n    error[E0308]"),
             "{table}"
         );
-        assert!(table.contains("total"), "{table}");
+        let total = table.lines().find(|l| l.starts_with("total")).unwrap();
+        let words: Vec<&str> = total.split_whitespace().collect();
+        assert_eq!(words, ["total", "5.0", "of", "20"], "{table}");
         assert!(table.contains("does not compile"), "{table}");
     }
 
@@ -375,6 +377,10 @@ mod tests {
         assert!(text.contains("name=\"a&amp;b\""));
         assert!(text.contains("&lt;&amp;&gt; \\x01"));
         assert!(text.contains("<testsuite name=\"two\" tests=\"1\" failures=\"0\" errors=\"1\""));
+        assert!(
+            text.contains("<testsuite name=\"one\" tests=\"2\" failures=\"1\" errors=\"0\""),
+            "{text}"
+        );
         assert!(
             text.contains("<testsuites name=\"a&amp;b\" tests=\"3\" failures=\"1\" errors=\"1\">")
         );

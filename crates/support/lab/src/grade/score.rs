@@ -142,6 +142,13 @@ mod tests {
         assert_eq!(result.total(Some(Kind::Hidden)), 0);
         let broken = ExerciseResult::untested("two", Problem::new("does not compile", "error"));
         assert_eq!(broken.points(), 0.0);
+        // An exercise with no test at all is worth nothing (not 0/0).
+        let empty = ExerciseResult {
+            name: "three".into(),
+            problem: None,
+            tests: vec![],
+        };
+        assert_eq!(empty.points(), 0.0);
         assert_eq!(broken.note(), "does not compile");
     }
 
