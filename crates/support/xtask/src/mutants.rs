@@ -395,6 +395,9 @@ fn cargo_mutants(
     only: Option<&[String]>,
 ) -> Result<(), String> {
     let args = mutants_args(target, out, options, only);
+    // cargo-mutants creates its output folder but not the folders above it (a fresh
+    // clone has no target/mutants yet).
+    fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     eprintln!("+ cargo {}", args.join(" "));
     let mut command = Command::new(cargo());
     command.current_dir(root).args(&args);
