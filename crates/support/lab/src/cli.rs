@@ -36,6 +36,10 @@ pub enum Command {
     Verify {
         /// Only these exercises.
         exercises: Vec<String>,
+        /// Exercises checked at once (by default one per core, in the sandbox; one
+        /// without it).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Maintainers: make exercises/NAME/src from solutions/NAME/src (their markers).
     Sync {

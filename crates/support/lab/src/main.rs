@@ -66,7 +66,7 @@ fn run(args: Args) -> Result<bool, String> {
         Command::Hint { exercise, number } => hint::run(&course()?, &exercise, number),
         Command::Watch => watch::run(&course()?),
         Command::Reset { exercise } => reset::run(&course()?, &exercise),
-        Command::Verify { exercises } => verify::run(&course()?, &exercises),
+        Command::Verify { exercises, jobs } => verify::run(&course()?, &exercises, jobs),
         Command::Sync { check } => sync::run(&course()?, check),
         Command::Play(play) => play::run(&play),
         Command::Export(export) => export::run(&course()?, &export),

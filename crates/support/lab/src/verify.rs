@@ -10,7 +10,9 @@ use crate::grade::score::{ExerciseResult, Kind};
 use crate::grade::{self, Options, assemble, reference, report};
 use crate::sandbox;
 
-pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
+/// Runs the check of `only` (every exercise when empty), `jobs` exercises at a time
+/// (`None`: as many as the machine has cores, when the sandbox keeps them apart).
+pub fn run(course: &Course, only: &[String], jobs: Option<usize>) -> Result<bool, String> {
     sandbox::become_subreaper();
     let mut options = Options::new(30, Some(1));
     // The solutions and exercises are the course's own code: where the sandbox is not
@@ -20,6 +22,16 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
         eprintln!("cargo lab verify: running the course's code without the sandbox: {why}");
         options.limits.contain = false;
     }
+    // Most of an exercise's time is its tests waiting on sockets and timers, so several
+    // exercises at once finish sooner. Only the sandbox gives each program a user of its
+    // own; without it, cleaning up after one test could kill another's processes.
+    let jobs = match jobs {
+        Some(jobs) => jobs.max(1),
+        None if options.limits.contain => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        None => 1,
+    };
     let chosen = course.pick_all(only)?;
     let mut problems = Vec::new();
     for exercise in &chosen {
@@ -52,7 +64,7 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
         Some(&hidden),
         true,
     )?;
-    for exercise in &chosen {
+    let verify_one = |exercise: &Exercise| {
         let name = &exercise.name;
         let transcripts = assemble::hidden_tests(&hidden, name).transcripts;
         let solved = grade::exercise_pipeline(
@@ -71,9 +83,12 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
             None,
             &options,
         );
-        println!("{}", summary(&solved, &untouched));
-        problems.extend(judge(&solved, &untouched));
-    }
+        (summary(&solved, &untouched), judge(&solved, &untouched))
+    };
+    in_order(&chosen, jobs, verify_one, |(line, found)| {
+        println!("{line}");
+        problems.extend(found);
+    });
     for problem in &problems {
         eprintln!("\nPROBLEM {problem}");
     }
@@ -81,6 +96,47 @@ pub fn run(course: &Course, only: &[String]) -> Result<bool, String> {
         println!("\nverified {} exercises", chosen.len());
     }
     Ok(problems.is_empty())
+}
+
+/// Does `work` on every item, `jobs` items at a time, and hands each result to `emit`
+/// in the items' order, as soon as it and those before it are done: the work overlaps,
+/// and the output still reads in course order.
+fn in_order<T: Sync, R: Send>(
+    items: &[&T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut emit: impl FnMut(R),
+) {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+
+    let (done, results) = mpsc::channel();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(items.len()) {
+            let done = done.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let _ = done.send((i, work(item)));
+                }
+            });
+        }
+        // The workers hold the only senders now: the loop ends when the last one does.
+        drop(done);
+        let mut waiting = BTreeMap::new();
+        let mut emitted = 0;
+        for (i, result) in results {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&emitted) {
+                emit(result);
+                emitted += 1;
+            }
+        }
+    });
 }
 
 /// What is wrong with the chapters the exercises name (`[package.metadata.lab] chapter`
@@ -222,6 +278,36 @@ mod tests {
         let course = course(dir.path(), chapters);
         let all: Vec<&Exercise> = course.exercises.iter().collect();
         chapter_problems(&course, &all, &Contents::read(&course.root))
+    }
+
+    #[test]
+    fn in_order_overlaps_the_work_and_emits_in_the_items_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+
+        // The first items take longest, so they finish last when run side by side.
+        let items: Vec<u64> = vec![60, 45, 30, 15, 0];
+        let items: Vec<&u64> = items.iter().collect();
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let mut emitted = Vec::new();
+        in_order(
+            &items,
+            3,
+            |&ms| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(ms));
+                running.fetch_sub(1, Ordering::SeqCst);
+                ms
+            },
+            |ms| emitted.push(ms),
+        );
+        assert_eq!(emitted, [60, 45, 30, 15, 0]);
+        assert_eq!(most.load(Ordering::SeqCst), 3);
+
+        let mut none = Vec::new();
+        in_order(&[] as &[&u64], 4, |&n| n, |n| none.push(n));
+        assert!(none.is_empty());
     }
 
     #[test]
