@@ -51,6 +51,21 @@ pub fn sync(dest: &Path, files: &BTreeMap<PathBuf, PathBuf>) -> io::Result<()> {
             fs::remove_file(path)?;
         }
     }
+    // A folder left empty goes too: `lab-judge/*` is a workspace glob, and cargo refuses
+    // a member folder without a Cargo.toml (an exercise whose tests moved to a probe).
+    let folders: Vec<PathBuf> = WalkDir::new(dest)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|entry| entry.file_name() != "target" && entry.file_name() != ".git")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    // Listed parents first, so taken in reverse, a folder comes after everything in it.
+    for folder in folders.iter().rev() {
+        // Fails, as it should, for a folder that still holds something.
+        let _ = fs::remove_dir(folder);
+    }
     Ok(())
 }
 
@@ -117,6 +132,9 @@ mod tests {
         fs::write(from.path().join("keep.rs"), "new").unwrap();
         fs::write(dest.path().join("old.rs"), "old").unwrap();
         fs::write(dest.path().join("Cargo.lock"), "lock").unwrap();
+        fs::create_dir_all(dest.path().join("gone/tests")).unwrap();
+        fs::write(dest.path().join("gone/tests/t.rs"), "old").unwrap();
+        fs::create_dir_all(dest.path().join("target/debug")).unwrap();
         let mut files = BTreeMap::new();
         add_tree(&mut files, from.path(), Path::new("src"));
         sync(dest.path(), &files).unwrap();
@@ -126,5 +144,8 @@ mod tests {
         );
         assert!(!dest.path().join("old.rs").exists());
         assert!(dest.path().join("Cargo.lock").exists());
+        // No empty folder is left where files went (cargo would take it for a package).
+        assert!(!dest.path().join("gone").exists());
+        assert!(dest.path().join("target/debug").is_dir());
     }
 }
