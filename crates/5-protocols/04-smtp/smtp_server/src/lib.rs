@@ -1003,6 +1003,15 @@ mod tests {
             assert_eq!(got, want, "buffer of {buffer}");
         }
         assert_eq!(read_all(b"", 5, 8), [(Input::End, vec![])]);
+        // The client closed in the middle of a line already too long: too long,
+        // and none of it kept.
+        for buffer in [1, 3, 64] {
+            assert_eq!(
+                read_all(b"12345678", 5, buffer),
+                [(Input::TooLong, vec![]), (Input::End, vec![])],
+                "buffer of {buffer}"
+            );
+        }
     }
 
     #[test]
@@ -1021,7 +1030,7 @@ mod tests {
 
     #[test]
     fn a_message_of_exactly_the_size_limit_is_delivered() {
-        let delivered = |lines: usize| {
+        let delivered = |lines: usize, last: &[u8]| {
             let mut s = session();
             for line in ["HELO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"] {
                 say(&mut s, line);
@@ -1030,10 +1039,16 @@ mod tests {
             for _ in 0..lines {
                 feed(&mut s, b"012345678");
             }
+            feed(&mut s, last);
             say(&mut s, ".")
         };
-        assert!(delivered(20).starts_with("deliver"), "200 bytes");
-        assert_eq!(code(&delivered(21)), "552");
+        assert!(
+            delivered(19, b"012345678").starts_with("deliver"),
+            "200 bytes"
+        );
+        // An empty line is one byte of the message too (its newline).
+        assert_eq!(code(&delivered(20, b"")), "552", "201 bytes");
+        assert_eq!(code(&delivered(20, b"012345678")), "552", "210 bytes");
     }
 
     #[test]
