@@ -1113,5 +1113,15 @@ mod tests {
             "Tue, 29 Feb 2000 12:34:56 +0000"
         );
         assert_eq!(asctime(at(4_102_444_799)), "Thu Dec 31 23:59:59 2099");
+        // 2100 is divisible by 100 but not by 400: no leap day, so 28 February
+        // is followed by 1 March.
+        assert_eq!(
+            rfc5322_date(at(4_107_542_399)),
+            "Sun, 28 Feb 2100 23:59:59 +0000"
+        );
+        assert_eq!(
+            rfc5322_date(at(4_107_542_400)),
+            "Mon, 01 Mar 2100 00:00:00 +0000"
+        );
     }
 }
