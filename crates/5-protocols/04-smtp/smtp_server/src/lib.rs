@@ -744,6 +744,7 @@ mod tests {
     #[test]
     fn the_notes_dialogue_delivers_one_message() {
         let mut s = session();
+        assert_eq!(s.greeting(), "220 mx.test ESMTP smtp_server ready\r\n");
         assert_eq!(
             say(&mut s, "helo localhost"),
             "250 mx.test Hello localhost [127.0.0.1]\r\n"
