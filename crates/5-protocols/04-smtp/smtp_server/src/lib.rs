@@ -744,6 +744,7 @@ mod tests {
     #[test]
     fn the_notes_dialogue_delivers_one_message() {
         let mut s = session();
+        assert_eq!(s.greeting(), "220 mx.test ESMTP smtp_server ready\r\n");
         assert_eq!(
             say(&mut s, "helo localhost"),
             "250 mx.test Hello localhost [127.0.0.1]\r\n"
@@ -1003,6 +1004,15 @@ mod tests {
             assert_eq!(got, want, "buffer of {buffer}");
         }
         assert_eq!(read_all(b"", 5, 8), [(Input::End, vec![])]);
+        // The client closed in the middle of a line already too long: too long,
+        // and none of it kept.
+        for buffer in [1, 3, 64] {
+            assert_eq!(
+                read_all(b"12345678", 5, buffer),
+                [(Input::TooLong, vec![]), (Input::End, vec![])],
+                "buffer of {buffer}"
+            );
+        }
     }
 
     #[test]
@@ -1021,7 +1031,7 @@ mod tests {
 
     #[test]
     fn a_message_of_exactly_the_size_limit_is_delivered() {
-        let delivered = |lines: usize| {
+        let delivered = |lines: usize, last: &[u8]| {
             let mut s = session();
             for line in ["HELO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"] {
                 say(&mut s, line);
@@ -1030,10 +1040,16 @@ mod tests {
             for _ in 0..lines {
                 feed(&mut s, b"012345678");
             }
+            feed(&mut s, last);
             say(&mut s, ".")
         };
-        assert!(delivered(20).starts_with("deliver"), "200 bytes");
-        assert_eq!(code(&delivered(21)), "552");
+        assert!(
+            delivered(19, b"012345678").starts_with("deliver"),
+            "200 bytes"
+        );
+        // An empty line is one byte of the message too (its newline).
+        assert_eq!(code(&delivered(20, b"")), "552", "201 bytes");
+        assert_eq!(code(&delivered(20, b"012345678")), "552", "210 bytes");
     }
 
     #[test]
@@ -1098,5 +1114,15 @@ mod tests {
             "Tue, 29 Feb 2000 12:34:56 +0000"
         );
         assert_eq!(asctime(at(4_102_444_799)), "Thu Dec 31 23:59:59 2099");
+        // 2100 is divisible by 100 but not by 400: no leap day, so 28 February
+        // is followed by 1 March.
+        assert_eq!(
+            rfc5322_date(at(4_107_542_399)),
+            "Sun, 28 Feb 2100 23:59:59 +0000"
+        );
+        assert_eq!(
+            rfc5322_date(at(4_107_542_400)),
+            "Mon, 01 Mar 2100 00:00:00 +0000"
+        );
     }
 }

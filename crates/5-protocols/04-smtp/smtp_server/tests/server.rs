@@ -182,22 +182,70 @@ fn python_smtplib_sees_a_refused_recipient() {
     assert_eq!(spool.names(), ["ok"]);
 }
 
-#[test]
-fn python_smtplib_message_over_the_size_limit_is_refused_up_front() {
-    let spool = Spool::new("size");
-    let server = start(&spool, &["--max-size", "100"]);
+/// Runs tests/peers/smtplib_send.py: `args` are its options, the sender and the
+/// recipients; `message` is what it sends.
+fn smtplib_send(
+    server: &Server,
+    args: &[&str],
+    message: &[u8],
+) -> testkit::Finished {
     let python = require_tool("python3");
     let script =
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtplib_send.py");
     let port = server.addr.port().to_string();
-    let out = run(
-        python.to_str().unwrap(),
-        &[script, &port, "py@example.org", "ok@localhost"],
-        &[b'x'; 500],
-    );
+    let (options, rest): (Vec<&str>, Vec<&str>) =
+        args.iter().partition(|a| a.starts_with("--"));
+    let mut all = vec![script];
+    all.extend(options);
+    all.push(&port);
+    all.extend(rest);
+    run(python.to_str().unwrap(), &all, message)
+}
+
+#[test]
+fn python_smtplib_message_over_the_size_limit_is_refused_up_front() {
+    let spool = Spool::new("size");
+    let server = start(&spool, &["--max-size", "100"]);
+    let out =
+        smtplib_send(&server, &["py@example.org", "ok@localhost"], &[b'x'; 500]);
     // smtplib sends SIZE=500 with MAIL FROM, which the server refuses at once.
     assert!(out.stdout.contains("sender refused: 552"), "{out:?}");
     assert_eq!(spool.names(), Vec::<String>::new());
+    // SIZE=101, one byte over: refused too.
+    let mut message = [b'y'; 101];
+    message[99..].copy_from_slice(b"\r\n");
+    let out = smtplib_send(&server, &["py@example.org", "ok@localhost"], &message);
+    assert!(out.stdout.contains("sender refused: 552"), "{out:?}");
+    assert_eq!(spool.names(), Vec::<String>::new());
+    // SIZE=100, exactly the limit: taken, and delivered.
+    let out =
+        smtplib_send(&server, &["py@example.org", "ok@localhost"], &message[1..]);
+    assert!(out.stdout.contains("refused: {}"), "{out:?}");
+    assert!(
+        spool
+            .mailbox("ok")
+            .ends_with(&format!("\n{}\n\n", "y".repeat(98)))
+    );
+}
+
+/// Text that is not ASCII goes with `BODY=8BITMIME` (RFC 6152), which the server
+/// announced in its EHLO reply: taken, and delivered byte for byte.
+#[test]
+fn python_smtplib_sends_8bit_text_with_body_8bitmime() {
+    let spool = Spool::new("8bit");
+    let server = start(&spool, &[]);
+    let message = "Subject: Grüße\r\n\r\nGrüße aus Köln, 10 €\r\n";
+    let out = smtplib_send(
+        &server,
+        &["--BODY=8BITMIME", "py@example.org", "ute@localhost"],
+        message.as_bytes(),
+    );
+    assert!(out.stdout.contains("refused: {}"), "{out:?}");
+    let mbox = spool.mailbox("ute");
+    assert!(
+        mbox.ends_with("\nSubject: Grüße\n\nGrüße aus Köln, 10 €\n\n"),
+        "{mbox}"
+    );
 }
 
 #[test]
@@ -222,6 +270,11 @@ fn sequence_syntax_and_unknown_command_errors_have_their_codes() {
         "252 Cannot VRFY user, but will accept message and attempt delivery"
     );
     assert!(nc.say("EXPN staff").starts_with("502 "));
+    // EHLO announced HELP.
+    assert_eq!(
+        nc.say("HELP"),
+        "214 Commands: HELO EHLO MAIL RCPT DATA RSET VRFY NOOP QUIT HELP"
+    );
     assert_eq!(nc.say("NOOP"), "250 OK");
     assert_eq!(nc.say("MAIL FROM:<a@b.c>"), "250 OK");
     assert_eq!(nc.say("RCPT TO:<b@c.d>"), "250 Accepted");
@@ -230,6 +283,28 @@ fn sequence_syntax_and_unknown_command_errors_have_their_codes() {
     assert!(nc.say("DATA").starts_with("503 "));
     assert!(nc.say("QUIT").starts_with("221 "));
     assert_eq!(spool.names(), Vec::<String>::new());
+}
+
+#[test]
+fn only_announced_mail_parameters_are_taken_and_rset_takes_no_argument() {
+    let spool = Spool::new("params");
+    let server = start(&spool, &[]);
+    let mut nc = Typist::new(&server);
+    assert!(nc.say("EHLO client.test").starts_with("250-"));
+    while nc.reply().starts_with("250-") {}
+    // BINARYMIME (RFC 3030) was not announced: BODY= takes 7BIT and 8BITMIME.
+    assert_eq!(
+        nc.say("MAIL FROM:<a@b.c> BODY=BINARYMIME"),
+        "555 Parameter not recognised: BODY=BINARYMIME"
+    );
+    assert_eq!(nc.say("MAIL FROM:<a@b.c> SIZE=20 body=7bit"), "250 OK");
+    assert_eq!(nc.say("RCPT TO:<b@c.d>"), "250 Accepted");
+    // RSET with an argument is a syntax error, which resets nothing.
+    assert_eq!(nc.say("RSET everything"), "501 Syntax: RSET");
+    assert!(nc.say("DATA").starts_with("354 "));
+    nc.send(b"Subject: kept\r\n\r\nhi\r\n");
+    assert_eq!(nc.say("."), "250 OK: delivered to 1 mailbox");
+    assert!(spool.mailbox("b").ends_with("\nSubject: kept\n\nhi\n\n"));
 }
 
 #[test]
@@ -356,6 +431,9 @@ fn over_long_lines_are_refused_and_the_session_goes_on() {
     let server = start(&spool, &[]);
     let mut nc = Typist::new(&server);
     // A command line may hold 510 bytes before its CRLF.
+    let longest = format!("NOOP {}", "n".repeat(505));
+    assert_eq!(nc.say(&longest), "250 OK");
+    assert_eq!(nc.say(&format!("{longest}n")), "500 Line too long");
     let long_command = format!("HELO {}", "h".repeat(600));
     assert_eq!(nc.say(&long_command), "500 Line too long");
     let endless = format!("NOOP {}", "x".repeat(100_000));
