@@ -147,6 +147,8 @@ fn the_notes_session_registers_joins_and_talks_to_the_channel() {
     nc.send("quit :bye\n");
     assert_eq!(nc.next(), "ERROR :Closing Link: 127.0.0.1 (Quit: bye)");
     assert_eq!(read_to_close(&mut nc.conn), b"");
+    // The log says the client left on its own, not that the server stopped.
+    server.wait_for_stderr(": gone (QUIT)");
 }
 
 #[test]
@@ -228,9 +230,13 @@ fn the_error_numerics_a_client_expects() {
 fn the_commands_real_clients_send_get_answers_not_421() {
     // Flood control off: this test sends its lines faster than it allows.
     let server = start(&["--penalty-ms", "0"]);
-    // Registration the way clients do it today: capabilities first.
+    // Registration the way clients do it today: capabilities first, and PASS
+    // first of all from a client set up with a password, which a server without
+    // passwords takes in silence.
     let mut alice = User::connect(&server);
-    alice.send("CAP LS 302\r\nNICK alice\r\nUSER alice 0 * :Alice Liddell\r\n");
+    alice.send(
+        "PASS secret\r\nCAP LS 302\r\nNICK alice\r\nUSER alice 0 * :Alice Liddell\r\n",
+    );
     assert_eq!(alice.next(), ":irc.test CAP * LS :");
     alice.send("CAP END\r\n");
     assert!(alice.next().starts_with(":irc.test 001 alice :Welcome"));
@@ -707,6 +713,9 @@ fn sigterm_tells_every_client_the_server_is_shutting_down_then_exits_0() {
     // stderr is collected by another thread: wait for each line, bounded.
     server.wait_for_stderr("SIGTERM: no new connections");
     server.wait_for_stderr("told 3 client(s)");
+    // Each client's line in the log says why it went: the server stopped (not
+    // that the connection closed, which is how its reader saw it).
+    server.wait_for_stderr_count(": gone (Server shutting down)", 3);
     server.wait_for_stderr("every client has finished");
 }
 
