@@ -1690,6 +1690,7 @@ mod tests {
             !valid_channel("#")
                 && !valid_channel("a")
                 && !valid_channel("#a,b")
+                && !valid_channel("#a:b")
                 && !valid_channel("#a\x07")
         );
     }

@@ -203,5 +203,17 @@ mod tests {
         let long = "é".repeat(400);
         let out = line("s", "PRIVMSG", &["#x", &long]);
         assert!(out.len() <= 512 && out.ends_with("\r\n"), "{}", out.len());
+        // The limit falling inside a character of two, three or four bytes, at
+        // each of its bytes: the line keeps the whole characters that fit.
+        for wide in ["é", "€", "🦀"] {
+            for pad in 0..wide.len() {
+                let text = format!("{}{}", "x".repeat(pad), wide.repeat(300));
+                let out = line("s", "PRIVMSG", &["#x", &text]);
+                let kept = out.strip_suffix("\r\n").unwrap();
+                assert!(kept.len() <= MAX_LINE, "{wide} {pad}: {}", kept.len());
+                assert!(kept.len() > MAX_LINE - wide.len(), "{wide} {pad}");
+                assert!(format!(":s PRIVMSG #x {text}").starts_with(kept));
+            }
+        }
     }
 }

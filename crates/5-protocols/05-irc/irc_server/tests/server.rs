@@ -147,6 +147,8 @@ fn the_notes_session_registers_joins_and_talks_to_the_channel() {
     nc.send("quit :bye\n");
     assert_eq!(nc.next(), "ERROR :Closing Link: 127.0.0.1 (Quit: bye)");
     assert_eq!(read_to_close(&mut nc.conn), b"");
+    // The log says the client left on its own, not that the server stopped.
+    server.wait_for_stderr(": gone (QUIT)");
 }
 
 #[test]
@@ -222,16 +224,33 @@ fn the_error_numerics_a_client_expects() {
     assert_eq!(u.next(), ":irc.test 409 bob :No origin specified");
     u.send("FROB alice\r\n");
     assert_eq!(u.next(), ":irc.test 421 bob FROB :Unknown command");
+
+    // NOTICE never gets an error back (RFC 1459 §4.4.2), nor an away reply; it
+    // reaches whoever it can.
+    alice.send("AWAY :out\r\n");
+    alice.until(" 306 ");
+    u.send("NOTICE\r\nNOTICE alice\r\nNOTICE #nowhere :x\r\nNOTICE #here :x\r\n");
+    u.send("NOTICE nobody,alice :psst\r\nPING :quiet\r\n");
+    assert_eq!(u.next(), ":irc.test PONG irc.test :quiet");
+    assert_eq!(alice.next(), ":bob!bob@127.0.0.1 NOTICE alice :psst");
 }
 
 #[test]
 fn the_commands_real_clients_send_get_answers_not_421() {
     // Flood control off: this test sends its lines faster than it allows.
     let server = start(&["--penalty-ms", "0"]);
-    // Registration the way clients do it today: capabilities first.
+    // Registration the way clients do it today: capabilities first, and PASS
+    // first of all from a client set up with a password, which a server without
+    // passwords takes in silence.
     let mut alice = User::connect(&server);
-    alice.send("CAP LS 302\r\nNICK alice\r\nUSER alice 0 * :Alice Liddell\r\n");
+    alice.send(
+        "PASS secret\r\nCAP LS 302\r\nNICK alice\r\nUSER alice 0 * :Alice Liddell\r\n",
+    );
     assert_eq!(alice.next(), ":irc.test CAP * LS :");
+    // No capabilities on offer: whatever the client asks for is refused (NAK),
+    // addressed by the nick it has given.
+    alice.send("CAP REQ :multi-prefix sasl\r\n");
+    assert_eq!(alice.next(), ":irc.test CAP alice NAK :multi-prefix sasl");
     alice.send("CAP END\r\n");
     assert!(alice.next().starts_with(":irc.test 001 alice :Welcome"));
     assert_eq!(
@@ -243,19 +262,28 @@ fn the_commands_real_clients_send_get_answers_not_421() {
         alice.until(" 376 "),
         ":irc.test 376 alice :End of /MOTD command."
     );
-    alice.send("MODE alice +i\r\nMODE alice\r\n");
+    // Setting one's own modes is taken in silence; asking for them gets 221.
+    alice.send("MODE alice +i\r\nPING :set\r\nMODE alice\r\n");
+    assert_eq!(alice.next(), ":irc.test PONG irc.test :set");
     assert_eq!(alice.next(), ":irc.test 221 alice +");
     alice.send("MOTD\r\n");
     alice.until(" 376 ");
 
     // The first to join a channel is its operator.
+    let created = unix_now();
     alice.send("JOIN #tea\r\n");
     alice.next();
     assert_eq!(alice.next(), ":irc.test 353 alice = #tea :@alice");
     alice.next();
     alice.send("MODE #tea\r\n");
     assert_eq!(alice.next(), ":irc.test 324 alice #tea +n");
-    assert!(alice.next().starts_with(":irc.test 329 alice #tea "));
+    // 329: when the channel was created, in Unix time.
+    let when = alice.next();
+    let at = when.strip_prefix(":irc.test 329 alice #tea ").expect(&when);
+    assert!(
+        (created..=unix_now()).contains(&at.parse().unwrap()),
+        "{when}"
+    );
     alice.send("MODE #tea b\r\n");
     assert_eq!(
         alice.next(),
@@ -263,6 +291,7 @@ fn the_commands_real_clients_send_get_answers_not_421() {
     );
     alice.send("TOPIC #tea\r\n");
     assert_eq!(alice.next(), ":irc.test 331 alice #tea :No topic is set");
+    let topic_set = unix_now();
     alice.send("TOPIC #tea :Mad tea party\r\n");
     assert_eq!(
         alice.next(),
@@ -274,9 +303,13 @@ fn the_commands_real_clients_send_get_answers_not_421() {
     hatter.send("JOIN #tea\r\n");
     assert_eq!(hatter.next(), ":hatter!hatter@127.0.0.1 JOIN #tea");
     assert_eq!(hatter.next(), ":irc.test 332 hatter #tea :Mad tea party");
+    // 333: who set the topic, and when.
     let set_by = hatter.next();
+    let at = set_by
+        .strip_prefix(":irc.test 333 hatter #tea alice!alice@127.0.0.1 ")
+        .expect(&set_by);
     assert!(
-        set_by.starts_with(":irc.test 333 hatter #tea alice!alice@127.0.0.1 "),
+        (topic_set..=unix_now()).contains(&at.parse().unwrap()),
         "{set_by}"
     );
     assert_eq!(hatter.next(), ":irc.test 353 hatter = #tea :@alice hatter");
@@ -370,6 +403,12 @@ fn the_commands_real_clients_send_get_answers_not_421() {
     alice.send("LIST\r\n");
     alice.next();
     assert_eq!(alice.next(), ":irc.test 323 alice :End of /LIST");
+}
+
+/// Seconds since 1970, as IRC gives times.
+fn unix_now() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.unwrap().as_secs()
 }
 
 #[test]
@@ -707,6 +746,9 @@ fn sigterm_tells_every_client_the_server_is_shutting_down_then_exits_0() {
     // stderr is collected by another thread: wait for each line, bounded.
     server.wait_for_stderr("SIGTERM: no new connections");
     server.wait_for_stderr("told 3 client(s)");
+    // Each client's line in the log says why it went: the server stopped (not
+    // that the connection closed, which is how its reader saw it).
+    server.wait_for_stderr_count(": gone (Server shutting down)", 3);
     server.wait_for_stderr("every client has finished");
 }
 
