@@ -36,8 +36,8 @@ pub enum Command {
     Verify {
         /// Only these exercises.
         exercises: Vec<String>,
-        /// Exercises checked at once (by default one per core, in the sandbox; one
-        /// without it).
+        /// Exercises checked at once, in the sandbox (one per core by default); always
+        /// one without it.
         #[arg(long)]
         jobs: Option<usize>,
     },

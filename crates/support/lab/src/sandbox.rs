@@ -36,10 +36,26 @@ pub use room::Room;
 fn sandbox_uid() -> libc::uid_t {
     const NOBODY: libc::uid_t = 65534;
     static NEXT: AtomicU32 = AtomicU32::new(0);
+    if separate_users() {
+        first_uid() + NEXT.fetch_add(1, Ordering::Relaxed) % 256
+    } else {
+        NOBODY
+    }
+}
+
+/// The first of the grader's 256 sandbox user ids. pid_max is at most 2^22, so the ids
+/// stay below 2^31 + 256.
+fn first_uid() -> libc::uid_t {
+    (1 << 30) + (std::process::id() << 8)
+}
+
+/// Whether each sandboxed program gets a user id of its own (see `sandbox_uid`): the
+/// grader's 256 ids exist here. If not, they all run as `nobody`, and two at once share
+/// one process limit and one user to clean up after.
+pub fn separate_users() -> bool {
     static MAPPED: OnceLock<bool> = OnceLock::new();
-    // pid_max is at most 2^22, so the ids stay below 2^31 + 256.
-    let base = (1 << 30) + (std::process::id() << 8);
-    let mapped = *MAPPED.get_or_init(|| {
+    *MAPPED.get_or_init(|| {
+        let base = u64::from(first_uid());
         // The id serves as the group id too, so both maps must have all 256.
         ["uid_map", "gid_map"].iter().all(|file| {
             let map = std::fs::read_to_string(format!("/proc/self/{file}")).unwrap_or_default();
@@ -49,15 +65,10 @@ fn sandbox_uid() -> libc::uid_t {
                     .filter_map(|n| n.parse().ok())
                     .collect();
                 matches!(numbers[..], [inside, _, count]
-                    if inside <= u64::from(base) && u64::from(base) + 256 <= inside + count)
+                    if inside <= base && base + 256 <= inside + count)
             })
         })
-    });
-    if mapped {
-        base + NEXT.fetch_add(1, Ordering::Relaxed) % 256
-    } else {
-        NOBODY
-    }
+    })
 }
 
 /// How much room a program gets.

@@ -23,14 +23,23 @@ pub fn run(course: &Course, only: &[String], jobs: Option<usize>) -> Result<bool
         options.limits.contain = false;
     }
     // Most of an exercise's time is its tests waiting on sockets and timers, so several
-    // exercises at once finish sooner. Only the sandbox gives each program a user of its
-    // own; without it, cleaning up after one test could kill another's processes.
+    // exercises at once finish sooner, but only where the sandbox gives each program a
+    // user of its own. Without the sandbox, the cleanup after one test kills every child
+    // of the grader that is not a running test (another exercise's cargo build, say);
+    // with `nobody` for all, two tests would share one process limit.
+    let apart = options.limits.contain && sandbox::separate_users();
     let jobs = match jobs {
-        Some(jobs) => jobs.max(1),
-        None if options.limits.contain => {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+        _ if !apart => {
+            if jobs.is_some_and(|jobs| jobs > 1) {
+                eprintln!(
+                    "cargo lab verify: one exercise at a time: without the sandbox's users \
+                     of their own, the exercises' programs cannot be kept apart"
+                );
+            }
+            1
         }
-        None => 1,
+        Some(jobs) => jobs.max(1),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let chosen = course.pick_all(only)?;
     let mut problems = Vec::new();
