@@ -292,7 +292,7 @@ mod tests {
     #[test]
     fn in_order_overlaps_the_work_and_emits_in_the_items_order() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::time::Duration;
+        use std::time::{Duration, Instant};
 
         // The first items take longest, so they finish last when run side by side.
         let items: Vec<u64> = vec![60, 45, 30, 15, 0];
@@ -305,6 +305,12 @@ mod tests {
             |&ms| {
                 let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(now, Ordering::SeqCst);
+                // The first three wait for each other (a worker may start late on a busy
+                // machine): they meet only if three run at once.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while most.load(Ordering::SeqCst) < 3 && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
                 std::thread::sleep(Duration::from_millis(ms));
                 running.fetch_sub(1, Ordering::SeqCst);
                 ms
