@@ -674,12 +674,13 @@ mod tests {
 
     #[test]
     fn each_head_after_an_interim_one_has_the_whole_head_limit() {
-        // A 20 KB 100 Continue, then a response whose own head is 30 KB: each within
-        // MAX_HEAD (read in small pieces, so that the limit is checked as the head grows).
+        // A 40 KB 100 Continue, then a response whose own head is 40 KB: each within
+        // MAX_HEAD, together over it (read in small pieces, so that the limit is checked
+        // as the head grows).
         let response = format!(
             "HTTP/1.1 100 Continue\r\nX: {}\r\n\r\nHTTP/1.1 200 OK\r\nY: {}\r\nContent-Length: 0\r\n\r\n",
-            "a".repeat(20_000),
-            "b".repeat(30_000)
+            "a".repeat(40_000),
+            "b".repeat(40_000)
         );
         assert_eq!(
             trickled_by(64, response.as_bytes(), None).unwrap().status,
