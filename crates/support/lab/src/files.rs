@@ -12,11 +12,6 @@ use walkdir::WalkDir;
 /// order. Symbolic links and `target` and `.git` folders are skipped; so is anything past
 /// `limit` files.
 pub fn files_under(dir: &Path, limit: usize) -> Vec<(PathBuf, PathBuf)> {
-    let skipped = |entry: &walkdir::DirEntry| {
-        entry.depth() > 0
-            && entry.file_type().is_dir()
-            && (entry.file_name() == "target" || entry.file_name() == ".git")
-    };
     WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
@@ -29,6 +24,13 @@ pub fn files_under(dir: &Path, limit: usize) -> Vec<(PathBuf, PathBuf)> {
             Some((rel, entry.into_path()))
         })
         .collect()
+}
+
+/// Whether the walk leaves out `entry`: a `target` or `.git` folder below its start.
+fn skipped(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0
+        && entry.file_type().is_dir()
+        && (entry.file_name() == "target" || entry.file_name() == ".git")
 }
 
 /// Makes `dest` hold exactly `files` (relative path -> source file). Files whose content
@@ -56,7 +58,7 @@ pub fn sync(dest: &Path, files: &BTreeMap<PathBuf, PathBuf>) -> io::Result<()> {
     let folders: Vec<PathBuf> = WalkDir::new(dest)
         .min_depth(1)
         .into_iter()
-        .filter_entry(|entry| entry.file_name() != "target" && entry.file_name() != ".git")
+        .filter_entry(|entry| !skipped(entry))
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_dir())
         .map(walkdir::DirEntry::into_path)
