@@ -504,8 +504,9 @@ pub fn mutants_args(
     }
     match only {
         Some(names) => {
-            // The mutants named exactly. The baseline runs: the users' tests must pass
-            // unmutated here, or every mutant would look caught.
+            // The mutants named exactly. cargo-mutants' baseline runs only the mutated
+            // package's tests: `measure` has checked that the users' pass unmutated
+            // (`tests_pass`), or every mutant would look caught.
             let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
             args.extend([
                 "--re".into(),
@@ -627,7 +628,8 @@ pub struct Tally {
 
 impl Tally {
     /// Reads cargo-mutants' `outcomes.json` in `dir` (and, after `--iterate`, the mutants
-    /// caught in the runs before, which it lists in `previously_caught.txt`).
+    /// caught in the runs before, which it lists in `previously_caught.txt`). It also
+    /// writes, beside `dir`, `unviable-seen.txt`: the unviable mutants of every run so far.
     pub fn read(dir: &Path) -> Result<Tally, String> {
         let path = dir.join("outcomes.json");
         let text = fs::read_to_string(&path)
