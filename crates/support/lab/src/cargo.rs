@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -474,9 +475,21 @@ pub fn build_packages(
     Ok(results)
 }
 
+/// Whether builds show their spinner (see `spinner`).
+static SPINNERS: AtomicBool = AtomicBool::new(true);
+
+/// No more spinners: for builds run side by side, whose spinners would share one line of
+/// the terminal with each other and with the lines printed meanwhile.
+pub fn hide_spinners() {
+    SPINNERS.store(false, Ordering::Relaxed);
+}
+
 /// A spinner on stderr while cargo compiles: `⠙ building wire 4s: 23 compiled nix`.
 /// Hidden when stderr is not a terminal, so piped and captured output stays clean.
 fn spinner(package: &str) -> ProgressBar {
+    if !SPINNERS.load(Ordering::Relaxed) {
+        return ProgressBar::hidden();
+    }
     let style = ProgressStyle::with_template(
         "{spinner} building {prefix} {elapsed}: {pos} compiled {wide_msg}",
     )

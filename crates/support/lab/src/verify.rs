@@ -41,6 +41,9 @@ pub fn run(course: &Course, only: &[String], jobs: Option<usize>) -> Result<bool
         Some(jobs) => jobs.max(1),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    if jobs > 1 {
+        crate::cargo::hide_spinners();
+    }
     let chosen = course.pick_all(only)?;
     let mut problems = Vec::new();
     for exercise in &chosen {
