@@ -93,11 +93,31 @@ mod tests {
 
     #[test]
     fn the_backlog_bounds_are_the_ones_the_book_gives() {
-        // book/src/part2/chat.md: full past 64 KiB, not full again until read down to
-        // 32 KiB, dropped at once past 128 KiB.
-        assert_eq!(MAX_BACKLOG, 65_536);
-        assert_eq!(RESUME_BACKLOG, 32_768);
-        assert_eq!(HARD_BACKLOG, 131_072);
+        // What a reader of the chat chapter is told the server does.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../../book/src/part2/chat.md"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let (max, resume, hard) = (
+            MAX_BACKLOG / 1024,
+            RESUME_BACKLOG / 1024,
+            HARD_BACKLOG / 1024,
+        );
+        for claim in [
+            format!("it went over {max} KiB, and has not been read down to {resume} KiB since"),
+            format!("an outbox that still reaches {hard} KiB"),
+        ] {
+            assert!(
+                text.contains(&claim),
+                "book/src/part2/chat.md should say {claim:?}"
+            );
+        }
+        assert_eq!(
+            MAX_BACKLOG % 1024 + RESUME_BACKLOG % 1024 + HARD_BACKLOG % 1024,
+            0
+        );
     }
 
     #[test]

@@ -1484,8 +1484,20 @@ mod tests {
 
     #[test]
     fn the_flood_allowance_is_the_one_the_book_gives() {
-        // book/src/part5/irc.md: cut off with more than 8 KiB sent and unread.
-        assert_eq!(MAX_UNREAD, 8192);
+        // What a reader of the IRC chapter is told the server does.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../../book/src/part5/irc.md"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let claim =
+            format!("with more than {} KiB sent and unread", MAX_UNREAD / 1024);
+        assert!(
+            text.contains(&claim),
+            "book/src/part5/irc.md should say {claim:?}"
+        );
+        assert_eq!(MAX_UNREAD % 1024, 0);
     }
 
     #[test]
