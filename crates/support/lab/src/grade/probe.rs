@@ -656,6 +656,113 @@ mod tests {
         );
     }
 
+    /// What a reference probe printed for `list`, with an answer to every case of seed 7
+    /// (`panicked` for the cases of the check named so).
+    fn recorded(list: &str) -> Recorded {
+        let run = checks(list, 7)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|check| {
+                let output = if check.name == "panicked" {
+                    "panicked at x"
+                } else {
+                    "Ok(1)"
+                };
+                check
+                    .seeds
+                    .iter()
+                    .map(move |seed| format!("{} {seed}\t[1]\t{output}\n", check.name))
+            })
+            .collect();
+        Recorded {
+            seed: 7,
+            list: list.into(),
+            run,
+        }
+    }
+
+    #[test]
+    fn the_reference_lists_its_checks_and_answers_every_case() {
+        let expected = from_recorded(&recorded("visible 1 send\nhidden 2 echo\n")).unwrap();
+        let listed: Vec<(&str, Kind, usize)> = expected
+            .checks
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind, c.seeds.len()))
+            .collect();
+        assert_eq!(
+            listed,
+            [("send", Kind::Visible, 1), ("echo", Kind::Hidden, 2)]
+        );
+        assert_eq!(
+            expected.checks[1].seeds,
+            [case_seed(7, "echo", 0), case_seed(7, "echo", 1)]
+        );
+
+        // A reference that panics on a case, lists a kind there is none of, prints a line
+        // that is not `KIND CASES NAME`, or lists nothing, is the instructor's mistake.
+        for (list, says) in [
+            ("hidden 1 panicked\n", "case `panicked "),
+            ("secret 1 send\n", "`probe list` printed \"secret 1 send\""),
+            ("visible send\n", "`probe list` printed \"visible send\""),
+            ("", "the probe lists no checks"),
+        ] {
+            let Err(problem) = from_recorded(&recorded(list)) else {
+                panic!("{list:?} was taken");
+            };
+            assert!(
+                problem.what.contains("instructor's mistake"),
+                "{}",
+                problem.what
+            );
+            assert!(
+                problem.detail.contains(says),
+                "{list:?}: {}",
+                problem.detail
+            );
+        }
+        let mut unanswered = recorded("hidden 1 send\n");
+        unanswered.run.clear();
+        let Err(problem) = from_recorded(&unanswered) else {
+            panic!("a reference that answered nothing was taken");
+        };
+        assert!(
+            problem.detail.starts_with("no answer to case `send "),
+            "{}",
+            problem.detail
+        );
+    }
+
+    #[test]
+    fn the_reference_gets_the_time_limit_once_per_check() {
+        // A reference probe of six checks that takes 1 s for all its cases, with a time
+        // limit of 1 s per check: well within the 6 s it is given.
+        let dir = tempfile::tempdir().unwrap();
+        let probe = dir.path().join("probe");
+        std::fs::write(
+            &probe,
+            "#!/bin/sh\n\
+             case \"$1\" in\n\
+             list) for c in a b c d e f; do echo \"hidden 1 $c\"; done ;;\n\
+             run) sleep 1; while read -r name seed; do printf '%s %s\\t[]\\tOk\\n' \"$name\" \"$seed\"; done ;;\n\
+             esac\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&probe, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        // Another test's fork may still hold the file open for writing for a moment.
+        for _ in 0..100 {
+            match Command::new(&probe).arg("none").status() {
+                Err(e) if e.kind() == io::ErrorKind::ExecutableFileBusy => {
+                    thread::sleep(Duration::from_millis(10));
+                }
+                _ => break,
+            }
+        }
+        let expected = super::expected(&probe, 7, Duration::from_secs(1)).unwrap();
+        assert_eq!(expected.checks.len(), 6);
+        assert!(expected.checks.iter().all(|c| c.kind == Kind::Hidden));
+    }
+
     #[test]
     fn records_are_read_back_and_garbage_is_skipped() {
         let text = "test result: ok. 1 passed\nsend 7\ta\\tb\tOk(\\\"x\\\\n\\\")\nsend 7\tlater\tignored\nsend x\ta\tb\n";
