@@ -282,12 +282,9 @@ fn measure(
         }
         tally.add_second_run(&Tally::read(&users.join("mutants.out"))?);
     }
-    Ok(Score::new(
-        target,
-        tally,
-        equivalents,
-        started.elapsed().as_secs(),
-    ))
+    // A report made again from old outcomes knows no times.
+    let seconds = (!options.report_only).then(|| started.elapsed().as_secs());
+    Ok(Score::new(target, tally, equivalents, seconds))
 }
 
 /// The file of known equivalent mutants, from the workspace's root.
@@ -536,7 +533,9 @@ fn command_line(options: &Options) -> String {
     if let Some(timeout) = options.timeout {
         let _ = write!(line, " --timeout {timeout}");
     }
-    let _ = write!(line, " --jobs {}", options.jobs);
+    if !options.report_only {
+        let _ = write!(line, " --jobs {}", options.jobs);
+    }
     if options.iterate {
         line.push_str(" --iterate");
     }
@@ -736,11 +735,17 @@ pub struct Score {
     pub missed: Vec<String>,
     /// Listed as equivalent but caught: the entry is wrong or out of date.
     pub wrongly_listed: Vec<String>,
-    pub seconds: u64,
+    /// How long the runs took (`None` for `--report-only`).
+    pub seconds: Option<u64>,
 }
 
 impl Score {
-    pub fn new(target: &Target, tally: Tally, equivalents: &Equivalents, seconds: u64) -> Score {
+    pub fn new(
+        target: &Target,
+        tally: Tally,
+        equivalents: &Equivalents,
+        seconds: Option<u64>,
+    ) -> Score {
         let (equivalent, missed) = tally
             .missed
             .iter()
@@ -781,7 +786,7 @@ impl Score {
 
     pub fn summary(&self) -> String {
         format!(
-            "{}: {:.1} % ({} caught, {} missed, {} equivalent, {} unviable, {} timeouts) in {} s{}",
+            "{}: {:.1} % ({} caught, {} missed, {} equivalent, {} unviable, {} timeouts){}{}",
             self.package,
             self.ratio() * 100.0,
             self.tally.caught.len(),
@@ -789,7 +794,9 @@ impl Score {
             self.equivalent.len(),
             self.tally.unviable.len(),
             self.tally.timeouts.len(),
-            self.seconds,
+            self.seconds
+                .map(|s| format!(" in {s} s"))
+                .unwrap_or_default(),
             if self.meets_floor() {
                 String::new()
             } else {
@@ -823,7 +830,7 @@ pub fn render(scores: &[Score], equivalents: &Equivalents, version: &str, comman
         };
         let _ = writeln!(
             out,
-            "| {} | {}{} | {} | {} | {} | {} | {:.1} % | {} s | {} |",
+            "| {} | {}{} | {} | {} | {} | {} | {:.1} % | {} | {} |",
             s.package,
             s.tally.caught.len(),
             by_users,
@@ -832,7 +839,7 @@ pub fn render(scores: &[Score], equivalents: &Equivalents, version: &str, comman
             s.tally.unviable.len(),
             s.tally.timeouts.len(),
             s.ratio() * 100.0,
-            s.seconds,
+            s.seconds.map_or("—".to_owned(), |s| format!("{s} s")),
             if s.meets_floor() {
                 "ok"
             } else {
@@ -964,11 +971,16 @@ mod tests {
             (1, 2, 1, 1)
         );
         let none = Equivalents::parse("").unwrap();
-        let score = Score::new(&target(), Tally::from_outcomes(OUTCOMES).unwrap(), &none, 0);
+        let score = Score::new(
+            &target(),
+            Tally::from_outcomes(OUTCOMES).unwrap(),
+            &none,
+            None,
+        );
         assert_eq!(score.ratio(), 1.0 / 3.0);
         assert!(!score.meets_floor());
         let known = Equivalents::parse("src/lib.rs: replace | with ^ in f # bits apart\n").unwrap();
-        let score = Score::new(&target(), tally, &known, 0);
+        let score = Score::new(&target(), tally, &known, None);
         assert_eq!(score.ratio(), 0.5);
         let report = render(
             &[score],
@@ -997,7 +1009,7 @@ mod tests {
             &target(),
             Tally::from_outcomes(OUTCOMES).unwrap(),
             &known,
-            0,
+            None,
         );
         assert_eq!(score.wrongly_listed, ["src/lib.rs:10:5: replace a with b"]);
         let report = render(&[score], &known, "v", "c");
