@@ -764,6 +764,7 @@ mod tests {
         assert_eq!(m.from, "trump@whitehouse.gov");
         assert_eq!(m.recipients, ["substack@localhost"]);
         assert_eq!(m.text, b"Subject: FAKE NEWS\n\nYou're fired.\n.dot\n");
+        assert_eq!(s.delivered(&Ok(1)), "250 OK: delivered to 1 mailbox\r\n");
         assert_eq!(code(&say(&mut s, "QUIT")), "221");
     }
 
