@@ -406,6 +406,12 @@ fn cargo_mutants(
     let status = command
         .status()
         .map_err(|e| format!("cannot run cargo mutants: {e}"))?;
+    let stopped = stop_leftovers();
+    if stopped > 0 {
+        eprintln!(
+            "cargo xtask mutants: stopped {stopped} programs the mutants' tests left running"
+        );
+    }
     // 0: all caught, 2: some missed, 3: some timed out. 4: the tests fail unmutated.
     match status.code() {
         Some(0 | 2 | 3) => Ok(()),
@@ -448,6 +454,33 @@ fn cap_memory(command: &mut Command) {
             }
         });
     }
+}
+
+/// Kills the programs that mutants' tests started and left running. A test that hangs is
+/// killed at the timeout, and the server it started (whose kill was in the test's `Drop`)
+/// goes on running from cargo-mutants' copy of the tree, which is deleted when the run
+/// ends. Only programs of such deleted copies are touched: a run still going keeps its own.
+fn stop_leftovers() -> usize {
+    let copies = std::env::temp_dir().join("cargo-mutants-");
+    let copies = copies.to_string_lossy();
+    let mut stopped = 0;
+    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<libc::pid_t>() else {
+            continue;
+        };
+        let Ok(program) = fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
+        let program = program.to_string_lossy();
+        // The kernel marks the program of a process whose file is gone with " (deleted)".
+        if program.starts_with(&*copies) && program.ends_with(" (deleted)") {
+            // SAFETY: kill has no memory-safety preconditions.
+            if unsafe { libc::kill(pid, libc::SIGKILL) } == 0 {
+                stopped += 1;
+            }
+        }
+    }
+    stopped
 }
 
 /// Which mutants a target has: its package, files and exclusions.
@@ -956,6 +989,44 @@ mod tests {
             Equivalents::parse("a: x # y\na: x # z\n").err(),
             Some("line 2: listed twice".to_owned())
         );
+    }
+
+    #[test]
+    fn programs_left_running_from_a_deleted_copy_are_stopped() {
+        use std::time::{Duration, Instant};
+        // A program running from a copy of the tree, as a mutant's server does.
+        let copy = tempfile::Builder::new()
+            .prefix("cargo-mutants-xtask-test-")
+            .tempdir_in(std::env::temp_dir())
+            .unwrap();
+        let program = copy.path().join("sleep");
+        fs::copy("/bin/sleep", &program).unwrap();
+        let spawn = |path: &Path| {
+            // Another test's fork may still hold the new file open for writing.
+            for _ in 0..100 {
+                match Command::new(path).arg("30").spawn() {
+                    Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    started => return started.unwrap(),
+                }
+            }
+            panic!("{} stayed busy", path.display());
+        };
+        let mut child = spawn(&program);
+        // While the copy exists, its run is still going: its programs are left alone.
+        stop_leftovers();
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "a running copy's program was stopped"
+        );
+        drop(copy);
+        assert!(stop_leftovers() >= 1);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "the left program still runs");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     #[test]
