@@ -1,4 +1,4 @@
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use clap::error::ErrorKind;
 
@@ -74,6 +74,48 @@ pub fn resolve_one(host: &str, port: u16) -> Result<SocketAddr> {
     Ok(resolve(host, port)?[0])
 }
 
+// ANCHOR: may_reach
+/// Whether a program that sends raw or ICMP probes may send to `ip`: this machine
+/// (loopback), or a host of a netlab network, whose addresses come from the ranges
+/// reserved for documentation (RFC 5737, RFC 3849), which no router on the Internet
+/// carries.
+pub fn may_reach(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            v4.is_loopback() || matches!((a, b, c), (192, 0, 2) | (198, 51, 100) | (203, 0, 113))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback() || (s[0] == 0x2001 && s[1] == 0x0db8)
+        }
+    }
+}
+// ANCHOR_END: may_reach
+
+/// The address `host` names of the family asked for (IPv4 only with `ipv4`, IPv6 only
+/// with `ipv6`), and one [`may_reach`] allows. `verb` says in the error what the program
+/// does to its destinations ("pings", "probes").
+pub fn resolve_lab_host(host: &str, ipv4: bool, ipv6: bool, verb: &str) -> Result<IpAddr> {
+    let wanted = resolve(host, 0)?
+        .iter()
+        .map(SocketAddr::ip)
+        .find(|ip| (!ipv4 || ip.is_ipv4()) && (!ipv6 || ip.is_ipv6()));
+    let Some(ip) = wanted else {
+        let family = if ipv4 { "IPv4" } else { "IPv6" };
+        return Err(Fatal::new(format!("'{host}' has no {family} address")));
+    };
+    if !may_reach(ip) {
+        return Err(Fatal::new(format!(
+            "'{host}' is {ip}, which is neither this machine nor a netlab host; \
+             {} {verb} only loopback (127.0.0.0/8, ::1) and the lab's \
+             ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32)",
+            program_name()
+        )));
+    }
+    Ok(ip)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +177,65 @@ mod tests {
         let err = resolve("no-such-host.invalid", 80).unwrap_err();
         assert!(err.message().contains("'no-such-host.invalid'"), "{err:?}");
         assert!(!err.message().contains('\n'), "{err:?}");
+    }
+
+    #[test]
+    fn only_loopback_and_lab_addresses_may_be_reached() {
+        for ok in [
+            "127.0.0.1",
+            "127.3.2.1",
+            "::1",
+            "192.0.2.2",
+            "198.51.100.6",
+            "203.0.113.2",
+            "2001:db8::2",
+            "2001:db8:4::2",
+        ] {
+            assert!(may_reach(ok.parse().unwrap()), "{ok}");
+        }
+        for no in [
+            "8.8.8.8",
+            "192.0.3.1",
+            "10.0.0.1",
+            "2001:db9::1",
+            "2606:4700::1111",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+            "::",
+        ] {
+            assert!(!may_reach(no.parse().unwrap()), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_lab_host_is_of_the_family_asked_for_and_reachable() {
+        assert_eq!(
+            resolve_lab_host("127.0.0.1", false, false, "pings").unwrap(),
+            IpAddr::from([127, 0, 0, 1])
+        );
+        assert_eq!(
+            resolve_lab_host("::1", false, true, "pings").unwrap(),
+            "::1".parse::<IpAddr>().unwrap()
+        );
+        let no_v6 = resolve_lab_host("127.0.0.1", false, true, "pings")
+            .unwrap_err()
+            .message()
+            .to_owned();
+        assert_eq!(no_v6, "'127.0.0.1' has no IPv6 address");
+        let no_v4 = resolve_lab_host("::1", true, false, "pings")
+            .unwrap_err()
+            .message()
+            .to_owned();
+        assert_eq!(no_v4, "'::1' has no IPv4 address");
+        let far = resolve_lab_host("8.8.8.8", false, false, "probes")
+            .unwrap_err()
+            .message()
+            .to_owned();
+        assert!(
+            far.starts_with(
+                "'8.8.8.8' is 8.8.8.8, which is neither this machine nor a netlab host; "
+            ) && far.contains(" probes only loopback (127.0.0.0/8, ::1)"),
+            "{far}"
+        );
     }
 }

@@ -17,7 +17,7 @@ mod shutdown;
 pub mod textline;
 
 pub use accept::{AcceptBackoff, accept_patiently};
-pub use args::{parse_args, resolve, resolve_one};
+pub use args::{may_reach, parse_args, resolve, resolve_lab_host, resolve_one};
 pub use connections::{ClosedIdle, Connections, Tracked};
 pub use error::{Fatal, Result, finish, program_name};
 pub use escape::escape;

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use icmp_pinger::{
-    Awaited, PAYLOAD_LEN, Stats, Version, answers, echo_request, may_ping, parse,
-    stamp, stamp_of, strip_ipv4_header,
+    Awaited, PAYLOAD_LEN, Stats, Version, answers, echo_request, parse, stamp,
+    stamp_of, strip_ipv4_header,
 };
 use netkit::{Fatal, Signal, Signals};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -214,30 +214,10 @@ fn finish(host: &str, stats: &Stats, started: Instant) -> bool {
     !stats.rtts.is_empty()
 }
 
-/// The address to ping: HOST looked up (getaddrinfo), of the family asked for,
-/// and one this program may send to.
+/// The address to ping: HOST looked up (getaddrinfo), of the family asked for, and
+/// one this program may send to (this machine or a netlab host).
 fn target(args: &Args) -> netkit::Result<IpAddr> {
-    let all = netkit::resolve(&args.host, 0)?;
-    let wanted = all
-        .iter()
-        .map(SocketAddr::ip)
-        .find(|ip| (!args.ipv4 || ip.is_ipv4()) && (!args.ipv6 || ip.is_ipv6()));
-    let Some(ip) = wanted else {
-        let family = if args.ipv4 { "IPv4" } else { "IPv6" };
-        return Err(Fatal::new(format!(
-            "'{}' has no {family} address",
-            args.host
-        )));
-    };
-    if !may_ping(ip) {
-        return Err(Fatal::new(format!(
-            "'{}' is {ip}, which is neither this machine nor a netlab host; \
-             icmp_pinger pings only loopback (127.0.0.0/8, ::1) and the lab's \
-             ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32)",
-            args.host
-        )));
-    }
-    Ok(ip)
+    netkit::resolve_lab_host(&args.host, args.ipv4, args.ipv6, "pings")
 }
 
 // ANCHOR: open

@@ -27,8 +27,8 @@ use nix::sys::socket::{
 };
 use socket2::{Domain, Protocol, Socket, Type};
 use traceroute::{
-    BASE_PORT, Probe, Verdict, Version, may_trace, parse_error, probe_port,
-    probe_text, strip_ipv4_header, verdict,
+    BASE_PORT, Probe, Verdict, Version, parse_error, probe_port, probe_text,
+    strip_ipv4_header, verdict,
 };
 
 /// Print the routers on the way to a host (this machine or a netlab host only).
@@ -159,29 +159,9 @@ fn run(args: Args) -> netkit::Result<()> {
 }
 
 /// The destination: HOST looked up (getaddrinfo), of the family asked for, and
-/// one this program may probe.
+/// one this program may send to (this machine or a netlab host).
 fn target(args: &Args) -> netkit::Result<IpAddr> {
-    let all = netkit::resolve(&args.host, 0)?;
-    let wanted = all
-        .iter()
-        .map(SocketAddr::ip)
-        .find(|ip| (!args.ipv4 || ip.is_ipv4()) && (!args.ipv6 || ip.is_ipv6()));
-    let Some(ip) = wanted else {
-        let family = if args.ipv4 { "IPv4" } else { "IPv6" };
-        return Err(Fatal::new(format!(
-            "'{}' has no {family} address",
-            args.host
-        )));
-    };
-    if !may_trace(ip) {
-        return Err(Fatal::new(format!(
-            "'{}' is {ip}, which is neither this machine nor a netlab host; \
-             traceroute probes only loopback (127.0.0.0/8, ::1) and the lab's \
-             ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32)",
-            args.host
-        )));
-    }
-    Ok(ip)
+    netkit::resolve_lab_host(&args.host, args.ipv4, args.ipv6, "probes")
 }
 
 fn unspecified(ip: IpAddr) -> IpAddr {
