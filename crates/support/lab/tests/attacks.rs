@@ -13,13 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+mod common;
+use common::root;
+
 use serde_json::Value;
 
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
 
 /// What a graded exercise showed: its points, and the reason and details of every test.
 struct Graded {

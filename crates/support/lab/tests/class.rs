@@ -8,28 +8,13 @@
 //! grader without root must be.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+mod common;
+use common::{root, submit};
+
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
-
-/// Writes `exercise`'s reference solution into the submission `dir`, `edit`ed.
-fn submit(dir: &Path, exercise: &str, edit: impl Fn(String) -> String) {
-    let from = root().join("solutions").join(exercise).join("src");
-    let to = dir.join("exercises").join(exercise).join("src");
-    fs::create_dir_all(&to).unwrap();
-    for entry in fs::read_dir(&from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-    let lib = to.join("lib.rs");
-    let text = fs::read_to_string(&lib).unwrap();
-    fs::write(&lib, edit(text)).unwrap();
-}
 
 /// Puts `code` at the start of the body of `pub fn NAME`.
 fn prepend_to(text: String, name: &str, code: &str) -> String {

@@ -27,19 +27,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+mod common;
+use common::root;
+
 use serde_json::Value;
 
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
 
 /// Honest exercises graded with the attacks, after them in course order.
 const CONTROLS: [&str; 2] = ["smtp_client", "udp_pinger"];
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../..")
-        .canonicalize()
-        .unwrap()
-}
 
 /// Copies `from` (a `src/` folder) to exercise `name` of the submission `dir`.
 fn put(dir: &Path, name: &str, from: &Path) -> PathBuf {

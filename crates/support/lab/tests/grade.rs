@@ -3,29 +3,12 @@
 //! process behind. Each costs its own exercise only, and the report says why.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::{root, submit};
+
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
-
-/// Copies the reference solution of `exercise` into the submission, then applies `edit`
-/// to its `src/lib.rs`.
-fn submit(dir: &Path, exercise: &str, edit: impl Fn(String) -> String) {
-    let from = root().join("solutions").join(exercise).join("src");
-    let to = dir.join("exercises").join(exercise).join("src");
-    fs::create_dir_all(&to).unwrap();
-    for entry in fs::read_dir(&from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-    let lib = to.join("lib.rs");
-    let text = fs::read_to_string(&lib).unwrap();
-    fs::write(&lib, edit(text)).unwrap();
-}
 
 /// Replaces the body of `pub fn NAME` (up to the first line that is just `}`).
 fn replace_body(text: String, name: &str, body: &str) -> String {

@@ -7,16 +7,12 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::root;
+
 use yaml_rust2::{Yaml, YamlLoader};
 
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn scratch(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lab-{what}-{}", std::process::id()));

@@ -6,11 +6,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const LAB: &str = env!("CARGO_BIN_EXE_lab");
+mod common;
+use common::root;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
+const LAB: &str = env!("CARGO_BIN_EXE_lab");
 
 /// Runs `cargo lab --root ROOT ARGS`: (exit status, stdout and stderr together).
 fn lab(root: &Path, args: &[&str]) -> (Option<i32>, String) {
